@@ -1,0 +1,28 @@
+//! Sweep's vocabulary types, shared by every other crate.
+//!
+//! This crate does no I/O and depends on no other workspace crate. It defines what a
+//! validated sweep spec is ([`SweepSpec`]), what a searched parameter is ([`ParamSpec`],
+//! [`Distribution`]), run statuses, metric records and per-metric summaries, and the
+//! canonical form of config values used for hashing and for comparing values by content.
+
+mod param;
+mod record;
+mod spec;
+mod status;
+mod value;
+
+pub use param::{Distribution, ParamSpec, Params};
+pub use record::{
+    MetricRecord, MetricSummary, RecordError, Summary, fold_record, metric_goal, parse_metric_line,
+};
+pub use spec::{
+    CommandToken, EarlyTerminate, Goal, Method, MetricSpec, SweepSpec, TrainerSpec,
+};
+pub use status::{RunStatus, UnknownStatus};
+pub use value::{
+    canonical_json, config_hash, get_dotted, hash8, resolve_config, set_dotted, value_key,
+    values_equal,
+};
+
+/// A config value: a JSON-compatible tree. Object keys are kept sorted.
+pub type Value = serde_json::Value;
