@@ -15,9 +15,7 @@ pub use param::{Distribution, ParamSpec, Params};
 pub use record::{
     MetricRecord, MetricSummary, RecordError, Summary, fold_record, metric_goal, parse_metric_line,
 };
-pub use spec::{
-    CommandToken, EarlyTerminate, Goal, Method, MetricSpec, SweepSpec, TrainerSpec,
-};
+pub use spec::{CommandToken, EarlyTerminate, Goal, Method, MetricSpec, SweepSpec, TrainerSpec};
 pub use status::{RunStatus, UnknownStatus};
 pub use value::{
     canonical_json, config_hash, get_dotted, hash8, resolve_config, set_dotted, value_key,

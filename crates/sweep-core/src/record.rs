@@ -121,12 +121,20 @@ pub fn metric_goal(key: &str, sweep_metric: Option<&MetricSpec>) -> Goal {
     }
     let last = key.rsplit('/').next().unwrap_or(key).to_ascii_lowercase();
     const LOW: [&str; 10] = [
-        "loss", "error", "err", "mse", "mae", "rmse", "perplexity", "time", "latency", "duration",
+        "loss",
+        "error",
+        "err",
+        "mse",
+        "mae",
+        "rmse",
+        "perplexity",
+        "time",
+        "latency",
+        "duration",
     ];
-    if LOW
-        .iter()
-        .any(|w| last == *w || last.ends_with(&format!("_{w}")) || last.starts_with(&format!("{w}_")))
-    {
+    if LOW.iter().any(|w| {
+        last == *w || last.ends_with(&format!("_{w}")) || last.starts_with(&format!("{w}_"))
+    }) {
         Goal::Minimize
     } else {
         Goal::Maximize
@@ -183,7 +191,12 @@ impl MetricSummary {
 pub type Summary = BTreeMap<String, MetricSummary>;
 
 /// Folds a record logged at position `step` into a summary.
-pub fn fold_record(summary: &mut Summary, record: &MetricRecord, step: u64, metric: Option<&MetricSpec>) {
+pub fn fold_record(
+    summary: &mut Summary,
+    record: &MetricRecord,
+    step: u64,
+    metric: Option<&MetricSpec>,
+) {
     for (key, value) in record {
         summary
             .entry(key.clone())
@@ -217,24 +230,46 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_errors() {
-        assert!(matches!(parse_metric_line("{\"a\": 1"), Err(RecordError::Json(_))));
-        assert!(matches!(parse_metric_line("[1, 2]"), Err(RecordError::NotAnObject(_))));
-        assert!(matches!(parse_metric_line("{\"a\": \"x\"}"), Err(RecordError::Empty)));
+        assert!(matches!(
+            parse_metric_line("{\"a\": 1"),
+            Err(RecordError::Json(_))
+        ));
+        assert!(matches!(
+            parse_metric_line("[1, 2]"),
+            Err(RecordError::NotAnObject(_))
+        ));
+        assert!(matches!(
+            parse_metric_line("{\"a\": \"x\"}"),
+            Err(RecordError::Empty)
+        ));
     }
 
     #[test]
     fn summary_tracks_best_by_goal() {
         let spec = MetricSpec::new("val/acc", Goal::Maximize);
         let mut s = Summary::new();
-        for (i, (acc, loss)) in [(0.5, 1.0), (0.9, f64::NAN), (0.7, 0.4)].into_iter().enumerate() {
-            let rec: MetricRecord = [("val/acc".to_string(), acc), ("train/loss".to_string(), loss)].into();
+        for (i, (acc, loss)) in [(0.5, 1.0), (0.9, f64::NAN), (0.7, 0.4)]
+            .into_iter()
+            .enumerate()
+        {
+            let rec: MetricRecord = [
+                ("val/acc".to_string(), acc),
+                ("train/loss".to_string(), loss),
+            ]
+            .into();
             spec.fold(&mut s, &rec, i as u64);
         }
         let acc = &s["val/acc"];
-        assert_eq!((acc.best, acc.best_step, acc.last, acc.count), (Some(0.9), Some(1), Some(0.7), 3));
+        assert_eq!(
+            (acc.best, acc.best_step, acc.last, acc.count),
+            (Some(0.9), Some(1), Some(0.7), 3)
+        );
         let loss = &s["train/loss"];
         assert_eq!(loss.goal, Goal::Minimize);
-        assert_eq!((loss.best, loss.min, loss.max, loss.count), (Some(0.4), Some(0.4), Some(1.0), 3));
+        assert_eq!(
+            (loss.best, loss.min, loss.max, loss.count),
+            (Some(0.4), Some(0.4), Some(1.0), 3)
+        );
     }
 
     #[test]

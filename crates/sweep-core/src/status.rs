@@ -57,7 +57,9 @@ impl fmt::Display for RunStatus {
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown run status `{0}` (expected one of pending, running, completed, failed, pruned, interrupted)")]
+#[error(
+    "unknown run status `{0}` (expected one of pending, running, completed, failed, pruned, interrupted)"
+)]
 pub struct UnknownStatus(pub String);
 
 impl FromStr for RunStatus {

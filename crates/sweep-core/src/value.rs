@@ -160,7 +160,10 @@ mod tests {
             &json!({"b": [1, {"x": 1.0, "y": 2}], "a": 1.0})
         ));
         assert!(!values_equal(&json!(0.1), &json!(0.10000001)));
-        assert_eq!(canonical_json(&json!({"b": 1e-5, "a": null})), r#"{"a":null,"b":1e-5}"#);
+        assert_eq!(
+            canonical_json(&json!({"b": 1e-5, "a": null})),
+            r#"{"a":null,"b":1e-5}"#
+        );
     }
 
     #[test]

@@ -1,1 +1,108 @@
-//! placeholder
+//! Where sweeps and runs live.
+//!
+//! [`Store`] is the storage API every caller uses; [`SqliteStore`] is the embedded default:
+//! a store directory holding `sweep.db` (SQLite in WAL mode) and one directory per run
+//! under `runs/` (see [`RunDir`]). Several processes may share one store: claiming or
+//! creating a run is one `BEGIN IMMEDIATE` transaction, so two workers never take the same
+//! trial. This crate is the only one that knows SQL and the run-directory layout.
+
+mod layout;
+mod model;
+mod sqlite;
+
+pub use layout::RunDir;
+pub use model::{
+    Claim, ClaimContext, ExistingRun, NewSweep, Owner, Proposal, RunFilter, RunKey, RunOutcome,
+    RunRecord, SweepRecord, SweepStatus,
+};
+pub use sqlite::SqliteStore;
+
+use std::path::PathBuf;
+use sweep_core::{MetricRecord, MetricSpec, Summary};
+
+/// Errors of the store. A failed trial is not an error; these are storage problems.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no {what} matches `{id}`")]
+    NotFound { what: &'static str, id: String },
+    #[error("`{id}` is ambiguous: it matches {matches}")]
+    Ambiguous { id: String, matches: String },
+    #[error("run {run} is {status}: a finished run cannot be changed")]
+    Finished { run: String, status: String },
+    #[error(
+        "run {run} attempt {attempt} no longer holds its claim (its lease expired or it was re-claimed)"
+    )]
+    Fenced { run: String, attempt: u32 },
+    #[error("corrupt record in the store ({what}): {detail}")]
+    Corrupt { what: String, detail: String },
+    #[error(
+        "the store at {path} was written by a newer sweep (schema {found}, this build knows {known})"
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("choosing the next run failed: {0}")]
+    Propose(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The storage API. Implementations must make `claim_run` atomic across processes.
+pub trait Store: Send + Sync {
+    /// Creates the sweep, or returns the existing one with the same id.
+    fn create_sweep(&self, new: &NewSweep) -> Result<SweepRecord>;
+    /// A sweep by id or unique id prefix.
+    fn sweep(&self, id: &str) -> Result<SweepRecord>;
+    /// Every sweep, newest first.
+    fn sweeps(&self) -> Result<Vec<SweepRecord>>;
+    fn set_sweep_status(&self, id: &str, status: SweepStatus) -> Result<()>;
+
+    /// Claims the next trial of a sweep in one transaction: a pending or interrupted run is
+    /// retried first (its attempt counter incremented); otherwise, unless `run_cap` runs
+    /// exist, `propose` is asked for new params given every existing run, and the new run
+    /// is inserted already claimed by `owner`.
+    fn claim_run(
+        &self,
+        sweep_id: &str,
+        owner: &Owner,
+        run_cap: Option<u64>,
+        propose: &mut dyn FnMut(&ClaimContext) -> std::result::Result<Proposal, String>,
+    ) -> Result<Claim>;
+    /// Extends the lease of a claimed run.
+    fn heartbeat(&self, run: &RunKey, lease_secs: f64) -> Result<()>;
+    /// Appends history records (in order) and updates the summary; returns the summary.
+    fn append_history(
+        &self,
+        run: &RunKey,
+        records: &[MetricRecord],
+        metric: Option<&MetricSpec>,
+    ) -> Result<Summary>;
+    /// Ends a claimed run. A finished run cannot be changed.
+    fn finish_run(&self, run: &RunKey, outcome: &RunOutcome) -> Result<RunRecord>;
+    /// Marks as interrupted every running run (of one sweep, or all) whose lease expired or
+    /// whose owner `is_dead(host, pid)` says is gone. Returns their ids.
+    fn recover_stale(
+        &self,
+        sweep_id: Option<&str>,
+        is_dead: &dyn Fn(&str, i64) -> bool,
+    ) -> Result<Vec<String>>;
+
+    /// Runs matching a filter, in sweep then creation order.
+    fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>>;
+    /// A run by id or unique id prefix.
+    fn run(&self, id: &str) -> Result<RunRecord>;
+    /// A run's full history, in order.
+    fn history(&self, run_id: &str) -> Result<Vec<MetricRecord>>;
+    /// The run's directory (files written by the trial).
+    fn run_dir(&self, run_id: &str) -> RunDir;
+}

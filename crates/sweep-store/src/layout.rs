@@ -1,0 +1,67 @@
+use std::path::{Path, PathBuf};
+
+/// The layout of one run's directory (design §4.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunDir {
+    root: PathBuf,
+}
+
+impl RunDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        RunDir { root: root.into() }
+    }
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+    /// The resolved config (JSON), defaults included.
+    pub fn config(&self) -> PathBuf {
+        self.root.join("config.json")
+    }
+    /// Append-only JSON lines of metric records written by the trial.
+    pub fn metrics(&self) -> PathBuf {
+        self.root.join("metrics.jsonl")
+    }
+    pub fn stdout(&self) -> PathBuf {
+        self.root.join("stdout.log")
+    }
+    pub fn stderr(&self) -> PathBuf {
+        self.root.join("stderr.log")
+    }
+    /// The final summary, written when the run ends.
+    pub fn summary(&self) -> PathBuf {
+        self.root.join("summary.json")
+    }
+    /// The params file given to `${args_json_file}`.
+    pub fn args_json(&self) -> PathBuf {
+        self.root.join("args.json")
+    }
+    pub fn artifacts(&self) -> PathBuf {
+        self.root.join("artifacts")
+    }
+    pub fn checkpoints(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+    /// Where the files of an earlier attempt are moved before a retry.
+    pub fn attempt(&self, attempt: u32) -> PathBuf {
+        self.root.join(format!("attempt-{attempt}"))
+    }
+
+    /// Creates the directory. On a retry (`previous_attempt > 0`), the files the earlier
+    /// attempt left are moved into `attempt-N/` first, so nothing is lost.
+    pub fn prepare(&self, previous_attempt: u32) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.root)?;
+        if previous_attempt > 0 {
+            let keep = self.attempt(previous_attempt);
+            std::fs::create_dir_all(&keep)?;
+            for entry in std::fs::read_dir(&self.root)? {
+                let entry = entry?;
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with("attempt-") {
+                    continue;
+                }
+                std::fs::rename(entry.path(), keep.join(name))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,160 @@
+use serde::Serialize;
+use sweep_core::{Params, RunStatus, Summary, SweepSpec, Value};
+
+/// Whether a sweep still has work to hand out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SweepStatus {
+    /// Runs may still be claimed.
+    Active,
+    /// The search is exhausted, `run_cap` was reached, or `metric.target` was reached.
+    Finished,
+}
+
+impl SweepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SweepStatus::Active => "active",
+            SweepStatus::Finished => "finished",
+        }
+    }
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(SweepStatus::Active),
+            "finished" => Some(SweepStatus::Finished),
+            _ => None,
+        }
+    }
+}
+
+/// What is needed to create a sweep.
+#[derive(Debug, Clone)]
+pub struct NewSweep {
+    pub id: String,
+    pub name: String,
+    /// The spec file's text, as written.
+    pub spec_text: String,
+    pub spec_path: Option<String>,
+    pub spec: SweepSpec,
+    /// The sampler's seed (the spec's, or one chosen at creation).
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRecord {
+    pub id: String,
+    pub name: String,
+    pub spec_text: String,
+    pub spec_path: Option<String>,
+    pub spec: SweepSpec,
+    pub seed: u64,
+    pub status: SweepStatus,
+    /// Unix seconds.
+    pub created_at: f64,
+}
+
+/// Who holds a claim: the host and process of the worker, and the lease length.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub host: String,
+    pub pid: i64,
+    pub lease_secs: f64,
+}
+
+/// Identifies one attempt of a run; writes with a stale attempt are fenced off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunKey {
+    pub run_id: String,
+    pub attempt: u32,
+}
+
+/// An existing run as the sampler sees it.
+#[derive(Debug, Clone)]
+pub struct ExistingRun {
+    pub id: String,
+    pub status: RunStatus,
+    pub params: Params,
+    pub summary: Summary,
+}
+
+/// What `propose` gets: the sweep and its runs so far, in creation order.
+#[derive(Debug)]
+pub struct ClaimContext<'a> {
+    pub sweep: &'a SweepRecord,
+    pub existing: &'a [ExistingRun],
+}
+
+/// The sampler's answer.
+#[derive(Debug, Clone)]
+pub enum Proposal {
+    /// A new run with these params and this resolved config.
+    New { params: Params, config: Value },
+    /// Nothing left to try.
+    Exhausted,
+}
+
+/// The result of a claim.
+#[derive(Debug, Clone)]
+pub enum Claim {
+    /// A run now held by the caller. `retried` is true when an earlier attempt existed.
+    Claimed { run: RunRecord, retried: bool },
+    /// The search has nothing left.
+    Exhausted,
+    /// `run_cap` runs exist already.
+    CapReached,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub status: RunStatus,
+    pub exit_code: Option<i32>,
+    /// Why it ended this way (timeout, signal, interrupted...), for people.
+    pub reason: Option<String>,
+    pub stderr_tail: Option<String>,
+}
+
+/// Which runs to list.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub sweep_id: Option<String>,
+    /// Empty means every status.
+    pub statuses: Vec<RunStatus>,
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub id: String,
+    pub sweep_id: String,
+    /// Position in its sweep, from 0.
+    pub number: u64,
+    pub status: RunStatus,
+    pub params: Params,
+    pub config: Value,
+    pub config_hash: String,
+    pub summary: Summary,
+    pub history_len: u64,
+    pub attempt: u32,
+    pub created_at: f64,
+    pub started_at: Option<f64>,
+    pub ended_at: Option<f64>,
+    pub host: Option<String>,
+    pub pid: Option<i64>,
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
+    pub stderr_tail: Option<String>,
+}
+
+impl RunRecord {
+    pub fn key(&self) -> RunKey {
+        RunKey {
+            run_id: self.id.clone(),
+            attempt: self.attempt,
+        }
+    }
+    /// Seconds between start and end, when both are known.
+    pub fn duration(&self) -> Option<f64> {
+        Some(self.ended_at? - self.started_at?)
+    }
+}

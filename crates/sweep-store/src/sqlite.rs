@@ -1,0 +1,1023 @@
+use crate::model::*;
+use crate::{Result, RunDir, Store, StoreError};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+use sweep_core::{
+    MetricRecord, MetricSpec, Params, RunStatus, Summary, SweepSpec, fold_record, hash8,
+    parse_metric_line,
+};
+
+/// The schema, one migration per entry; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE sweeps (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    spec_text   TEXT NOT NULL,
+    spec_path   TEXT,
+    spec_json   TEXT NOT NULL,
+    seed        INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    created_at  REAL NOT NULL
+);
+CREATE TABLE runs (
+    id           TEXT PRIMARY KEY,
+    sweep_id     TEXT NOT NULL REFERENCES sweeps(id),
+    number       INTEGER NOT NULL,
+    status       TEXT NOT NULL,
+    params_json  TEXT NOT NULL,
+    config_json  TEXT NOT NULL,
+    config_hash  TEXT NOT NULL,
+    summary_json TEXT NOT NULL DEFAULT '{}',
+    history_len  INTEGER NOT NULL DEFAULT 0,
+    attempt      INTEGER NOT NULL DEFAULT 1,
+    created_at   REAL NOT NULL,
+    started_at   REAL,
+    ended_at     REAL,
+    host         TEXT,
+    pid          INTEGER,
+    lease_until  REAL,
+    exit_code    INTEGER,
+    reason       TEXT,
+    stderr_tail  TEXT,
+    UNIQUE (sweep_id, number)
+);
+CREATE INDEX runs_by_sweep_status ON runs (sweep_id, status);
+CREATE TABLE history (
+    run_id      TEXT NOT NULL REFERENCES runs(id),
+    step        INTEGER NOT NULL,
+    record_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, step)
+) WITHOUT ROWID;
+"#];
+
+const NOW: &str = "unixepoch('subsec')";
+
+const RUN_COLS: &str = "id, sweep_id, number, status, params_json, config_json, config_hash, \
+    summary_json, history_len, attempt, created_at, started_at, ended_at, host, pid, exit_code, \
+    reason, stderr_tail";
+
+/// The embedded store: `<root>/sweep.db` (SQLite, WAL) and `<root>/runs/<run-id>/`.
+pub struct SqliteStore {
+    root: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store directory and migrates its schema.
+    pub fn open(root: &Path) -> Result<Self> {
+        std::fs::create_dir_all(root.join("runs")).map_err(|source| StoreError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        let db = root.join("sweep.db");
+        let mut conn = Connection::open(&db)?;
+        conn.busy_timeout(Duration::from_secs(60))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn, &db)?;
+        Ok(SqliteStore {
+            root: root.to_path_buf(),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The store directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A poisoned lock only means another thread panicked mid-call; SQLite's own
+        // transaction rollback keeps the data consistent, so keep going.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn resolve_id(&self, conn: &Connection, table: &'static str, id: &str) -> Result<String> {
+        let what = if table == "runs" { "run" } else { "sweep" };
+        let exact: Option<String> = conn
+            .query_row(
+                &format!("SELECT id FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(found) = exact {
+            return Ok(found);
+        }
+        let pattern = format!(
+            "{}%",
+            id.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id FROM {table} WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 4"
+        ))?;
+        let ids: Vec<String> = stmt
+            .query_map([pattern], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        match ids.len() {
+            0 => Err(StoreError::NotFound {
+                what,
+                id: id.to_string(),
+            }),
+            1 => Ok(ids.into_iter().next().unwrap_or_default()),
+            _ => Err(StoreError::Ambiguous {
+                id: id.to_string(),
+                matches: ids.join(", "),
+            }),
+        }
+    }
+}
+
+fn migrate(conn: &mut Connection, db: &Path) -> Result<()> {
+    // Under an immediate transaction so that many processes can start at once.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::SchemaTooNew {
+            path: db.to_path_buf(),
+            found: version,
+            known,
+        });
+    }
+    for sql in &MIGRATIONS[version as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", known)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        what: what.into(),
+        detail: detail.to_string(),
+    }
+}
+
+fn status_of(s: &str) -> Result<RunStatus> {
+    s.parse().map_err(|e| corrupt("run status", e))
+}
+
+fn sweep_from_row(row: &Row<'_>) -> rusqlite::Result<(SweepRecord, String)> {
+    let spec_json: String = row.get(4)?;
+    let status: String = row.get(6)?;
+    Ok((
+        SweepRecord {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            spec_text: row.get(2)?,
+            spec_path: row.get(3)?,
+            spec: SweepSpec::new(sweep_core::Method::Grid, Vec::new()),
+            seed: row.get::<_, i64>(5)? as u64,
+            status: SweepStatus::parse(&status).unwrap_or(SweepStatus::Active),
+            created_at: row.get(7)?,
+        },
+        spec_json,
+    ))
+}
+
+fn finish_sweep(pair: (SweepRecord, String)) -> Result<SweepRecord> {
+    let (mut sweep, spec_json) = pair;
+    sweep.spec = serde_json::from_str(&spec_json)
+        .map_err(|e| corrupt(format!("spec of sweep {}", sweep.id), e))?;
+    Ok(sweep)
+}
+
+const SWEEP_COLS: &str = "id, name, spec_text, spec_path, spec_json, seed, status, created_at";
+
+struct RawRun {
+    id: String,
+    sweep_id: String,
+    number: i64,
+    status: String,
+    params_json: String,
+    config_json: String,
+    config_hash: String,
+    summary_json: String,
+    history_len: i64,
+    attempt: i64,
+    created_at: f64,
+    started_at: Option<f64>,
+    ended_at: Option<f64>,
+    host: Option<String>,
+    pid: Option<i64>,
+    exit_code: Option<i64>,
+    reason: Option<String>,
+    stderr_tail: Option<String>,
+}
+
+fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
+    Ok(RawRun {
+        id: row.get(0)?,
+        sweep_id: row.get(1)?,
+        number: row.get(2)?,
+        status: row.get(3)?,
+        params_json: row.get(4)?,
+        config_json: row.get(5)?,
+        config_hash: row.get(6)?,
+        summary_json: row.get(7)?,
+        history_len: row.get(8)?,
+        attempt: row.get(9)?,
+        created_at: row.get(10)?,
+        started_at: row.get(11)?,
+        ended_at: row.get(12)?,
+        host: row.get(13)?,
+        pid: row.get(14)?,
+        exit_code: row.get(15)?,
+        reason: row.get(16)?,
+        stderr_tail: row.get(17)?,
+    })
+}
+
+impl RawRun {
+    fn into_record(self) -> Result<RunRecord> {
+        let ctx = |what: &str| format!("{what} of run {}", self.id);
+        Ok(RunRecord {
+            status: status_of(&self.status)?,
+            params: serde_json::from_str(&self.params_json)
+                .map_err(|e| corrupt(ctx("params"), e))?,
+            config: serde_json::from_str(&self.config_json)
+                .map_err(|e| corrupt(ctx("config"), e))?,
+            summary: serde_json::from_str(&self.summary_json)
+                .map_err(|e| corrupt(ctx("summary"), e))?,
+            id: self.id,
+            sweep_id: self.sweep_id,
+            number: self.number as u64,
+            config_hash: self.config_hash,
+            history_len: self.history_len as u64,
+            attempt: self.attempt as u32,
+            created_at: self.created_at,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            host: self.host,
+            pid: self.pid,
+            exit_code: self.exit_code.map(|c| c as i32),
+            reason: self.reason,
+            stderr_tail: self.stderr_tail,
+        })
+    }
+}
+
+fn load_run(conn: &Connection, id: &str) -> Result<RunRecord> {
+    let raw = conn
+        .query_row(
+            &format!("SELECT {RUN_COLS} FROM runs WHERE id = ?1"),
+            [id],
+            raw_run,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "run",
+            id: id.to_string(),
+        })?;
+    raw.into_record()
+}
+
+fn load_sweep(conn: &Connection, id: &str) -> Result<SweepRecord> {
+    let pair = conn
+        .query_row(
+            &format!("SELECT {SWEEP_COLS} FROM sweeps WHERE id = ?1"),
+            [id],
+            sweep_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "sweep",
+            id: id.to_string(),
+        })?;
+    finish_sweep(pair)
+}
+
+/// Checks that `key` still holds its claim; returns the run's current summary text and
+/// history length.
+fn check_claim(conn: &Connection, key: &RunKey) -> Result<(String, i64)> {
+    let row: Option<(String, i64, String, i64)> = conn
+        .query_row(
+            "SELECT status, attempt, summary_json, history_len FROM runs WHERE id = ?1",
+            [&key.run_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((status, attempt, summary, len)) = row else {
+        return Err(StoreError::NotFound {
+            what: "run",
+            id: key.run_id.clone(),
+        });
+    };
+    let status = status_of(&status)?;
+    if status.is_finished() && attempt as u32 == key.attempt {
+        return Err(StoreError::Finished {
+            run: key.run_id.clone(),
+            status: status.to_string(),
+        });
+    }
+    if status != RunStatus::Running || attempt as u32 != key.attempt {
+        return Err(StoreError::Fenced {
+            run: key.run_id.clone(),
+            attempt: key.attempt,
+        });
+    }
+    Ok((summary, len))
+}
+
+/// JSON text of a record that keeps NaN and infinities (as strings, which
+/// `parse_metric_line` reads back).
+fn record_json(record: &MetricRecord) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = record
+        .iter()
+        .map(|(k, v)| {
+            let value = if v.is_finite() {
+                serde_json::Number::from_f64(*v)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null)
+            } else if v.is_nan() {
+                "NaN".into()
+            } else if *v > 0.0 {
+                "Infinity".into()
+            } else {
+                "-Infinity".into()
+            };
+            (k.clone(), value)
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+fn sanitize_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches('-');
+    let short: String = trimmed.chars().take(40).collect();
+    if short.is_empty() {
+        "run".to_string()
+    } else {
+        short
+    }
+}
+
+impl Store for SqliteStore {
+    fn create_sweep(&self, new: &NewSweep) -> Result<SweepRecord> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let spec_json =
+            serde_json::to_string(&new.spec).map_err(|e| corrupt("spec of the new sweep", e))?;
+        tx.execute(
+            &format!(
+                "INSERT OR IGNORE INTO sweeps (id, name, spec_text, spec_path, spec_json, seed, status, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', {NOW})"
+            ),
+            params![new.id, new.name, new.spec_text, new.spec_path, spec_json, new.seed as i64],
+        )?;
+        let sweep = load_sweep(&tx, &new.id)?;
+        tx.commit()?;
+        Ok(sweep)
+    }
+
+    fn sweep(&self, id: &str) -> Result<SweepRecord> {
+        let conn = self.conn();
+        let id = self.resolve_id(&conn, "sweeps", id)?;
+        load_sweep(&conn, &id)
+    }
+
+    fn sweeps(&self) -> Result<Vec<SweepRecord>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {SWEEP_COLS} FROM sweeps ORDER BY created_at DESC, id"
+        ))?;
+        let rows = stmt
+            .query_map([], sweep_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(finish_sweep).collect()
+    }
+
+    fn set_sweep_status(&self, id: &str, status: SweepStatus) -> Result<()> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "UPDATE sweeps SET status = ?2 WHERE id = ?1",
+            params![id, status.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                what: "sweep",
+                id: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn claim_run(
+        &self,
+        sweep_id: &str,
+        owner: &Owner,
+        run_cap: Option<u64>,
+        propose: &mut dyn FnMut(&ClaimContext) -> std::result::Result<Proposal, String>,
+    ) -> Result<Claim> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let sweep = load_sweep(&tx, sweep_id)?;
+
+        // 1. Retry a pending or interrupted run first.
+        let retry: Option<String> = tx
+            .query_row(
+                "SELECT id FROM runs WHERE sweep_id = ?1 AND status IN ('pending', 'interrupted') \
+                 ORDER BY number LIMIT 1",
+                [&sweep.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = retry {
+            tx.execute(
+                &format!(
+                    "UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = {NOW}, \
+                     ended_at = NULL, host = ?2, pid = ?3, lease_until = {NOW} + ?4, exit_code = NULL, \
+                     reason = NULL, stderr_tail = NULL, summary_json = '{{}}', history_len = 0 \
+                     WHERE id = ?1"
+                ),
+                params![id, owner.host, owner.pid, owner.lease_secs],
+            )?;
+            tx.execute("DELETE FROM history WHERE run_id = ?1", [&id])?;
+            let run = load_run(&tx, &id)?;
+            tx.commit()?;
+            return Ok(Claim::Claimed { run, retried: true });
+        }
+        if sweep.status == SweepStatus::Finished {
+            return Ok(Claim::Exhausted);
+        }
+
+        // 2. Respect run_cap.
+        let count: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM runs WHERE sweep_id = ?1",
+            [&sweep.id],
+            |r| r.get(0),
+        )?;
+        if run_cap.is_some_and(|cap| count as u64 >= cap) {
+            return Ok(Claim::CapReached);
+        }
+
+        // 3. Ask the sampler, given every existing run.
+        let existing = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT id, status, params_json, summary_json FROM runs WHERE sweep_id = ?1 ORDER BY number",
+            )?;
+            let rows = stmt
+                .query_map([&sweep.id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(id, status, params, summary)| {
+                    Ok(ExistingRun {
+                        status: status_of(&status)?,
+                        params: serde_json::from_str::<Params>(&params)
+                            .map_err(|e| corrupt(format!("params of run {id}"), e))?,
+                        summary: serde_json::from_str::<Summary>(&summary)
+                            .map_err(|e| corrupt(format!("summary of run {id}"), e))?,
+                        id,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
+        };
+        let proposal = propose(&ClaimContext {
+            sweep: &sweep,
+            existing: &existing,
+        })
+        .map_err(StoreError::Propose)?;
+        let (params, config) = match proposal {
+            Proposal::Exhausted => return Ok(Claim::Exhausted),
+            Proposal::New { params, config } => (params, config),
+        };
+
+        let stamp: String =
+            tx.query_row("SELECT strftime('%Y%m%d_%H%M%S', 'now')", [], |r| r.get(0))?;
+        let hash = hash8(&config);
+        let base = format!("{stamp}_{}_{hash}", sanitize_name(&sweep.name));
+        let mut id = base.clone();
+        let mut n = 1;
+        while tx
+            .query_row("SELECT 1 FROM runs WHERE id = ?1", [&id], |_| Ok(()))
+            .optional()?
+            .is_some()
+        {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        let params_json = serde_json::to_string(&params).map_err(|e| corrupt("new params", e))?;
+        let config_json = serde_json::to_string(&config).map_err(|e| corrupt("new config", e))?;
+        tx.execute(
+            &format!(
+                "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, config_hash, \
+                 attempt, created_at, started_at, host, pid, lease_until) \
+                 VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, 1, {NOW}, {NOW}, ?7, ?8, {NOW} + ?9)"
+            ),
+            params![
+                id,
+                sweep.id,
+                count,
+                params_json,
+                config_json,
+                sweep_core::config_hash(&config),
+                owner.host,
+                owner.pid,
+                owner.lease_secs
+            ],
+        )?;
+        let run = load_run(&tx, &id)?;
+        tx.commit()?;
+        Ok(Claim::Claimed {
+            run,
+            retried: false,
+        })
+    }
+
+    fn heartbeat(&self, run: &RunKey, lease_secs: f64) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_claim(&tx, run)?;
+        tx.execute(
+            &format!("UPDATE runs SET lease_until = {NOW} + ?2 WHERE id = ?1"),
+            params![run.run_id, lease_secs],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn append_history(
+        &self,
+        run: &RunKey,
+        records: &[MetricRecord],
+        metric: Option<&MetricSpec>,
+    ) -> Result<Summary> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (summary_json, len) = check_claim(&tx, run)?;
+        let mut summary: Summary = serde_json::from_str(&summary_json)
+            .map_err(|e| corrupt(format!("summary of run {}", run.run_id), e))?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO history (run_id, step, record_json) VALUES (?1, ?2, ?3)",
+            )?;
+            for (i, record) in records.iter().enumerate() {
+                let step = len as u64 + i as u64;
+                insert.execute(params![run.run_id, step as i64, record_json(record)])?;
+                fold_record(&mut summary, record, step, metric);
+            }
+        }
+        let text = serde_json::to_string(&summary).map_err(|e| corrupt("summary", e))?;
+        tx.execute(
+            "UPDATE runs SET summary_json = ?2, history_len = ?3 WHERE id = ?1",
+            params![run.run_id, text, len + records.len() as i64],
+        )?;
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    fn finish_run(&self, run: &RunKey, outcome: &RunOutcome) -> Result<RunRecord> {
+        let record = {
+            let mut conn = self.conn();
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            check_claim(&tx, run)?;
+            tx.execute(
+                &format!(
+                    "UPDATE runs SET status = ?2, exit_code = ?3, reason = ?4, stderr_tail = ?5, \
+                     ended_at = {NOW}, lease_until = NULL WHERE id = ?1"
+                ),
+                params![
+                    run.run_id,
+                    outcome.status.as_str(),
+                    outcome.exit_code,
+                    outcome.reason,
+                    outcome.stderr_tail
+                ],
+            )?;
+            let record = load_run(&tx, &run.run_id)?;
+            tx.commit()?;
+            record
+        };
+        let dir = self.run_dir(&record.id);
+        if dir.path().is_dir() {
+            let doc = serde_json::json!({
+                "id": record.id,
+                "status": record.status,
+                "exit_code": record.exit_code,
+                "reason": record.reason,
+                "summary": record.summary,
+            });
+            let text = serde_json::to_string_pretty(&doc).map_err(|e| corrupt("summary", e))?;
+            std::fs::write(dir.summary(), text).map_err(|source| StoreError::Io {
+                path: dir.summary(),
+                source,
+            })?;
+        }
+        Ok(record)
+    }
+
+    fn recover_stale(
+        &self,
+        sweep_id: Option<&str>,
+        is_dead: &dyn Fn(&str, i64) -> bool,
+    ) -> Result<Vec<String>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let candidates: Vec<(String, Option<String>, Option<i64>, bool)> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT id, host, pid, COALESCE(lease_until < {NOW}, 1) FROM runs \
+                 WHERE status = 'running' AND (?1 IS NULL OR sweep_id = ?1)"
+            ))?;
+            stmt.query_map([sweep_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let mut recovered = Vec::new();
+        for (id, host, pid, expired) in candidates {
+            let dead = match (&host, pid) {
+                (Some(h), Some(p)) => is_dead(h, p),
+                _ => false,
+            };
+            if !(expired || dead) {
+                continue;
+            }
+            let reason = if dead {
+                format!(
+                    "its controller (pid {} on {}) is gone",
+                    pid.unwrap_or_default(),
+                    host.unwrap_or_default()
+                )
+            } else {
+                "its controller stopped renewing its lease".to_string()
+            };
+            tx.execute(
+                &format!(
+                    "UPDATE runs SET status = 'interrupted', reason = ?2, ended_at = {NOW}, \
+                     lease_until = NULL WHERE id = ?1"
+                ),
+                params![id, reason],
+            )?;
+            recovered.push(id);
+        }
+        tx.commit()?;
+        Ok(recovered)
+    }
+
+    fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>> {
+        let conn = self.conn();
+        let sweep_id = match &filter.sweep_id {
+            Some(id) => Some(self.resolve_id(&conn, "sweeps", id)?),
+            None => None,
+        };
+        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+        let status_list = serde_json::to_string(&statuses).map_err(|e| corrupt("filter", e))?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RUN_COLS} FROM runs r WHERE (?1 IS NULL OR sweep_id = ?1) \
+             AND (?2 = '[]' OR status IN (SELECT value FROM json_each(?2))) \
+             ORDER BY (SELECT created_at FROM sweeps s WHERE s.id = r.sweep_id), sweep_id, number"
+        ))?;
+        let raws = stmt
+            .query_map(params![sweep_id, status_list], raw_run)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        raws.into_iter().map(RawRun::into_record).collect()
+    }
+
+    fn run(&self, id: &str) -> Result<RunRecord> {
+        let conn = self.conn();
+        let id = self.resolve_id(&conn, "runs", id)?;
+        load_run(&conn, &id)
+    }
+
+    fn history(&self, run_id: &str) -> Result<Vec<MetricRecord>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT record_json FROM history WHERE run_id = ?1 ORDER BY step")?;
+        let texts = stmt
+            .query_map([run_id], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        texts
+            .iter()
+            .map(|t| {
+                parse_metric_line(t)
+                    .map(|(record, _)| record)
+                    .map_err(|e| corrupt(format!("history of run {run_id}"), e))
+            })
+            .collect()
+    }
+
+    fn run_dir(&self, run_id: &str) -> RunDir {
+        RunDir::new(self.root.join("runs").join(run_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::HashSet;
+    use std::sync::Arc;
+    use sweep_core::{Distribution, Goal, Method, ParamSpec};
+
+    fn new_sweep(store: &SqliteStore, id: &str) -> SweepRecord {
+        let spec = SweepSpec::new(
+            Method::Grid,
+            vec![ParamSpec::new(
+                "x",
+                Distribution::IntUniform { min: 0, max: 9 },
+            )],
+        );
+        store
+            .create_sweep(&NewSweep {
+                id: id.into(),
+                name: "demo sweep".into(),
+                spec_text: "method: grid".into(),
+                spec_path: None,
+                spec,
+                seed: 7,
+            })
+            .unwrap()
+    }
+
+    fn owner() -> Owner {
+        Owner {
+            host: "host-a".into(),
+            pid: 42,
+            lease_secs: 60.0,
+        }
+    }
+
+    /// Proposes the smallest x in 0..limit that no run has.
+    fn next_x(limit: i64) -> impl FnMut(&ClaimContext) -> std::result::Result<Proposal, String> {
+        move |ctx| {
+            let used: HashSet<i64> = ctx
+                .existing
+                .iter()
+                .filter_map(|r| r.params.get("x").and_then(|v| v.as_i64()))
+                .collect();
+            Ok(match (0..limit).find(|x| !used.contains(x)) {
+                Some(x) => Proposal::New {
+                    params: [("x".to_string(), json!(x))].into(),
+                    config: json!({"x": x}),
+                },
+                None => Proposal::Exhausted,
+            })
+        }
+    }
+
+    fn claim(store: &SqliteStore, sweep: &str, cap: Option<u64>, limit: i64) -> Claim {
+        store
+            .claim_run(sweep, &owner(), cap, &mut next_x(limit))
+            .unwrap()
+    }
+
+    fn claimed(c: Claim) -> RunRecord {
+        match c {
+            Claim::Claimed { run, .. } => run,
+            other => panic!("expected a claim, got {other:?}"),
+        }
+    }
+
+    fn done(status: RunStatus) -> RunOutcome {
+        RunOutcome {
+            status,
+            exit_code: Some(0),
+            reason: None,
+            stderr_tail: None,
+        }
+    }
+
+    #[test]
+    fn reopening_keeps_data_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SqliteStore::open(dir.path()).unwrap();
+            new_sweep(&store, "s1");
+            claimed(claim(&store, "s1", None, 3));
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 1);
+        assert_eq!(store.sweeps().unwrap()[0].spec.parameters.len(), 1);
+    }
+
+    #[test]
+    fn run_ids_name_time_sweep_and_config_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        new_sweep(&store, "s1");
+        let run = claimed(claim(&store, "s1", None, 3));
+        let parts: Vec<&str> = run.id.split('_').collect();
+        assert_eq!(parts.len(), 4, "{}", run.id);
+        assert_eq!(parts[0].len(), 8);
+        assert_eq!(parts[1].len(), 6);
+        assert_eq!(parts[2], "demo-sweep");
+        assert_eq!(parts[3], hash8(&json!({"x": 0})));
+        assert_eq!(run.status, RunStatus::Running);
+        assert_eq!(
+            store.run(&run.id[..10]).unwrap().id,
+            run.id,
+            "unique prefix resolves"
+        );
+    }
+
+    #[test]
+    fn claims_are_exclusive_across_threads_and_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = SqliteStore::open(dir.path()).unwrap();
+        new_sweep(&first, "s1");
+        let stores: Vec<Arc<SqliteStore>> = (0..4)
+            .map(|_| Arc::new(SqliteStore::open(dir.path()).unwrap()))
+            .collect();
+        let handles: Vec<_> = stores
+            .into_iter()
+            .map(|store| {
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    while let Claim::Claimed { run, .. } = claim(&store, "s1", None, 40) {
+                        got.push(run.params["x"].as_i64().unwrap());
+                        store
+                            .finish_run(&run.key(), &done(RunStatus::Completed))
+                            .unwrap();
+                    }
+                    got
+                })
+            })
+            .collect();
+        let mut all: Vec<i64> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        all.sort();
+        assert_eq!(
+            all,
+            (0..40).collect::<Vec<_>>(),
+            "each point claimed exactly once"
+        );
+    }
+
+    #[test]
+    fn run_cap_and_exhaustion_stop_claims() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        new_sweep(&store, "s1");
+        claimed(claim(&store, "s1", Some(2), 10));
+        claimed(claim(&store, "s1", Some(2), 10));
+        assert!(matches!(
+            claim(&store, "s1", Some(2), 10),
+            Claim::CapReached
+        ));
+        assert!(matches!(claim(&store, "s1", None, 2), Claim::Exhausted));
+    }
+
+    #[test]
+    fn interrupted_runs_are_retried_with_a_new_attempt_and_old_writes_fenced() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        new_sweep(&store, "s1");
+        let run = claimed(claim(&store, "s1", None, 5));
+        let rec: MetricRecord = [("loss".to_string(), 1.0)].into();
+        store
+            .append_history(&run.key(), &[rec.clone()], None)
+            .unwrap();
+        // The owner process is gone: recovery marks it interrupted.
+        let ids = store
+            .recover_stale(Some("s1"), &|h, p| h == "host-a" && p == 42)
+            .unwrap();
+        assert_eq!(ids, vec![run.id.clone()]);
+        assert_eq!(store.run(&run.id).unwrap().status, RunStatus::Interrupted);
+        // The next claim retries it rather than creating a new run.
+        let Claim::Claimed {
+            run: again,
+            retried,
+        } = claim(&store, "s1", None, 5)
+        else {
+            panic!("expected a retry");
+        };
+        assert!(retried);
+        assert_eq!(
+            (again.id.as_str(), again.attempt, again.history_len),
+            (run.id.as_str(), 2, 0)
+        );
+        // The first attempt's late report is refused.
+        assert!(matches!(
+            store.append_history(&run.key(), &[rec], None),
+            Err(StoreError::Fenced { .. })
+        ));
+        assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn live_owners_with_valid_leases_are_not_recovered() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        new_sweep(&store, "s1");
+        claimed(claim(&store, "s1", None, 5));
+        assert!(store.recover_stale(None, &|_, _| false).unwrap().is_empty());
+    }
+
+    #[test]
+    fn history_and_summary_are_kept_current_and_finished_runs_are_immutable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        new_sweep(&store, "s1");
+        let run = claimed(claim(&store, "s1", None, 5));
+        let metric = MetricSpec::new("val/acc", Goal::Maximize);
+        let recs: Vec<MetricRecord> = [0.2, f64::NAN, 0.9, 0.5]
+            .iter()
+            .map(|v| [("val/acc".to_string(), *v)].into())
+            .collect();
+        store
+            .append_history(&run.key(), &recs[..2], Some(&metric))
+            .unwrap();
+        let summary = store
+            .append_history(&run.key(), &recs[2..], Some(&metric))
+            .unwrap();
+        let acc = &summary["val/acc"];
+        assert_eq!(
+            (acc.best, acc.best_step, acc.last, acc.count),
+            (Some(0.9), Some(2), Some(0.5), 4)
+        );
+        let history = store.history(&run.id).unwrap();
+        assert_eq!(history.len(), 4);
+        assert!(history[1]["val/acc"].is_nan());
+        std::fs::create_dir_all(store.run_dir(&run.id).path()).unwrap();
+        let finished = store
+            .finish_run(&run.key(), &done(RunStatus::Completed))
+            .unwrap();
+        assert_eq!(finished.summary["val/acc"].best, Some(0.9));
+        assert!(store.run_dir(&run.id).summary().is_file());
+        assert!(matches!(
+            store.finish_run(&run.key(), &done(RunStatus::Failed)),
+            Err(StoreError::Finished { .. })
+        ));
+        assert!(matches!(
+            store.append_history(&run.key(), &recs, None),
+            Err(StoreError::Finished { .. })
+        ));
+    }
+
+    #[test]
+    fn filters_select_by_sweep_and_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        new_sweep(&store, "s1");
+        new_sweep(&store, "s2");
+        let a = claimed(claim(&store, "s1", None, 5));
+        store
+            .finish_run(&a.key(), &done(RunStatus::Failed))
+            .unwrap();
+        claimed(claim(&store, "s1", None, 5));
+        claimed(claim(&store, "s2", None, 5));
+        let failed = store
+            .runs(&RunFilter {
+                sweep_id: Some("s1".into()),
+                statuses: vec![RunStatus::Failed],
+            })
+            .unwrap();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].id, a.id);
+        let s1 = store
+            .runs(&RunFilter {
+                sweep_id: Some("s1".into()),
+                statuses: vec![],
+            })
+            .unwrap();
+        assert_eq!(s1.len(), 2);
+        assert!(matches!(
+            store.sweep("s"),
+            Err(StoreError::Ambiguous { .. })
+        ));
+        assert!(matches!(
+            store.run("nope"),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn retry_moves_earlier_files_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = RunDir::new(dir.path().join("r"));
+        run_dir.prepare(0).unwrap();
+        std::fs::write(run_dir.stdout(), "first").unwrap();
+        run_dir.prepare(1).unwrap();
+        assert!(!run_dir.stdout().exists());
+        assert_eq!(
+            std::fs::read_to_string(run_dir.attempt(1).join("stdout.log")).unwrap(),
+            "first"
+        );
+    }
+}
