@@ -1,1 +1,369 @@
-//! placeholder
+//! The sweep loop: workers claim trials from the store, run them as subprocesses (W&B
+//! command macros, never a shell), stream their metrics into the store, and stop cleanly on
+//! cancellation. This is the only crate that spawns trial processes.
+
+mod command;
+mod trial;
+
+pub use command::{
+    CommandContext, CommandError, DEFAULT_COMMAND, arg_values, expand, format_value,
+    interpreter_for,
+};
+pub use trial::{TrialPlan, run_trial};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use sweep_core::{Method, Params, RunStatus, Summary, SweepSpec, resolve_config};
+use sweep_store::{Claim, Owner, Proposal, RunRecord, Store, StoreError, SweepRecord, SweepStatus};
+
+/// Environment variables a trial receives.
+pub mod env {
+    pub const RUN_ID: &str = "SWEEP_RUN_ID";
+    pub const RUN_DIR: &str = "SWEEP_RUN_DIR";
+    pub const SWEEP_ID: &str = "SWEEP_SWEEP_ID";
+    pub const CONFIG: &str = "SWEEP_CONFIG";
+    pub const METRICS: &str = "SWEEP_METRICS";
+}
+
+/// Errors that stop the sweep loop (trial failures are outcomes, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("this spec cannot be run: {0}")]
+    NotRunnable(String),
+    #[error("run {run}: {source}")]
+    Command {
+        run: String,
+        #[source]
+        source: CommandError,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("a worker thread panicked")]
+    WorkerPanicked,
+}
+
+/// What the loop reports as it goes; the binary turns these into a progress display.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Runs left `running` by a dead controller were marked interrupted.
+    Recovered { run_ids: Vec<String> },
+    Started { run_id: String, number: u64, params: Params, retried: bool },
+    /// New history arrived; the run's summary so far.
+    Progress { run_id: String, summary: Summary },
+    /// A metric line could not be read (the run goes on).
+    BadLine { run_id: String, source: String, line: u64, message: String },
+    Finished { run: RunRecord },
+    /// `metric.target` was reached: no new trials start.
+    TargetReached { run_id: String, value: f64 },
+}
+
+/// How to run a sweep.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    pub workers: usize,
+    /// At most this many trials in this process (`--count`).
+    pub count: Option<u64>,
+    /// Working directory of the trials (where `program` is resolved).
+    pub cwd: PathBuf,
+    pub lease_secs: f64,
+    /// Time between SIGTERM and SIGKILL when a trial is stopped.
+    pub kill_grace: Duration,
+}
+
+impl Default for SweepOptions {
+    fn default() -> Self {
+        SweepOptions {
+            workers: 1,
+            count: None,
+            cwd: PathBuf::from("."),
+            lease_secs: 60.0,
+            kill_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// Every trial of the search was handed out.
+    Exhausted,
+    /// `run_cap` runs exist.
+    RunCap,
+    /// `--count` trials ran in this process.
+    Count,
+    /// `metric.target` was reached.
+    Target,
+    /// Cancelled (Ctrl-C, SIGTERM).
+    Cancelled,
+}
+
+/// What happened in this process.
+#[derive(Debug, Clone)]
+pub struct SweepReport {
+    pub stop: StopReason,
+    pub trials: u64,
+    pub recovered: Vec<String>,
+}
+
+/// Checks what `sweep run` cannot do with this spec, with a message that says why.
+pub fn check_runnable(spec: &SweepSpec) -> Result<(), ExecError> {
+    if spec.method == Method::Bayes {
+        return Err(ExecError::NotRunnable(
+            "`method: bayes` is validated, but this build of sweep has no Bayesian sampler to run it; use `method: random` or `method: grid`".into(),
+        ));
+    }
+    if spec.early_terminate.is_some() {
+        return Err(ExecError::NotRunnable(
+            "`early_terminate` is validated, but this build of sweep cannot stop trials early; remove the block to run the sweep without early termination".into(),
+        ));
+    }
+    if let Some(trainer) = &spec.trainer {
+        return Err(ExecError::NotRunnable(format!(
+            "`trainer: {}` names a built-in trainer, and this build of sweep has none; run your own training program with `program:` (and `command:`)",
+            trainer.kind
+        )));
+    }
+    let uses_program = spec
+        .command
+        .as_ref()
+        .is_none_or(|c| c.iter().any(|t| t.contains("${program}") || t.contains("${interpreter}")));
+    if uses_program && spec.program.is_none() {
+        return Err(ExecError::NotRunnable(
+            "the spec has no `program` (and its command needs one): add `program: path/to/train.py`, or a `command:` list".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The host name recorded with each claim.
+pub fn host_name() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// Whether the process `pid` on `host` is gone (only decidable for this host).
+pub fn owner_is_dead(host: &str, pid: i64) -> bool {
+    if host != host_name() || pid <= 0 || pid == std::process::id() as i64 {
+        return false;
+    }
+    matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None),
+        Err(nix::errno::Errno::ESRCH)
+    )
+}
+
+/// Runs a sweep until its search is exhausted, `run_cap` or `--count` is reached, the target
+/// is reached, or `cancel` is set. Runs left by a dead controller are first marked
+/// interrupted; interrupted runs are retried before new ones are created.
+pub fn run_sweep(
+    store: Arc<dyn Store>,
+    sweep: &SweepRecord,
+    opts: &SweepOptions,
+    cancel: Arc<AtomicBool>,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<SweepReport, ExecError> {
+    check_runnable(&sweep.spec)?;
+    let recovered = store.recover_stale(Some(&sweep.id), &owner_is_dead)?;
+    if !recovered.is_empty() {
+        on_event(Event::Recovered { run_ids: recovered.clone() });
+    }
+    let shared = Shared {
+        store,
+        sweep,
+        opts,
+        cancel,
+        stop: AtomicBool::new(false),
+        started: AtomicU64::new(0),
+        reason: Mutex::new(None),
+        owner: Owner {
+            host: host_name(),
+            pid: std::process::id() as i64,
+            lease_secs: opts.lease_secs,
+        },
+    };
+    let results: Vec<Result<(), ExecError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..opts.workers.max(1))
+            .map(|_| s.spawn(|| worker(&shared, on_event)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(ExecError::WorkerPanicked)))
+            .collect()
+    });
+    for r in results {
+        r?;
+    }
+    let stop = if shared.cancel.load(Ordering::SeqCst) {
+        StopReason::Cancelled
+    } else {
+        shared
+            .reason
+            .lock()
+            .map(|r| r.unwrap_or(StopReason::Exhausted))
+            .unwrap_or(StopReason::Exhausted)
+    };
+    if matches!(stop, StopReason::Exhausted | StopReason::RunCap | StopReason::Target) {
+        shared.store.set_sweep_status(&sweep.id, SweepStatus::Finished)?;
+    }
+    Ok(SweepReport {
+        stop,
+        trials: shared.started.load(Ordering::SeqCst),
+        recovered,
+    })
+}
+
+struct Shared<'a> {
+    store: Arc<dyn Store>,
+    sweep: &'a SweepRecord,
+    opts: &'a SweepOptions,
+    cancel: Arc<AtomicBool>,
+    /// Set when no new trial may start (count, target, exhaustion).
+    stop: AtomicBool,
+    started: AtomicU64,
+    reason: Mutex<Option<StopReason>>,
+    owner: Owner,
+}
+
+impl Shared<'_> {
+    fn halt(&self, reason: StopReason) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Ok(mut r) = self.reason.lock() {
+            r.get_or_insert(reason);
+        }
+    }
+
+    fn should_stop(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || self.cancel.load(Ordering::SeqCst)
+    }
+}
+
+fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), ExecError> {
+    let spec = &sh.sweep.spec;
+    loop {
+        if sh.should_stop() {
+            return Ok(());
+        }
+        // Reserve a slot under --count before claiming.
+        let slot = sh.started.fetch_add(1, Ordering::SeqCst);
+        if sh.opts.count.is_some_and(|c| slot >= c) {
+            sh.started.fetch_sub(1, Ordering::SeqCst);
+            sh.halt(StopReason::Count);
+            return Ok(());
+        }
+        let seed = sh.sweep.seed;
+        let mut propose = |ctx: &sweep_store::ClaimContext| -> Result<Proposal, String> {
+            let existing: Vec<Params> = ctx.existing.iter().map(|r| r.params.clone()).collect();
+            match sweep_search::suggest(spec, &existing, seed).map_err(|e| e.to_string())? {
+                Some(params) => {
+                    let config = resolve_config(&spec.config, &params);
+                    Ok(Proposal::New { params, config })
+                }
+                None => Ok(Proposal::Exhausted),
+            }
+        };
+        let claim = sh.store.claim_run(&sh.sweep.id, &sh.owner, spec.run_cap, &mut propose)?;
+        let (run, retried) = match claim {
+            Claim::Claimed { run, retried } => (run, retried),
+            Claim::Exhausted | Claim::CapReached => {
+                sh.started.fetch_sub(1, Ordering::SeqCst);
+                sh.halt(if matches!(claim, Claim::CapReached) { StopReason::RunCap } else { StopReason::Exhausted });
+                return Ok(());
+            }
+        };
+        on_event(Event::Started {
+            run_id: run.id.clone(),
+            number: run.number,
+            params: run.params.clone(),
+            retried,
+        });
+        let finished = execute(sh, &run, retried, on_event)?;
+        if let (Some(metric), Some(target)) = (&spec.metric, spec.metric.as_ref().and_then(|m| m.target)) {
+            if let Some(best) = finished.summary.get(&metric.name).and_then(|s| s.best) {
+                if metric.goal.reaches(best, target) && finished.status == RunStatus::Completed {
+                    sh.halt(StopReason::Target);
+                    on_event(Event::TargetReached { run_id: finished.id.clone(), value: best });
+                }
+            }
+        }
+        on_event(Event::Finished { run: finished });
+    }
+}
+
+/// Prepares the run directory, runs the trial and records its end.
+fn execute(
+    sh: &Shared<'_>,
+    run: &RunRecord,
+    retried: bool,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<RunRecord, ExecError> {
+    let spec = &sh.sweep.spec;
+    let dir = sh.store.run_dir(&run.id);
+    let io = |path: PathBuf| move |source| ExecError::Io { path, source };
+    dir.prepare(if retried { run.attempt.saturating_sub(1) } else { 0 })
+        .map_err(io(dir.path().to_path_buf()))?;
+    let config_text = serde_json::to_string_pretty(&run.config).unwrap_or_else(|_| "{}".into());
+    std::fs::write(dir.config(), config_text).map_err(io(dir.config()))?;
+    let template: Vec<String> = spec
+        .command
+        .clone()
+        .unwrap_or_else(|| DEFAULT_COMMAND.iter().map(|s| s.to_string()).collect());
+    if template.iter().any(|t| t == "${args_json_file}") {
+        let args = arg_values(&run.params, &spec.parameters);
+        let args_text = serde_json::to_string_pretty(&args).unwrap_or_else(|_| "{}".into());
+        std::fs::write(dir.args_json(), &args_text).map_err(io(dir.args_json()))?;
+    }
+    let args_file = dir.args_json().to_string_lossy().into_owned();
+    let env_lookup = |k: &str| std::env::var(k).ok();
+    let ctx = CommandContext {
+        program: spec.program.as_deref(),
+        params: &run.params,
+        param_specs: &spec.parameters,
+        args_json_file: &args_file,
+        env: &env_lookup,
+    };
+    let argv = match expand(&template, &ctx) {
+        Ok(argv) => argv,
+        Err(source) => {
+            // A command that cannot be built fails this run with the reason, as data.
+            let outcome = sweep_store::RunOutcome {
+                status: RunStatus::Failed,
+                exit_code: None,
+                reason: Some(source.to_string()),
+                stderr_tail: None,
+            };
+            return Ok(sh.store.finish_run(&run.key(), &outcome)?);
+        }
+    };
+    let path_str = |p: PathBuf| p.to_string_lossy().into_owned();
+    let env = vec![
+        (env::RUN_ID.to_string(), run.id.clone()),
+        (env::RUN_DIR.to_string(), path_str(dir.path().to_path_buf())),
+        (env::SWEEP_ID.to_string(), sh.sweep.id.clone()),
+        (env::CONFIG.to_string(), path_str(dir.config())),
+        (env::METRICS.to_string(), path_str(dir.metrics())),
+    ];
+    let plan = TrialPlan {
+        key: run.key(),
+        argv,
+        env,
+        cwd: &sh.opts.cwd,
+        dir: &dir,
+        timeout: spec.timeout_secs.map(Duration::from_secs_f64),
+        kill_grace: sh.opts.kill_grace,
+        lease_secs: sh.opts.lease_secs,
+        metric: spec.metric.as_ref(),
+    };
+    let outcome = run_trial(sh.store.as_ref(), &plan, &sh.cancel, on_event)?;
+    Ok(sh.store.finish_run(&run.key(), &outcome)?)
+}

@@ -1,1 +1,160 @@
-//! placeholder
+//! Samplers for Sweep: grid and random search, pure and seeded.
+//!
+//! Everything here is a function of its arguments: no I/O, no store, no clock, no global
+//! random state. The same spec, runs and seed give the same suggestion on every machine.
+//!
+//! Semantics follow W&B's own engine (`wandb/sweeps`):
+//!
+//! - **Order of params.** Params are taken in W&B's order: sorted by their path, level by
+//!   level (W&B sorts the keys of each `parameters` block). For params written at the top
+//!   level this is plain sorted-name order; see [`ordered_params`].
+//! - **Grid.** [`next_grid_point`] walks the Cartesian product with the last param varying
+//!   fastest (Python's `itertools.product`), skipping every point some existing run already
+//!   has, whatever that run's status. See the `grid` module docs for the value rules.
+//! - **Random.** [`sample_random`] gives each param one uniform draw from a PCG stream keyed
+//!   by `(seed, position)` and maps it through that param's inverse CDF ([`sample_param`]),
+//!   so suggestion *k* never depends on how many were asked for at once.
+
+mod grid;
+mod num;
+mod random;
+
+pub use grid::{MAX_PARAM_GRID_VALUES, grid_size, grid_values, next_grid_point, next_grid_points};
+pub use random::{sample_param, sample_random, uniform_draws};
+
+use sweep_core::{Method, ParamSpec, Params, SweepSpec};
+
+/// Why a sampler could not make a suggestion.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SearchError {
+    /// A grid was asked to enumerate a distribution that has no finite list of values.
+    #[error(
+        "param `{param}` uses the `{distribution}` distribution, which grid search cannot \
+         enumerate: a grid takes `value`, `values`, `int_uniform` or `q_uniform` params \
+         (list the values you want, or use method `random` or `bayes`)"
+    )]
+    NotGridEnumerable {
+        param: String,
+        distribution: &'static str,
+    },
+    /// One param would expand to more grid values than can be held.
+    #[error(
+        "param `{param}` ({distribution}) expands to {count} grid values, more than the \
+         {limit} a grid can enumerate for one param"
+    )]
+    ParamTooLarge {
+        param: String,
+        distribution: &'static str,
+        /// The number of values, as computed (may be huge or infinite for a tiny `q`).
+        count: f64,
+        limit: usize,
+    },
+    /// The product of the params' value counts does not fit in 128 bits.
+    #[error("the grid has more than 2^128 points; it cannot be enumerated")]
+    GridTooLarge,
+    /// Two params write to the same dotted name, so a run could not hold both.
+    #[error("two params share the dotted name `{0}`")]
+    DuplicateParam(String),
+    /// `method: bayes` was passed to a build without the Bayesian sampler.
+    #[error("method `bayes` needs the Bayesian sampler, which this build does not include")]
+    BayesUnavailable,
+}
+
+/// The params in W&B's order: by path, compared component by component.
+///
+/// W&B sorts the keys of every `parameters` block and flattens nested blocks depth-first,
+/// so `optimizer: {parameters: {lr, momentum}}` comes out as `optimizer.lr`,
+/// `optimizer.momentum`, and a nested `model` block comes before a top-level key literally
+/// named `model.c` (because `"model" < "model.c"`). For params without nesting this is
+/// ordinary sorted-name order. The sort is stable, so params with equal paths keep their
+/// relative order.
+pub fn ordered_params(params: &[ParamSpec]) -> Vec<&ParamSpec> {
+    let mut ordered: Vec<&ParamSpec> = params.iter().collect();
+    ordered.sort_by(|a, b| a.path.cmp(&b.path));
+    ordered
+}
+
+/// The next params for a sweep, given the params of every run it already has.
+///
+/// - `grid`: the first grid point no existing run has ([`next_grid_point`]); `Ok(None)` once
+///   the grid is exhausted.
+/// - `random`: [`sample_random`] at position `existing.len()`, so that suggesting N runs
+///   one at a time (appending each) gives the same runs as positions `len..len + N`.
+/// - `bayes`: [`SearchError::BayesUnavailable`].
+pub fn suggest(
+    spec: &SweepSpec,
+    existing: &[Params],
+    seed: u64,
+) -> Result<Option<Params>, SearchError> {
+    match spec.method {
+        Method::Grid => next_grid_point(&spec.parameters, existing),
+        Method::Random => Ok(Some(sample_random(
+            &spec.parameters,
+            seed,
+            existing.len() as u64,
+        ))),
+        Method::Bayes => Err(SearchError::BayesUnavailable),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use sweep_core::Distribution;
+
+    fn cat(name: &str, values: serde_json::Value) -> ParamSpec {
+        let values = values.as_array().cloned().unwrap_or_default();
+        ParamSpec::new(name, Distribution::Categorical { values })
+    }
+
+    #[test]
+    fn bayes_is_a_clear_error() {
+        let spec = SweepSpec::new(Method::Bayes, vec![cat("a", json!([1, 2]))]);
+        let err = suggest(&spec, &[], 0).err();
+        assert_eq!(err, Some(SearchError::BayesUnavailable));
+        assert_eq!(
+            SearchError::BayesUnavailable.to_string(),
+            "method `bayes` needs the Bayesian sampler, which this build does not include"
+        );
+    }
+
+    #[test]
+    fn random_suggestion_uses_the_run_count_as_position() {
+        let params = vec![
+            ParamSpec::new("lr", Distribution::Uniform { min: 0.0, max: 1.0 }),
+            cat("opt", json!(["adam", "sgd", "rmsprop"])),
+        ];
+        let spec = SweepSpec::new(Method::Random, params.clone());
+        let existing = vec![Params::new(); 3];
+        let got = suggest(&spec, &existing, 42).ok().flatten();
+        assert_eq!(got, Some(sample_random(&params, 42, 3)));
+        assert_ne!(got, Some(sample_random(&params, 42, 2)));
+    }
+
+    #[test]
+    fn grid_suggestion_walks_the_grid() {
+        let spec = SweepSpec::new(Method::Grid, vec![cat("a", json!([1, 2]))]);
+        let mut existing = Vec::new();
+        while let Ok(Some(p)) = suggest(&spec, &existing, 0) {
+            existing.push(p);
+            assert!(existing.len() <= 2, "grid did not stop");
+        }
+        assert_eq!(existing.len(), 2);
+        assert_eq!(existing[1].get("a"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn nested_params_sort_level_by_level_like_wandb() {
+        let params = vec![
+            ParamSpec::new("model.c", Distribution::Constant { value: json!(1) }),
+            ParamSpec {
+                path: vec!["model".into(), "kind".into()],
+                dist: Distribution::Constant { value: json!(2) },
+            },
+            ParamSpec::new("lr", Distribution::Constant { value: json!(3) }),
+        ];
+        let names: Vec<String> = ordered_params(&params).iter().map(|p| p.name()).collect();
+        assert_eq!(names, ["lr", "model.kind", "model.c"]);
+    }
+}

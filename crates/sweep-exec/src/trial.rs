@@ -1,0 +1,386 @@
+//! One external trial: a subprocess in its own process group, its output saved whole, its
+//! metrics read from the metrics file and from stdout as they arrive.
+
+use crate::Event;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+use sweep_core::{MetricRecord, MetricSpec, RunStatus, parse_metric_line};
+use sweep_store::{RunDir, RunKey, RunOutcome, Store, StoreError};
+
+/// How many bytes of stderr are kept in the store.
+const STDERR_TAIL_BYTES: usize = 4096;
+
+/// Everything a trial needs.
+pub struct TrialPlan<'a> {
+    pub key: RunKey,
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub cwd: &'a Path,
+    pub dir: &'a RunDir,
+    pub timeout: Option<Duration>,
+    pub kill_grace: Duration,
+    pub lease_secs: f64,
+    pub metric: Option<&'a MetricSpec>,
+}
+
+enum Msg {
+    Record(MetricRecord),
+    Bad { line: u64, message: String },
+    Exited(std::io::Result<ExitStatus>),
+}
+
+/// Runs one trial to its end and reports its outcome; history is written to the store as
+/// it arrives. Only storage failures are errors: whatever the program does is an outcome.
+pub fn run_trial(
+    store: &dyn Store,
+    plan: &TrialPlan<'_>,
+    cancel: &AtomicBool,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<RunOutcome, StoreError> {
+    let io_err = |path: &Path, source| StoreError::Io { path: path.to_path_buf(), source };
+    let stdout_file = File::create(plan.dir.stdout()).map_err(|e| io_err(&plan.dir.stdout(), e))?;
+    let stderr_file = File::create(plan.dir.stderr()).map_err(|e| io_err(&plan.dir.stderr(), e))?;
+
+    let mut cmd = Command::new(&plan.argv[0]);
+    cmd.args(&plan.argv[1..])
+        .current_dir(plan.cwd)
+        .envs(plan.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    set_parent_death_signal(&mut cmd);
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let message = format!("could not start `{}`: {e}", plan.argv[0]);
+            let _ = std::fs::write(plan.dir.stderr(), format!("{message}\n"));
+            return Ok(RunOutcome {
+                status: RunStatus::Failed,
+                exit_code: None,
+                reason: Some(message.clone()),
+                stderr_tail: Some(message),
+            });
+        }
+    };
+    let pgid = child.id() as i32;
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let stdout_reader = child.stdout.take().map(|out| {
+        let tx = tx.clone();
+        std::thread::spawn(move || read_stdout(out, stdout_file, &tx))
+    });
+    let stderr_reader = child
+        .stderr
+        .take()
+        .map(|err| std::thread::spawn(move || read_stderr(err, stderr_file)));
+    spawn_waiter(child, tx);
+
+    let mut tail = MetricsTail::new(plan.dir.metrics());
+    let mut pending: Vec<MetricRecord> = Vec::new();
+    let started = Instant::now();
+    let mut last_beat = Instant::now();
+    let beat_every = Duration::from_secs_f64((plan.lease_secs / 3.0).max(0.5));
+    let mut stopping: Option<(RunStatus, String, Instant)> = None;
+    let mut killed = false;
+    let exit = loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Msg::Record(r)) => pending.push(r),
+            Ok(Msg::Bad { line, message }) => on_event(Event::BadLine {
+                run_id: plan.key.run_id.clone(),
+                source: "stdout".into(),
+                line,
+                message,
+            }),
+            Ok(Msg::Exited(status)) => break status,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                break Err(std::io::Error::other("lost track of the trial process"));
+            }
+        }
+        tail.poll(&mut pending, plan, on_event, false);
+        if !pending.is_empty() {
+            flush(store, plan, &mut pending, on_event)?;
+        }
+        if last_beat.elapsed() >= beat_every {
+            store.heartbeat(&plan.key, plan.lease_secs)?;
+            last_beat = Instant::now();
+        }
+        match &stopping {
+            None => {
+                if cancel.load(Ordering::SeqCst) {
+                    signal_group(pgid, nix::sys::signal::Signal::SIGTERM);
+                    stopping = Some((
+                        RunStatus::Interrupted,
+                        "interrupted: the sweep was stopped (SIGINT/SIGTERM)".into(),
+                        Instant::now(),
+                    ));
+                } else if let Some(limit) = plan.timeout.filter(|t| started.elapsed() >= *t) {
+                    signal_group(pgid, nix::sys::signal::Signal::SIGTERM);
+                    stopping = Some((
+                        RunStatus::Failed,
+                        format!("timed out after {}; its process group was killed", fmt_secs(limit)),
+                        Instant::now(),
+                    ));
+                }
+            }
+            Some((_, _, since)) if !killed && since.elapsed() >= plan.kill_grace => {
+                signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
+                killed = true;
+            }
+            Some(_) => {}
+        }
+    };
+    // Whatever the group left behind ends with the trial, so nothing holds its pipes.
+    signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
+    while let Ok(msg) = rx.recv() {
+        match msg {
+            Msg::Record(r) => pending.push(r),
+            Msg::Bad { line, message } => on_event(Event::BadLine {
+                run_id: plan.key.run_id.clone(),
+                source: "stdout".into(),
+                line,
+                message,
+            }),
+            Msg::Exited(_) => {}
+        }
+    }
+    let bad_stdout = stdout_reader.and_then(|h| h.join().ok()).unwrap_or(0);
+    let stderr_tail = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
+    tail.poll(&mut pending, plan, on_event, true);
+    if !pending.is_empty() {
+        flush(store, plan, &mut pending, on_event)?;
+    }
+
+    let exit_code = exit.as_ref().ok().and_then(|s| s.code());
+    let (status, mut reason) = match (stopping, &exit) {
+        (Some((status, reason, _)), _) => (status, Some(reason)),
+        (None, Ok(s)) if s.success() => (RunStatus::Completed, None),
+        (None, Ok(s)) => match (s.code(), s.signal()) {
+            (Some(code), _) => (RunStatus::Failed, Some(format!("exited with code {code}"))),
+            (None, Some(sig)) => (RunStatus::Failed, Some(format!("killed by signal {}", signal_name(sig)))),
+            (None, None) => (RunStatus::Failed, Some("ended abnormally".to_string())),
+        },
+        (None, Err(e)) => (RunStatus::Failed, Some(format!("waiting for the trial failed: {e}"))),
+    };
+    let bad = bad_stdout + tail.bad;
+    if bad > 0 {
+        let note = format!("{bad} malformed metric line(s) ignored");
+        reason = Some(match reason {
+            Some(r) => format!("{r}; {note}"),
+            None => note,
+        });
+    }
+    Ok(RunOutcome {
+        status,
+        exit_code,
+        reason,
+        stderr_tail: (!stderr_tail.is_empty()).then_some(stderr_tail),
+    })
+}
+
+fn flush(
+    store: &dyn Store,
+    plan: &TrialPlan<'_>,
+    pending: &mut Vec<MetricRecord>,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<(), StoreError> {
+    let summary = store.append_history(&plan.key, pending, plan.metric)?;
+    pending.clear();
+    on_event(Event::Progress {
+        run_id: plan.key.run_id.clone(),
+        summary,
+    });
+    Ok(())
+}
+
+fn fmt_secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 { format!("{s:.0}s") } else { format!("{s:.3}s") }
+}
+
+fn signal_name(sig: i32) -> String {
+    nix::sys::signal::Signal::try_from(sig)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| sig.to_string())
+}
+
+fn signal_group(pgid: i32, sig: nix::sys::signal::Signal) {
+    // ESRCH (the group is gone) is the expected case after a normal exit.
+    let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), sig);
+}
+
+fn spawn_waiter(mut child: Child, tx: Sender<Msg>) {
+    std::thread::spawn(move || {
+        let status = child.wait();
+        let _ = tx.send(Msg::Exited(status));
+    });
+}
+
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn set_parent_death_signal(cmd: &mut Command) {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) is async-signal-safe and touches no memory of the
+    // parent; it makes the trial die with the worker thread that started it, so a
+    // controller killed with SIGKILL leaves no orphaned trial behind.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(std::io::Error::from)
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_parent_death_signal(_cmd: &mut Command) {}
+
+/// Whether a stdout line is meant as a metric record: it looks like a JSON object.
+fn looks_like_record(line: &str) -> bool {
+    line.trim_start().starts_with('{')
+}
+
+/// Copies stdout to its log; JSON-object lines become metric records. Returns the count of
+/// malformed record lines.
+fn read_stdout(out: impl Read, mut log: File, tx: &Sender<Msg>) -> u64 {
+    let mut reader = BufReader::new(out);
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    let mut bad = 0;
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        line_no += 1;
+        let _ = log.write_all(&buf);
+        let text = String::from_utf8_lossy(&buf);
+        if !looks_like_record(&text) {
+            continue;
+        }
+        let msg = match parse_metric_line(&text) {
+            Ok((record, _)) => Msg::Record(record),
+            Err(e) => {
+                bad += 1;
+                Msg::Bad { line: line_no, message: e.to_string() }
+            }
+        };
+        if tx.send(msg).is_err() {
+            break;
+        }
+    }
+    let _ = log.flush();
+    bad
+}
+
+/// Copies stderr to its log and returns its tail.
+fn read_stderr(err: impl Read, mut log: File) -> String {
+    let mut reader = BufReader::new(err);
+    let mut tail: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let _ = log.write_all(&buf[..n]);
+                tail.extend_from_slice(&buf[..n]);
+                if tail.len() > 2 * STDERR_TAIL_BYTES {
+                    tail.drain(..tail.len() - STDERR_TAIL_BYTES);
+                }
+            }
+        }
+    }
+    let _ = log.flush();
+    if tail.len() > STDERR_TAIL_BYTES {
+        tail.drain(..tail.len() - STDERR_TAIL_BYTES);
+    }
+    let text = String::from_utf8_lossy(&tail);
+    // Start the tail at a line boundary when it was cut.
+    let text = if tail.len() == STDERR_TAIL_BYTES {
+        text.split_once('\n').map(|(_, rest)| rest.to_string()).unwrap_or_else(|| text.to_string())
+    } else {
+        text.to_string()
+    };
+    text.trim_end().to_string()
+}
+
+/// Follows the metrics file: complete lines are read as they appear; a last line with no
+/// newline is read only when the trial has ended, and ignored if it does not parse.
+struct MetricsTail {
+    path: PathBuf,
+    offset: u64,
+    line_no: u64,
+    partial: Vec<u8>,
+    bad: u64,
+}
+
+impl MetricsTail {
+    fn new(path: PathBuf) -> Self {
+        MetricsTail { path, offset: 0, line_no: 0, partial: Vec::new(), bad: 0 }
+    }
+
+    fn poll(
+        &mut self,
+        out: &mut Vec<MetricRecord>,
+        plan: &TrialPlan<'_>,
+        on_event: &(dyn Fn(Event) + Sync),
+        at_end: bool,
+    ) {
+        let Ok(mut file) = File::open(&self.path) else {
+            return;
+        };
+        if file.seek(SeekFrom::Start(self.offset)).is_err() {
+            return;
+        }
+        let mut chunk = Vec::new();
+        if let Ok(n) = file.read_to_end(&mut chunk) {
+            self.offset += n as u64;
+        }
+        self.partial.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(pos) = self.partial[start..].iter().position(|b| *b == b'\n') {
+            let line = String::from_utf8_lossy(&self.partial[start..start + pos]).into_owned();
+            start += pos + 1;
+            self.line(&line, out, plan, on_event, false);
+        }
+        self.partial.drain(..start);
+        if at_end && !self.partial.is_empty() {
+            let line = String::from_utf8_lossy(&self.partial).into_owned();
+            self.partial.clear();
+            self.line(&line, out, plan, on_event, true);
+        }
+    }
+
+    fn line(
+        &mut self,
+        line: &str,
+        out: &mut Vec<MetricRecord>,
+        plan: &TrialPlan<'_>,
+        on_event: &(dyn Fn(Event) + Sync),
+        truncated: bool,
+    ) {
+        self.line_no += 1;
+        if line.trim().is_empty() {
+            return;
+        }
+        match parse_metric_line(line) {
+            Ok((record, _)) => out.push(record),
+            // A truncated last line (the writer died mid-line) is ignored silently.
+            Err(_) if truncated => {}
+            Err(e) => {
+                self.bad += 1;
+                on_event(Event::BadLine {
+                    run_id: plan.key.run_id.clone(),
+                    source: "metrics.jsonl".into(),
+                    line: self.line_no,
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+}
