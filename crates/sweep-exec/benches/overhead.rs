@@ -16,7 +16,10 @@ use sweep_exec::{SweepOptions, run_sweep};
 use sweep_store::{NewSweep, RunFilter, SqliteStore, Store};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let trials: i64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(1000);
     let workers: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2);
     // Under the target directory: some machines mount /tmp on a much slower filesystem.
@@ -51,7 +54,13 @@ fn main() {
     };
     let mut spec = SweepSpec::new(
         Method::Grid,
-        vec![ParamSpec::new("i", Distribution::IntUniform { min: 1, max: trials })],
+        vec![ParamSpec::new(
+            "i",
+            Distribution::IntUniform {
+                min: 1,
+                max: trials,
+            },
+        )],
     );
     spec.command = Some(vec!["true".into(), "${args}".into()]);
     let sweep = store
@@ -71,13 +80,25 @@ fn main() {
     };
     let start = Instant::now();
     let store_dyn: Arc<dyn Store> = store.clone();
-    let report = run_sweep(store_dyn, &sweep, &opts, Arc::new(AtomicBool::new(false)), &|_| {})
-        .unwrap_or_else(|e| panic!("sweep: {e}"));
+    let report = run_sweep(
+        store_dyn,
+        &sweep,
+        &opts,
+        Arc::new(AtomicBool::new(false)),
+        &|_| {},
+    )
+    .unwrap_or_else(|e| panic!("sweep: {e}"));
     let wall = start.elapsed().as_secs_f64();
-    let runs = store.runs(&RunFilter::default()).map(|r| r.len()).unwrap_or(0);
+    let runs = store
+        .runs(&RunFilter::default())
+        .map(|r| r.len())
+        .unwrap_or(0);
     let per_trial = wall / trials as f64 * 1000.0;
     let bare_per = bare / trials as f64 * 1000.0;
-    println!("trials            {trials} ({} recorded, {} run)", runs, report.trials);
+    println!(
+        "trials            {trials} ({} recorded, {} run)",
+        runs, report.trials
+    );
     println!("workers           {workers}");
     println!("sweep wall        {wall:.3} s  ({per_trial:.3} ms per trial)");
     println!("bare spawn wall   {bare:.3} s  ({bare_per:.3} ms per trial)");

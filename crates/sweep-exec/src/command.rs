@@ -105,16 +105,23 @@ pub fn expand(template: &[String], ctx: &CommandContext<'_>) -> Result<Vec<Strin
     for token in template {
         match token.as_str() {
             "${env}" => argv.push("/usr/bin/env".to_string()),
-            "${interpreter}" => argv.extend(interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?)),
+            "${interpreter}" => {
+                argv.extend(interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?))
+            }
             "${program}" => argv.push(ctx.program.ok_or(CommandError::NoProgram)?.to_string()),
-            "${args}" => argv.extend(args.iter().map(|(k, v)| format!("--{k}={}", format_value(v)))),
+            "${args}" => argv.extend(
+                args.iter()
+                    .map(|(k, v)| format!("--{k}={}", format_value(v))),
+            ),
             "${args_no_equals}" => {
                 for (k, v) in &args {
                     argv.push(format!("--{k}"));
                     argv.push(format_value(v));
                 }
             }
-            "${args_no_hyphens}" => argv.extend(args.iter().map(|(k, v)| format!("{k}={}", format_value(v)))),
+            "${args_no_hyphens}" => {
+                argv.extend(args.iter().map(|(k, v)| format!("{k}={}", format_value(v))))
+            }
             "${args_no_boolean_flags}" => {
                 for (k, v) in &args {
                     match v {
@@ -152,13 +159,12 @@ fn substitute(token: &str, ctx: &CommandContext<'_>) -> Result<String, CommandEr
         match name {
             "env" => out.push_str("/usr/bin/env"),
             "program" => out.push_str(ctx.program.ok_or(CommandError::NoProgram)?),
-            "interpreter" => {
-                out.push_str(&interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?).join(" "))
-            }
+            "interpreter" => out
+                .push_str(&interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?).join(" ")),
             _ => match name.strip_prefix("envvar:") {
-                Some(var) => {
-                    out.push_str(&(ctx.env)(var).ok_or_else(|| CommandError::MissingEnvVar(var.to_string()))?)
-                }
+                Some(var) => out.push_str(
+                    &(ctx.env)(var).ok_or_else(|| CommandError::MissingEnvVar(var.to_string()))?,
+                ),
                 None => out.push_str(&after[..=end]),
             },
         }
@@ -174,7 +180,11 @@ mod tests {
     use serde_json::json;
     use sweep_core::Distribution;
 
-    fn ctx<'a>(params: &'a Params, specs: &'a [ParamSpec], env: &'a dyn Fn(&str) -> Option<String>) -> CommandContext<'a> {
+    fn ctx<'a>(
+        params: &'a Params,
+        specs: &'a [ParamSpec],
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> CommandContext<'a> {
         CommandContext {
             program: Some("train.py"),
             params,
@@ -201,20 +211,37 @@ mod tests {
         let c = ctx(&params, &[], &env);
         assert_eq!(
             expand(&t(&DEFAULT_COMMAND), &c).unwrap(),
-            t(&["/usr/bin/env", "python3", "train.py", "--flag=true", "--lr=0.01", "--name=a; rm -rf ~", "--off=false"])
+            t(&[
+                "/usr/bin/env",
+                "python3",
+                "train.py",
+                "--flag=true",
+                "--lr=0.01",
+                "--name=a; rm -rf ~",
+                "--off=false"
+            ])
         );
         assert_eq!(
             expand(&t(&["${args_no_equals}"]), &c).unwrap()[..4],
             t(&["--flag", "true", "--lr", "0.01"])[..]
         );
-        assert_eq!(expand(&t(&["${args_no_hyphens}"]), &c).unwrap()[1], "lr=0.01");
+        assert_eq!(
+            expand(&t(&["${args_no_hyphens}"]), &c).unwrap()[1],
+            "lr=0.01"
+        );
         assert_eq!(
             expand(&t(&["${args_no_boolean_flags}"]), &c).unwrap(),
             t(&["--flag", "--lr=0.01", "--name=a; rm -rf ~"])
         );
         let json_arg = expand(&t(&["${args_json}"]), &c).unwrap();
-        assert_eq!(serde_json::from_str::<Value>(&json_arg[0]).unwrap()["name"], json!("a; rm -rf ~"));
-        assert_eq!(expand(&t(&["${args_json_file}"]), &c).unwrap(), t(&["/runs/r1/args.json"]));
+        assert_eq!(
+            serde_json::from_str::<Value>(&json_arg[0]).unwrap()["name"],
+            json!("a; rm -rf ~")
+        );
+        assert_eq!(
+            expand(&t(&["${args_json_file}"]), &c).unwrap(),
+            t(&["/runs/r1/args.json"])
+        );
         assert_eq!(
             expand(&t(&["--root=${envvar:HOME_DIR}/x", "${program}"]), &c).unwrap(),
             t(&["--root=/home/u/x", "train.py"])
@@ -228,10 +255,22 @@ mod tests {
     #[test]
     fn nested_params_are_passed_as_one_object() {
         let specs = vec![
-            ParamSpec { path: vec!["opt".into(), "lr".into()], dist: Distribution::Constant { value: json!(1) } },
-            ParamSpec { path: vec!["opt".into(), "kind".into()], dist: Distribution::Constant { value: json!("sgd") } },
+            ParamSpec {
+                path: vec!["opt".into(), "lr".into()],
+                dist: Distribution::Constant { value: json!(1) },
+            },
+            ParamSpec {
+                path: vec!["opt".into(), "kind".into()],
+                dist: Distribution::Constant {
+                    value: json!("sgd"),
+                },
+            },
         ];
-        let params: Params = [("opt.kind".to_string(), json!("sgd")), ("opt.lr".to_string(), json!(0.1))].into();
+        let params: Params = [
+            ("opt.kind".to_string(), json!("sgd")),
+            ("opt.lr".to_string(), json!(0.1)),
+        ]
+        .into();
         let env = |_: &str| None;
         let argv = expand(&t(&["${args}"]), &ctx(&params, &specs, &env)).unwrap();
         assert_eq!(argv, t(&[r#"--opt={"kind":"sgd","lr":0.1}"#]));

@@ -13,8 +13,8 @@ pub use trial::{TrialPlan, run_trial};
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use sweep_core::{Method, Params, RunStatus, Summary, SweepSpec, resolve_config};
 use sweep_store::{Claim, Owner, Proposal, RunRecord, Store, StoreError, SweepRecord, SweepStatus};
@@ -55,15 +55,35 @@ pub enum ExecError {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// Runs left `running` by a dead controller were marked interrupted.
-    Recovered { run_ids: Vec<String> },
-    Started { run_id: String, number: u64, params: Params, retried: bool },
+    Recovered {
+        run_ids: Vec<String>,
+    },
+    Started {
+        run_id: String,
+        number: u64,
+        params: Params,
+        retried: bool,
+    },
     /// New history arrived; the run's summary so far.
-    Progress { run_id: String, summary: Summary },
+    Progress {
+        run_id: String,
+        summary: Summary,
+    },
     /// A metric line could not be read (the run goes on).
-    BadLine { run_id: String, source: String, line: u64, message: String },
-    Finished { run: RunRecord },
+    BadLine {
+        run_id: String,
+        source: String,
+        line: u64,
+        message: String,
+    },
+    Finished {
+        run: Box<RunRecord>,
+    },
     /// `metric.target` was reached: no new trials start.
-    TargetReached { run_id: String, value: f64 },
+    TargetReached {
+        run_id: String,
+        value: f64,
+    },
 }
 
 /// How to run a sweep.
@@ -132,10 +152,10 @@ pub fn check_runnable(spec: &SweepSpec) -> Result<(), ExecError> {
             trainer.kind
         )));
     }
-    let uses_program = spec
-        .command
-        .as_ref()
-        .is_none_or(|c| c.iter().any(|t| t.contains("${program}") || t.contains("${interpreter}")));
+    let uses_program = spec.command.as_ref().is_none_or(|c| {
+        c.iter()
+            .any(|t| t.contains("${program}") || t.contains("${interpreter}"))
+    });
     if uses_program && spec.program.is_none() {
         return Err(ExecError::NotRunnable(
             "the spec has no `program` (and its command needs one): add `program: path/to/train.py`, or a `command:` list".into(),
@@ -176,7 +196,9 @@ pub fn run_sweep(
     check_runnable(&sweep.spec)?;
     let recovered = store.recover_stale(Some(&sweep.id), &owner_is_dead)?;
     if !recovered.is_empty() {
-        on_event(Event::Recovered { run_ids: recovered.clone() });
+        on_event(Event::Recovered {
+            run_ids: recovered.clone(),
+        });
     }
     let shared = Shared {
         store,
@@ -213,8 +235,13 @@ pub fn run_sweep(
             .map(|r| r.unwrap_or(StopReason::Exhausted))
             .unwrap_or(StopReason::Exhausted)
     };
-    if matches!(stop, StopReason::Exhausted | StopReason::RunCap | StopReason::Target) {
-        shared.store.set_sweep_status(&sweep.id, SweepStatus::Finished)?;
+    if matches!(
+        stop,
+        StopReason::Exhausted | StopReason::RunCap | StopReason::Target
+    ) {
+        shared
+            .store
+            .set_sweep_status(&sweep.id, SweepStatus::Finished)?;
     }
     Ok(SweepReport {
         stop,
@@ -272,12 +299,18 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
                 None => Ok(Proposal::Exhausted),
             }
         };
-        let claim = sh.store.claim_run(&sh.sweep.id, &sh.owner, spec.run_cap, &mut propose)?;
+        let claim = sh
+            .store
+            .claim_run(&sh.sweep.id, &sh.owner, spec.run_cap, &mut propose)?;
         let (run, retried) = match claim {
-            Claim::Claimed { run, retried } => (run, retried),
+            Claim::Claimed { run, retried } => (*run, retried),
             Claim::Exhausted | Claim::CapReached => {
                 sh.started.fetch_sub(1, Ordering::SeqCst);
-                sh.halt(if matches!(claim, Claim::CapReached) { StopReason::RunCap } else { StopReason::Exhausted });
+                sh.halt(if matches!(claim, Claim::CapReached) {
+                    StopReason::RunCap
+                } else {
+                    StopReason::Exhausted
+                });
                 return Ok(());
             }
         };
@@ -288,15 +321,22 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
             retried,
         });
         let finished = execute(sh, &run, retried, on_event)?;
-        if let (Some(metric), Some(target)) = (&spec.metric, spec.metric.as_ref().and_then(|m| m.target)) {
-            if let Some(best) = finished.summary.get(&metric.name).and_then(|s| s.best) {
-                if metric.goal.reaches(best, target) && finished.status == RunStatus::Completed {
-                    sh.halt(StopReason::Target);
-                    on_event(Event::TargetReached { run_id: finished.id.clone(), value: best });
-                }
-            }
+        let best = spec.metric.as_ref().and_then(|m| {
+            let target = m.target?;
+            let best = finished.summary.get(&m.name)?.best?;
+            (m.goal.reaches(best, target) && finished.status == RunStatus::Completed)
+                .then_some(best)
+        });
+        if let Some(value) = best {
+            sh.halt(StopReason::Target);
+            on_event(Event::TargetReached {
+                run_id: finished.id.clone(),
+                value,
+            });
         }
-        on_event(Event::Finished { run: finished });
+        on_event(Event::Finished {
+            run: Box::new(finished),
+        });
     }
 }
 
@@ -310,8 +350,12 @@ fn execute(
     let spec = &sh.sweep.spec;
     let dir = sh.store.run_dir(&run.id);
     let io = |path: PathBuf| move |source| ExecError::Io { path, source };
-    dir.prepare(if retried { run.attempt.saturating_sub(1) } else { 0 })
-        .map_err(io(dir.path().to_path_buf()))?;
+    dir.prepare(if retried {
+        run.attempt.saturating_sub(1)
+    } else {
+        0
+    })
+    .map_err(io(dir.path().to_path_buf()))?;
     let config_text = serde_json::to_string_pretty(&run.config).unwrap_or_else(|_| "{}".into());
     std::fs::write(dir.config(), config_text).map_err(io(dir.config()))?;
     let template: Vec<String> = spec

@@ -43,7 +43,10 @@ pub fn run_trial(
     cancel: &AtomicBool,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<RunOutcome, StoreError> {
-    let io_err = |path: &Path, source| StoreError::Io { path: path.to_path_buf(), source };
+    let io_err = |path: &Path, source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let stdout_file = File::create(plan.dir.stdout()).map_err(|e| io_err(&plan.dir.stdout(), e))?;
     let stderr_file = File::create(plan.dir.stderr()).map_err(|e| io_err(&plan.dir.stderr(), e))?;
 
@@ -124,7 +127,10 @@ pub fn run_trial(
                     signal_group(pgid, nix::sys::signal::Signal::SIGTERM);
                     stopping = Some((
                         RunStatus::Failed,
-                        format!("timed out after {}; its process group was killed", fmt_secs(limit)),
+                        format!(
+                            "timed out after {}; its process group was killed",
+                            fmt_secs(limit)
+                        ),
                         Instant::now(),
                     ));
                 }
@@ -151,7 +157,9 @@ pub fn run_trial(
         }
     }
     let bad_stdout = stdout_reader.and_then(|h| h.join().ok()).unwrap_or(0);
-    let stderr_tail = stderr_reader.and_then(|h| h.join().ok()).unwrap_or_default();
+    let stderr_tail = stderr_reader
+        .and_then(|h| h.join().ok())
+        .unwrap_or_default();
     tail.poll(&mut pending, plan, on_event, true);
     if !pending.is_empty() {
         flush(store, plan, &mut pending, on_event)?;
@@ -163,10 +171,16 @@ pub fn run_trial(
         (None, Ok(s)) if s.success() => (RunStatus::Completed, None),
         (None, Ok(s)) => match (s.code(), s.signal()) {
             (Some(code), _) => (RunStatus::Failed, Some(format!("exited with code {code}"))),
-            (None, Some(sig)) => (RunStatus::Failed, Some(format!("killed by signal {}", signal_name(sig)))),
+            (None, Some(sig)) => (
+                RunStatus::Failed,
+                Some(format!("killed by signal {}", signal_name(sig))),
+            ),
             (None, None) => (RunStatus::Failed, Some("ended abnormally".to_string())),
         },
-        (None, Err(e)) => (RunStatus::Failed, Some(format!("waiting for the trial failed: {e}"))),
+        (None, Err(e)) => (
+            RunStatus::Failed,
+            Some(format!("waiting for the trial failed: {e}")),
+        ),
     };
     let bad = bad_stdout + tail.bad;
     if bad > 0 {
@@ -201,7 +215,11 @@ fn flush(
 
 fn fmt_secs(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s.fract() == 0.0 { format!("{s:.0}s") } else { format!("{s:.3}s") }
+    if s.fract() == 0.0 {
+        format!("{s:.0}s")
+    } else {
+        format!("{s:.3}s")
+    }
 }
 
 fn signal_name(sig: i32) -> String {
@@ -267,7 +285,10 @@ fn read_stdout(out: impl Read, mut log: File, tx: &Sender<Msg>) -> u64 {
             Ok((record, _)) => Msg::Record(record),
             Err(e) => {
                 bad += 1;
-                Msg::Bad { line: line_no, message: e.to_string() }
+                Msg::Bad {
+                    line: line_no,
+                    message: e.to_string(),
+                }
             }
         };
         if tx.send(msg).is_err() {
@@ -302,7 +323,9 @@ fn read_stderr(err: impl Read, mut log: File) -> String {
     let text = String::from_utf8_lossy(&tail);
     // Start the tail at a line boundary when it was cut.
     let text = if tail.len() == STDERR_TAIL_BYTES {
-        text.split_once('\n').map(|(_, rest)| rest.to_string()).unwrap_or_else(|| text.to_string())
+        text.split_once('\n')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_else(|| text.to_string())
     } else {
         text.to_string()
     };
@@ -321,7 +344,13 @@ struct MetricsTail {
 
 impl MetricsTail {
     fn new(path: PathBuf) -> Self {
-        MetricsTail { path, offset: 0, line_no: 0, partial: Vec::new(), bad: 0 }
+        MetricsTail {
+            path,
+            offset: 0,
+            line_no: 0,
+            partial: Vec::new(),
+            bad: 0,
+        }
     }
 
     fn poll(

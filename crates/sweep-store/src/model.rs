@@ -97,7 +97,7 @@ pub enum Proposal {
 #[derive(Debug, Clone)]
 pub enum Claim {
     /// A run now held by the caller. `retried` is true when an earlier attempt existed.
-    Claimed { run: RunRecord, retried: bool },
+    Claimed { run: Box<RunRecord>, retried: bool },
     /// The search has nothing left.
     Exhausted,
     /// `run_cap` runs exist already.

@@ -74,10 +74,19 @@ impl SqliteStore {
         let db = root.join("sweep.db");
         let mut conn = Connection::open(&db)?;
         conn.busy_timeout(Duration::from_secs(60))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Switching to WAL and the first migration take locks that SQLite's busy handler
+        // does not always wait for while another process is creating the same store, so
+        // those steps retry on SQLITE_BUSY.
+        retry_busy(|| {
+            let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+            }
+            Ok(())
+        })?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&mut conn, &db)?;
+        retry_busy(|| migrate(&mut conn, &db))?;
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn: Mutex::new(conn),
@@ -129,6 +138,26 @@ impl SqliteStore {
                 id: id.to_string(),
                 matches: ids.join(", "),
             }),
+        }
+    }
+}
+
+/// Retries `f` while the database reports SQLITE_BUSY or SQLITE_LOCKED, for up to a minute.
+fn retry_busy<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(2);
+    loop {
+        match f() {
+            Err(StoreError::Db(rusqlite::Error::SqliteFailure(e, _)))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && start.elapsed() < Duration::from_secs(60) =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
         }
     }
 }
@@ -452,7 +481,10 @@ impl Store for SqliteStore {
             tx.execute("DELETE FROM history WHERE run_id = ?1", [&id])?;
             let run = load_run(&tx, &id)?;
             tx.commit()?;
-            return Ok(Claim::Claimed { run, retried: true });
+            return Ok(Claim::Claimed {
+                run: Box::new(run),
+                retried: true,
+            });
         }
         if sweep.status == SweepStatus::Finished {
             return Ok(Claim::Exhausted);
@@ -543,7 +575,7 @@ impl Store for SqliteStore {
         let run = load_run(&tx, &id)?;
         tx.commit()?;
         Ok(Claim::Claimed {
-            run,
+            run: Box::new(run),
             retried: false,
         })
     }
@@ -787,7 +819,7 @@ mod tests {
 
     fn claimed(c: Claim) -> RunRecord {
         match c {
-            Claim::Claimed { run, .. } => run,
+            Claim::Claimed { run, .. } => *run,
             other => panic!("expected a claim, got {other:?}"),
         }
     }
@@ -891,7 +923,7 @@ mod tests {
         let run = claimed(claim(&store, "s1", None, 5));
         let rec: MetricRecord = [("loss".to_string(), 1.0)].into();
         store
-            .append_history(&run.key(), &[rec.clone()], None)
+            .append_history(&run.key(), std::slice::from_ref(&rec), None)
             .unwrap();
         // The owner process is gone: recovery marks it interrupted.
         let ids = store
@@ -1019,5 +1051,20 @@ mod tests {
             std::fs::read_to_string(run_dir.attempt(1).join("stdout.log")).unwrap(),
             "first"
         );
+    }
+
+    #[test]
+    fn many_processes_can_create_one_store_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let root = root.clone();
+                std::thread::spawn(move || SqliteStore::open(&root).map(|_| ()))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
     }
 }

@@ -1,1 +1,60 @@
-fn main() {}
+//! The `sweep` command line: parses arguments, opens the store, calls the library crates,
+//! prints, and decides the exit code (in [`main`], and nowhere else).
+
+mod cli;
+mod display;
+mod inspect;
+mod running;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit codes, decided here only.
+mod code {
+    /// A spec or an argument is invalid.
+    pub const INVALID: u8 = 2;
+    /// Any other error (store, files).
+    pub const ERROR: u8 = 1;
+    /// The sweep was interrupted by SIGINT/SIGTERM; its state is saved.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// What a command wants the process to end with.
+pub enum Outcome {
+    Ok,
+    Interrupted,
+}
+
+/// An error that is the user's input, not the machine's.
+#[derive(Debug)]
+pub struct InvalidInput(pub String);
+
+impl std::fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli::dispatch(cli) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Interrupted) => ExitCode::from(code::INTERRUPTED),
+        Err(err) => {
+            let invalid = err.chain().any(|e| {
+                e.is::<InvalidInput>() || e.is::<sweep_config::SpecError>() && !is_io_spec_error(e)
+            });
+            eprintln!("error: {err:#}");
+            ExitCode::from(if invalid { code::INVALID } else { code::ERROR })
+        }
+    }
+}
+
+fn is_io_spec_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(
+        e.downcast_ref::<sweep_config::SpecError>(),
+        Some(sweep_config::SpecError::Io { .. })
+    )
+}

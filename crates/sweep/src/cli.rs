@@ -1,0 +1,191 @@
+use crate::{InvalidInput, Outcome, inspect, running};
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use sweep_core::RunStatus;
+use sweep_store::SqliteStore;
+
+/// Define, run, record and compare ML hyperparameter sweeps.
+#[derive(Debug, Parser)]
+#[command(name = "sweep", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The store directory (SQLite database and run directories).
+    #[arg(long, global = true, env = "SWEEP_STORE", default_value = ".sweep")]
+    pub store: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a sweep from a spec; running the same spec again continues its sweep.
+    Run {
+        /// The spec file (YAML or JSON).
+        spec: PathBuf,
+        #[command(flatten)]
+        work: WorkArgs,
+        /// Start a new sweep even if this spec already has one.
+        #[arg(long)]
+        new: bool,
+    },
+    /// Continue a sweep: retry interrupted runs, then run what is left.
+    Resume {
+        /// Sweep id (or a unique prefix).
+        sweep: String,
+        #[command(flatten)]
+        work: WorkArgs,
+    },
+    /// Join a sweep that may be running elsewhere (another terminal or process).
+    Agent {
+        /// Sweep id (or a unique prefix).
+        sweep: String,
+        #[command(flatten)]
+        work: WorkArgs,
+    },
+    /// Check a spec and report every problem at once.
+    Validate {
+        spec: PathBuf,
+        /// Print the filled spec (every default written, W&B key names) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List sweeps.
+    Sweeps {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List runs, with the params that vary and the sweep metric.
+    Ls {
+        /// Only runs of this sweep (id or unique prefix).
+        #[arg(long)]
+        sweep: Option<String>,
+        /// Only runs with these statuses (comma-separated or repeated).
+        #[arg(long, value_delimiter = ',')]
+        status: Vec<RunStatus>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show one run: status, config, summary, paths, stderr tail.
+    Show {
+        run: String,
+        /// Print the run as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare runs side by side: the config keys that differ, and their summaries.
+    Compare {
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<String>,
+    },
+    /// Export every run (params, summaries, status, times) as CSV, JSON or JSONL.
+    Export {
+        #[arg(long)]
+        sweep: Option<String>,
+        #[arg(long, value_delimiter = ',')]
+        status: Vec<RunStatus>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// Include full histories (CSV: one row per history record).
+        #[arg(long)]
+        history: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct WorkArgs {
+    /// Trials run at once.
+    #[arg(long, short, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: u16,
+    /// Run at most this many trials in this process.
+    #[arg(long, short, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Seconds between SIGTERM and SIGKILL when a trial is stopped.
+    #[arg(long, default_value_t = 5.0)]
+    pub kill_grace: f64,
+    /// Final table format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// No progress display, even on a terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+    Jsonl,
+}
+
+fn open_store(path: &std::path::Path) -> Result<SqliteStore> {
+    SqliteStore::open(path).with_context(|| format!("opening the store at {}", path.display()))
+}
+
+pub fn dispatch(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Validate { spec, json } => {
+            inspect::validate(&spec, json)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Run { spec, work, new } => {
+            running::run_spec(|| open_store(&cli.store), &spec, &work, new)
+        }
+        Command::Resume { sweep, work } | Command::Agent { sweep, work } => {
+            let store = open_store(&cli.store)?;
+            running::run_existing(store, &sweep, &work)
+        }
+        Command::Sweeps { format } => {
+            inspect::sweeps(&open_store(&cli.store)?, format)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Ls {
+            sweep,
+            status,
+            format,
+        } => {
+            inspect::ls(&open_store(&cli.store)?, sweep, status, format)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Show { run, json } => {
+            inspect::show(&open_store(&cli.store)?, &run, json)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Compare { runs } => {
+            inspect::compare(&open_store(&cli.store)?, &runs)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Export {
+            sweep,
+            status,
+            format,
+            history,
+            out,
+        } => {
+            let store = open_store(&cli.store)?;
+            inspect::export(&store, sweep, status, format, history, out.as_deref())?;
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+/// Turns a store "not found"/"ambiguous" into a user error.
+pub fn user_lookup<T>(r: Result<T, sweep_store::StoreError>) -> Result<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(
+            e @ (sweep_store::StoreError::NotFound { .. }
+            | sweep_store::StoreError::Ambiguous { .. }),
+        ) => Err(InvalidInput(e.to_string()).into()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,234 @@
+//! Tables and machine-readable output shared by the commands.
+
+use crate::cli::Format;
+use anyhow::Result;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{IsTerminal, Write};
+use sweep_core::{Goal, MetricSpec, Value};
+use sweep_store::{RunRecord, SweepRecord};
+
+/// A number for people: four significant digits, scientific when very large or small.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e5).contains(&a) {
+        return format!("{v:.3e}");
+    }
+    let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A config value for a table cell: strings as they are, the rest as JSON.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.as_f64().map(num).unwrap_or_else(|| n.to_string()),
+        other => other.to_string(),
+    }
+}
+
+pub fn duration_text(secs: Option<f64>) -> String {
+    match secs {
+        None => String::new(),
+        Some(s) if s < 60.0 => format!("{s:.1}s"),
+        Some(s) if s < 3600.0 => format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64),
+        Some(s) => format!(
+            "{}h{:02}m",
+            (s / 3600.0) as u64,
+            ((s % 3600.0) / 60.0) as u64
+        ),
+    }
+}
+
+pub fn new_table() -> Table {
+    let mut t = Table::new();
+    if std::io::stdout().is_terminal() {
+        t.load_preset(presets::UTF8_FULL_CONDENSED);
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+    } else {
+        t.load_preset(presets::NOTHING);
+    }
+    t
+}
+
+/// One row of a run listing, in table, CSV and JSON forms.
+pub struct Listing {
+    pub params: Vec<String>,
+    pub metrics: Vec<MetricSpec>,
+    pub rank: bool,
+}
+
+impl Listing {
+    /// Columns for the runs of these sweeps: the params that vary and the sweep metrics.
+    pub fn for_sweeps<'a>(sweeps: impl IntoIterator<Item = &'a SweepRecord>, rank: bool) -> Self {
+        let mut params = BTreeSet::new();
+        let mut metrics: Vec<MetricSpec> = Vec::new();
+        for s in sweeps {
+            params.extend(s.spec.varying_params());
+            if let Some(m) = &s.spec.metric
+                && !metrics.iter().any(|x| x.name == m.name)
+            {
+                metrics.push(m.clone());
+            }
+        }
+        Listing {
+            params: params.into_iter().collect(),
+            metrics,
+            rank,
+        }
+    }
+
+    fn headers(&self) -> Vec<String> {
+        let mut h = Vec::new();
+        if self.rank {
+            h.push("rank".to_string());
+        }
+        h.extend(["run".to_string(), "status".to_string()]);
+        h.extend(self.params.iter().cloned());
+        h.extend(self.metrics.iter().map(|m| m.name.clone()));
+        h.push("duration".into());
+        h
+    }
+
+    fn metric_value(run: &RunRecord, m: &MetricSpec) -> Option<f64> {
+        run.summary.get(&m.name).and_then(|s| s.best)
+    }
+
+    /// Sorts runs best first by the first metric (runs without it last, by number).
+    pub fn sort(&self, runs: &mut [&RunRecord]) {
+        let Some(m) = self.metrics.first() else {
+            return;
+        };
+        runs.sort_by(|a, b| {
+            let (va, vb) = (Self::metric_value(a, m), Self::metric_value(b, m));
+            match (va, vb) {
+                (Some(x), Some(y)) => {
+                    let o = x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal);
+                    if m.goal == Goal::Maximize {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                }
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => a.number.cmp(&b.number),
+            }
+        });
+    }
+
+    pub fn print(&self, runs: &[&RunRecord], format: Format, out: &mut dyn Write) -> Result<()> {
+        match format {
+            Format::Table => {
+                let mut t = new_table();
+                t.set_header(self.headers());
+                for (i, r) in runs.iter().enumerate() {
+                    let mut row: Vec<Cell> = Vec::new();
+                    if self.rank {
+                        row.push(Cell::new(i + 1));
+                    }
+                    row.push(Cell::new(&r.id));
+                    row.push(Cell::new(r.status));
+                    for p in &self.params {
+                        row.push(Cell::new(
+                            r.params.get(p).map(value_text).unwrap_or_default(),
+                        ));
+                    }
+                    for m in &self.metrics {
+                        row.push(
+                            Cell::new(Self::metric_value(r, m).map(num).unwrap_or_default())
+                                .set_alignment(CellAlignment::Right),
+                        );
+                    }
+                    row.push(
+                        Cell::new(duration_text(r.duration())).set_alignment(CellAlignment::Right),
+                    );
+                    t.add_row(row);
+                }
+                writeln!(out, "{t}")?;
+            }
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(self.headers())?;
+                for (i, r) in runs.iter().enumerate() {
+                    let mut row: Vec<String> = Vec::new();
+                    if self.rank {
+                        row.push((i + 1).to_string());
+                    }
+                    row.push(r.id.clone());
+                    row.push(r.status.to_string());
+                    for p in &self.params {
+                        row.push(r.params.get(p).map(csv_value).unwrap_or_default());
+                    }
+                    for m in &self.metrics {
+                        row.push(
+                            Self::metric_value(r, m)
+                                .map(|v| v.to_string())
+                                .unwrap_or_default(),
+                        );
+                    }
+                    row.push(r.duration().map(|d| format!("{d:.3}")).unwrap_or_default());
+                    w.write_record(&row)?;
+                }
+                w.flush()?;
+            }
+            Format::Json => {
+                let rows: Vec<Value> = runs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let metrics: BTreeMap<String, Option<f64>> = self
+                            .metrics
+                            .iter()
+                            .map(|m| (m.name.clone(), Self::metric_value(r, m)))
+                            .collect();
+                        let mut o = serde_json::json!({
+                            "run": r.id,
+                            "sweep": r.sweep_id,
+                            "status": r.status,
+                            "params": r.params,
+                            "metrics": metrics,
+                            "duration_secs": r.duration(),
+                        });
+                        if self.rank {
+                            o["rank"] = (i + 1).into();
+                        }
+                        o
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut *out, &rows)?;
+                writeln!(out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value in a CSV cell: strings as they are, the rest as JSON.
+pub fn csv_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The ranked table printed at the end of `sweep run`.
+pub fn print_ranked(sweep: &SweepRecord, runs: &[RunRecord], format: Format) -> Result<()> {
+    let listing = Listing::for_sweeps([sweep], sweep.spec.metric.is_some());
+    let mut refs: Vec<&RunRecord> = runs.iter().collect();
+    listing.sort(&mut refs);
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    listing.print(&refs, format, &mut lock)
+}

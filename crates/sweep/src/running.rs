@@ -1,0 +1,301 @@
+//! `sweep run`, `sweep resume`, `sweep agent`: the sweep loop with a progress display.
+
+use crate::cli::{WorkArgs, user_lookup};
+use crate::display;
+use crate::{InvalidInput, Outcome};
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use sweep_config::{Mode, load_spec};
+use sweep_core::{RunStatus, hash8};
+use sweep_exec::{Event, StopReason, SweepOptions, check_runnable, run_sweep};
+use sweep_store::{NewSweep, RunFilter, SqliteStore, Store, SweepRecord, SweepStatus};
+
+/// `sweep run`: the spec is validated before the store is opened, so a bad spec leaves
+/// nothing behind.
+pub fn run_spec(
+    open_store: impl FnOnce() -> Result<SqliteStore>,
+    spec_path: &Path,
+    work: &WorkArgs,
+    new: bool,
+) -> Result<Outcome> {
+    let spec = load_spec(spec_path, Mode::Run)?;
+    check_runnable(&spec).map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
+    let store = open_store()?;
+    let spec_text = std::fs::read_to_string(spec_path)
+        .with_context(|| format!("reading {}", spec_path.display()))?;
+    let name = spec.name.clone().unwrap_or_else(|| {
+        spec_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sweep".into())
+    });
+    let spec_value = serde_json::to_value(&spec).context("encoding the spec")?;
+    let base_id = format!("{}-{}", slug(&name), hash8(&spec_value));
+    let mut id = base_id.clone();
+    if new {
+        let mut n = 1;
+        while store.sweep(&id).is_ok() {
+            n += 1;
+            id = format!("{base_id}-{n}");
+        }
+    }
+    let seed = spec.seed.unwrap_or_else(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        nanos
+            ^ ((std::process::id() as u64) << 32)
+            ^ u64::from_str_radix(&hash8(&spec_value), 16).unwrap_or(0)
+    });
+    let sweep = store.create_sweep(&NewSweep {
+        id,
+        name,
+        spec_text,
+        spec_path: Some(spec_path.to_string_lossy().into_owned()),
+        spec,
+        seed,
+    })?;
+    execute(Arc::new(store), sweep, work)
+}
+
+pub fn run_existing(store: SqliteStore, sweep_id: &str, work: &WorkArgs) -> Result<Outcome> {
+    let sweep = user_lookup(store.sweep(sweep_id))?;
+    check_runnable(&sweep.spec).map_err(|e| InvalidInput(format!("sweep {}: {e}", sweep.id)))?;
+    execute(Arc::new(store), sweep, work)
+}
+
+fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('-');
+    if s.is_empty() {
+        "sweep".into()
+    } else {
+        s.chars().take(40).collect()
+    }
+}
+
+struct Tally {
+    done: u64,
+    failed: u64,
+    other: u64,
+    running: u64,
+    best: Option<(f64, String)>,
+}
+
+fn execute(store: Arc<SqliteStore>, sweep: SweepRecord, work: &WorkArgs) -> Result<Outcome> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal while stopping ends the process at once.
+        signal_hook::flag::register_conditional_shutdown(sig, 1, Arc::clone(&cancel))
+            .context("installing the signal handler")?;
+        signal_hook::flag::register(sig, Arc::clone(&cancel))
+            .context("installing the signal handler")?;
+    }
+    let interactive = !work.quiet && std::io::stderr().is_terminal();
+    let before = store.runs(&RunFilter {
+        sweep_id: Some(sweep.id.clone()),
+        statuses: vec![],
+    })?;
+    let retryable = before
+        .iter()
+        .filter(|r| matches!(r.status, RunStatus::Pending | RunStatus::Interrupted))
+        .count() as u64;
+    let total = planned_total(&sweep, before.len() as u64, work.count).map(|n| n + retryable);
+    let bar = if interactive {
+        let bar = match total {
+            Some(n) => ProgressBar::new(n),
+            None => ProgressBar::new_spinner(),
+        };
+        bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(10));
+        let template = if total.is_some() {
+            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} {msg}"
+        } else {
+            "{spinner} {elapsed_precise} {pos} trials {msg}"
+        };
+        bar.set_style(
+            ProgressStyle::with_template(template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    if interactive {
+        bar.println(format!(
+            "sweep {} · {} · {} worker(s)",
+            sweep.id,
+            sweep.spec.method.as_str(),
+            work.workers
+        ));
+    } else {
+        eprintln!("sweep {}", sweep.id);
+    }
+    let metric = sweep.spec.metric.clone();
+    let tally = Mutex::new(Tally {
+        done: 0,
+        failed: 0,
+        other: 0,
+        running: 0,
+        best: None,
+    });
+    let message = |t: &Tally| {
+        let mut m = format!(
+            "done {} · failed {} · running {}",
+            t.done, t.failed, t.running
+        );
+        if t.other > 0 {
+            m.push_str(&format!(" · other {}", t.other));
+        }
+        if let (Some(metric), Some((v, _))) = (&metric, &t.best) {
+            m.push_str(&format!(" · best {} {}", metric.name, display::num(*v)));
+        }
+        m
+    };
+    let on_event = |event: Event| {
+        let Ok(mut t) = tally.lock() else { return };
+        match event {
+            Event::Recovered { run_ids } => {
+                let line = format!(
+                    "marked {} run(s) of a stopped controller interrupted; they will be retried",
+                    run_ids.len()
+                );
+                if interactive {
+                    bar.println(line)
+                } else {
+                    eprintln!("{line}")
+                }
+            }
+            Event::Started { .. } => t.running += 1,
+            Event::Progress { .. } => {}
+            Event::BadLine {
+                run_id,
+                source,
+                line,
+                message,
+            } => {
+                let text = format!("warning: run {run_id}: {source} line {line}: {message}");
+                if interactive {
+                    bar.println(text)
+                } else {
+                    eprintln!("{text}")
+                }
+            }
+            Event::TargetReached { run_id, value } => {
+                let text = format!(
+                    "target reached by run {run_id} ({}); no new trials will start",
+                    display::num(value)
+                );
+                if interactive {
+                    bar.println(text)
+                } else {
+                    eprintln!("{text}")
+                }
+            }
+            Event::Finished { run } => {
+                t.running = t.running.saturating_sub(1);
+                match run.status {
+                    RunStatus::Completed => t.done += 1,
+                    RunStatus::Failed => {
+                        t.failed += 1;
+                        if interactive {
+                            bar.println(format!(
+                                "run {} failed: {}",
+                                run.id,
+                                run.reason.clone().unwrap_or_default()
+                            ));
+                        }
+                    }
+                    _ => t.other += 1,
+                }
+                if let Some(m) = &metric
+                    && let Some(v) = run.summary.get(&m.name).and_then(|s| s.best)
+                    && t.best.as_ref().is_none_or(|(b, _)| m.goal.better(v, *b))
+                {
+                    t.best = Some((v, run.id.clone()));
+                }
+                bar.inc(1);
+            }
+        }
+        bar.set_message(message(&t));
+    };
+    let opts = SweepOptions {
+        workers: work.workers as usize,
+        count: work.count,
+        cwd: std::env::current_dir().context("reading the current directory")?,
+        lease_secs: 60.0,
+        kill_grace: Duration::from_secs_f64(work.kill_grace.max(0.0)),
+    };
+    let store_dyn: Arc<dyn Store> = store.clone();
+    let report = run_sweep(store_dyn, &sweep, &opts, Arc::clone(&cancel), &on_event);
+    bar.finish_and_clear();
+    let report = report?;
+
+    let runs = store.runs(&RunFilter {
+        sweep_id: Some(sweep.id.clone()),
+        statuses: vec![],
+    })?;
+    display::print_ranked(&sweep, &runs, work.format)?;
+    let count = |s: RunStatus| runs.iter().filter(|r| r.status == s).count();
+    let stop = match report.stop {
+        StopReason::Exhausted => "the search is exhausted",
+        StopReason::RunCap => "run_cap reached",
+        StopReason::Count => "--count reached",
+        StopReason::Target => "metric target reached",
+        StopReason::Cancelled => "interrupted",
+    };
+    eprintln!(
+        "sweep {}: {} trial(s) this time; {} completed, {} failed, {} pruned, {} interrupted in all ({stop})",
+        sweep.id,
+        report.trials,
+        count(RunStatus::Completed),
+        count(RunStatus::Failed),
+        count(RunStatus::Pruned),
+        count(RunStatus::Interrupted)
+    );
+    let finished = store
+        .sweep(&sweep.id)
+        .map(|s| s.status == SweepStatus::Finished)
+        .unwrap_or(false);
+    if report.stop == StopReason::Cancelled || (!finished && report.stop == StopReason::Count) {
+        eprintln!("continue with: sweep resume {}", sweep.id);
+    }
+    Ok(if report.stop == StopReason::Cancelled {
+        Outcome::Interrupted
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// How many trials this invocation expects to run, when that is known.
+fn planned_total(sweep: &SweepRecord, existing: u64, count: Option<u64>) -> Option<u64> {
+    let mut bound: Option<u64> = count;
+    let mut cap = |b: u64| bound = Some(bound.map_or(b, |x| x.min(b)));
+    if let Some(run_cap) = sweep.spec.run_cap {
+        cap(run_cap.saturating_sub(existing));
+    }
+    if sweep.spec.method == sweep_core::Method::Grid
+        && let Ok(size) = sweep_search::grid_size(&sweep.spec.parameters)
+    {
+        cap(u64::try_from(size)
+            .unwrap_or(u64::MAX)
+            .saturating_sub(existing));
+    }
+    bound
+}

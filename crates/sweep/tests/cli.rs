@@ -1,0 +1,723 @@
+//! End-to-end tests: the real `sweep` binary in a temporary directory.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
+        c.current_dir(self.path())
+            .env_remove("SWEEP_STORE")
+            .args(["--store", "store"])
+            .args(args)
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().expect("run sweep")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "sweep {args:?} failed ({:?}):\nstdout:\n{}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.cmd(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sweep")
+    }
+
+    fn runs(&self) -> Vec<Value> {
+        let text = self.ok(&["export", "--format", "json"]);
+        serde_json::from_str::<Vec<Value>>(&text).expect("export json")
+    }
+
+    fn only_sweep(&self) -> String {
+        let text = self.ok(&["sweeps", "--format", "json"]);
+        let sweeps: Vec<Value> = serde_json::from_str(&text).expect("sweeps json");
+        assert_eq!(sweeps.len(), 1, "{sweeps:?}");
+        sweeps[0]["sweep"].as_str().expect("id").to_string()
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn status_counts(runs: &[Value]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for r in runs {
+        *m.entry(r["status"].as_str().unwrap_or("?").to_string())
+            .or_default() += 1;
+    }
+    m
+}
+
+fn params_key(run: &Value) -> String {
+    run["params"].to_string()
+}
+
+/// A trial program: logs its params as metrics, optionally sleeping first.
+const TRAIN: &str = r#"#!/bin/sh
+x=0; y=0; nap=0
+for a in "$@"; do
+  case "$a" in
+    --x=*) x="${a#*=}" ;;
+    --y=*) y="${a#*=}" ;;
+    --nap=*) nap="${a#*=}" ;;
+  esac
+done
+sleep "$nap"
+echo "{\"step\": 1, \"score\": $x}" >> "$SWEEP_METRICS"
+echo "{\"step\": 2, \"score\": $(( x * 10 + y ))}" >> "$SWEEP_METRICS"
+echo "done x=$x y=$y"
+"#;
+
+fn grid_spec(nap: &str) -> String {
+    format!(
+        "name: demo\nprogram: train.sh\nmethod: grid\nmetric: {{name: score, goal: maximize}}\n\
+         parameters:\n  x: {{values: [1, 2, 3]}}\n  y: {{min: 0, max: 1}}\n  nap: {{value: {nap}}}\n"
+    )
+}
+
+#[test]
+fn grid_sweep_runs_every_point_once_and_records_metrics() {
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write("spec.yaml", &grid_spec("0"));
+    let table = env.ok(&["run", "spec.yaml", "--workers", "2"]);
+    assert!(table.contains("rank"), "ranked table printed: {table}");
+    let runs = env.runs();
+    assert_eq!(runs.len(), 6);
+    assert_eq!(status_counts(&runs)["completed"], 6);
+    let points: BTreeSet<(i64, i64)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["params"]["x"].as_i64().unwrap(),
+                r["params"]["y"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(points.len(), 6, "every grid point exactly once");
+    for r in &runs {
+        let (x, y) = (
+            r["params"]["x"].as_i64().unwrap(),
+            r["params"]["y"].as_i64().unwrap(),
+        );
+        let s = &r["summary"]["score"];
+        assert_eq!(s["count"], 2);
+        assert_eq!(s["best"].as_f64(), Some((x * 10 + y) as f64));
+        assert_eq!(s["last"].as_f64(), Some((x * 10 + y) as f64));
+        assert_eq!(r["config"]["nap"], 0);
+    }
+    // Grid order: x in the outer loop, y fastest.
+    let order: Vec<(i64, i64)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r["params"]["x"].as_i64().unwrap(),
+                r["params"]["y"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted);
+    // Running the same spec again continues the same (finished) sweep: nothing repeats.
+    env.ok(&["run", "spec.yaml"]);
+    assert_eq!(env.runs().len(), 6);
+    // Each run has its directory with the protocol's files.
+    let id = runs[0]["run"].as_str().unwrap();
+    let dir = env.path().join("store/runs").join(id);
+    for f in [
+        "config.json",
+        "metrics.jsonl",
+        "stdout.log",
+        "stderr.log",
+        "summary.json",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} in run dir");
+    }
+    let stdout = std::fs::read_to_string(dir.join("stdout.log")).unwrap();
+    assert!(stdout.starts_with("done x="), "{stdout}");
+}
+
+#[test]
+fn random_sweep_is_reproducible_from_its_seed_and_respects_run_cap() {
+    let a = Env::new();
+    let b = Env::new();
+    let spec = "program: train.sh\nmethod: random\nseed: 17\nrun_cap: 5\n\
+                parameters:\n  x: {min: 1, max: 100}\n  y: {distribution: log_uniform_values, min: 0.001, max: 1.0}\n";
+    for env in [&a, &b] {
+        env.write("train.sh", TRAIN);
+        env.write("spec.yaml", spec);
+        env.ok(&["run", "spec.yaml", "--workers", "2"]);
+    }
+    let params = |env: &Env| -> Vec<String> {
+        let mut v: Vec<(u64, String)> = env
+            .runs()
+            .iter()
+            .map(|r| (r["number"].as_u64().unwrap(), params_key(r)))
+            .collect();
+        v.sort();
+        v.into_iter().map(|(_, p)| p).collect()
+    };
+    let pa = params(&a);
+    assert_eq!(pa.len(), 5, "run_cap bounds the sweep");
+    assert_eq!(pa, params(&b), "same seed, same params");
+    assert_eq!(pa.iter().collect::<BTreeSet<_>>().len(), 5);
+}
+
+#[test]
+fn failures_are_recorded_with_stderr_and_the_sweep_goes_on() {
+    let env = Env::new();
+    env.write(
+        "train.sh",
+        "#!/bin/sh\ncase \"$1\" in --x=2) echo 'CUDA out of memory' >&2; exit 3 ;; esac\necho '{\"score\": 1}'\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nparameters:\n  x: {values: [1, 2, 3]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    assert_eq!(status_counts(&runs)["failed"], 1);
+    assert_eq!(status_counts(&runs)["completed"], 2);
+    let failed = runs.iter().find(|r| r["status"] == "failed").unwrap();
+    assert_eq!(failed["exit_code"], 3);
+    let ls = env.ok(&["ls", "--status", "failed"]);
+    assert!(
+        ls.contains("CUDA out of memory"),
+        "ls shows the stderr tail: {ls}"
+    );
+    assert!(ls.contains("exited with code 3"), "{ls}");
+    let show = env.ok(&["show", failed["run"].as_str().unwrap()]);
+    assert!(
+        show.contains("CUDA out of memory") && show.contains("stderr"),
+        "{show}"
+    );
+    // Metrics printed on stdout as JSON lines count as history.
+    let ok = runs.iter().find(|r| r["status"] == "completed").unwrap();
+    assert_eq!(ok["summary"]["score"]["count"], 1);
+}
+
+#[test]
+fn a_trial_past_its_timeout_is_killed_with_its_process_group() {
+    let env = Env::new();
+    env.write(
+        "train.sh",
+        "#!/bin/sh\nsleep 30 &\necho $! > grandchild.pid\nwait\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\ntimeout: 1s\nparameters:\n  x: {value: 1}\n",
+    );
+    let start = Instant::now();
+    env.ok(&["run", "spec.yaml", "--kill-grace", "1"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        start.elapsed()
+    );
+    let runs = env.runs();
+    assert_eq!(runs[0]["status"], "failed");
+    assert!(
+        runs[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("timed out after 1s"),
+        "{}",
+        runs[0]["reason"]
+    );
+    let pid: i32 = std::fs::read_to_string(env.path().join("grandchild.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // Gone, or a zombie waiting for init to reap it.
+    let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            !stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(false);
+    assert!(!alive, "the trial's whole process group was killed");
+}
+
+#[test]
+fn garbage_output_is_reported_with_line_numbers_and_valid_metrics_kept() {
+    let env = Env::new();
+    env.write(
+        "train.sh",
+        "#!/bin/sh\necho 'hello'\necho '{\"loss\": 0.5'\necho '{\"loss\": NaN, \"acc\": 0.7}'\n\
+         printf '\\377\\376 binary junk\\n'\n\
+         printf '{\"loss\": 0.25}\\nnot json\\n{\"acc\": 0.9}\\n{\"loss\": 0.1' >> \"$SWEEP_METRICS\"\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nparameters:\n  x: {value: 1}\n",
+    );
+    let out = env.run(&["run", "spec.yaml"]);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("stdout line 2"), "{err}");
+    assert!(err.contains("metrics.jsonl line 2"), "{err}");
+    let run = &env.runs()[0];
+    assert_eq!(run["status"], "completed");
+    assert!(
+        run["reason"].as_str().unwrap().contains("2 malformed"),
+        "{}",
+        run["reason"]
+    );
+    // stdout: acc 0.7 (loss NaN); file: loss 0.25, acc 0.9; truncated last line ignored.
+    assert_eq!(run["summary"]["acc"]["max"].as_f64(), Some(0.9));
+    assert_eq!(run["summary"]["loss"]["count"], 2);
+    assert_eq!(run["summary"]["loss"]["min"].as_f64(), Some(0.25));
+}
+
+#[test]
+fn a_value_with_shell_metacharacters_arrives_as_one_literal_argument() {
+    let env = Env::new();
+    env.write(
+        "train.sh",
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> argv.txt; done\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nparameters:\n  name: {value: 'a; rm -rf ~ $(touch pwned) `touch pwned2` \"q\" | x'}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let argv = std::fs::read_to_string(env.path().join("argv.txt")).unwrap();
+    assert_eq!(
+        argv,
+        "--name=a; rm -rf ~ $(touch pwned) `touch pwned2` \"q\" | x\n"
+    );
+    assert!(!env.path().join("pwned").exists() && !env.path().join("pwned2").exists());
+}
+
+#[test]
+fn target_ends_the_sweep_and_count_bounds_this_process() {
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nmetric: {name: score, goal: maximize, target: 20}\n\
+         parameters:\n  x: {values: [1, 2, 3, 4, 5]}\n",
+    );
+    let out = env.run(&["run", "spec.yaml"]);
+    assert!(stderr(&out).contains("target reached"), "{}", stderr(&out));
+    assert_eq!(env.runs().len(), 2, "x=2 reaches 20; no trial after it");
+
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write("spec.yaml", &grid_spec("0"));
+    let out = env.run(&["run", "spec.yaml", "--count", "2"]);
+    assert!(stderr(&out).contains("sweep resume"), "{}", stderr(&out));
+    assert_eq!(env.runs().len(), 2);
+    let id = env.only_sweep();
+    env.ok(&["resume", &id]);
+    assert_eq!(env.runs().len(), 6);
+}
+
+fn wait_for(mut cond: impl FnMut() -> bool, what: &str) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn running_count(env: &Env) -> usize {
+    let out = env.run(&["ls", "--status", "running", "--format", "json"]);
+    match serde_json::from_slice::<Vec<Value>>(&out.stdout) {
+        Ok(v) => v.len(),
+        Err(_) => {
+            eprintln!("ls failed: {}", stderr(&out));
+            0
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_marks_running_trials_interrupted_and_resume_finishes_without_repeats() {
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write("spec.yaml", &grid_spec("1"));
+    let child = env.spawn(&["run", "spec.yaml", "--workers", "2", "--kill-grace", "1"]);
+    wait_for(|| running_count(&env) == 2, "two running trials");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("sweep resume"), "{}", stderr(&out));
+    let runs = env.runs();
+    assert!(
+        status_counts(&runs)
+            .get("interrupted")
+            .copied()
+            .unwrap_or(0)
+            >= 1,
+        "{runs:?}"
+    );
+    assert_eq!(status_counts(&runs).get("running"), None);
+    env.ok(&["run", "spec.yaml", "--workers", "2"]);
+    let runs = env.runs();
+    assert_eq!(runs.len(), 6);
+    assert_eq!(status_counts(&runs)["completed"], 6);
+    assert_eq!(
+        runs.iter().map(params_key).collect::<BTreeSet<_>>().len(),
+        6
+    );
+    let retried = runs
+        .iter()
+        .filter(|r| r["attempt"].as_u64() == Some(2))
+        .count();
+    assert!(retried >= 1, "interrupted runs were retried in place");
+}
+
+#[test]
+fn two_agents_share_one_sweep_without_duplicates() {
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nparameters:\n  x: {values: [1, 2, 3, 4, 5, 6]}\n  y: {values: [0, 1]}\n  nap: {value: 0.2}\n",
+    );
+    let first = env.spawn(&["run", "spec.yaml"]);
+    wait_for(|| running_count(&env) >= 1, "the first trial");
+    let id = env.only_sweep();
+    let second = env.spawn(&["agent", &id]);
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let runs = env.runs();
+    assert_eq!(runs.len(), 12);
+    assert_eq!(status_counts(&runs)["completed"], 12);
+    assert_eq!(
+        runs.iter().map(params_key).collect::<BTreeSet<_>>().len(),
+        12
+    );
+    let pids: BTreeSet<String> = runs.iter().map(|r| r["host"].to_string()).collect();
+    assert!(!pids.is_empty());
+}
+
+#[test]
+fn a_controller_killed_at_random_moments_loses_and_repeats_nothing() {
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nparameters:\n  x: {values: [1, 2, 3, 4, 5]}\n  y: {values: [0, 1, 2, 3]}\n  nap: {value: 0.05}\n",
+    );
+    let mut finished: BTreeMap<String, (String, String)> = BTreeMap::new();
+    // A fixed pseudo-random schedule of kill delays (ms), varied enough to hit every phase.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for round in 0..6 {
+        let child = env.spawn(&["run", "spec.yaml", "--workers", "2"]);
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let delay = 50 + state % 400;
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        let _ = child.wait_with_output();
+        let runs = env.runs();
+        for (id, (status, params)) in &finished {
+            let now = runs.iter().find(|r| r["run"] == id.as_str());
+            let now = now.unwrap_or_else(|| panic!("round {round}: finished run {id} lost"));
+            assert_eq!(
+                &now["status"].as_str().unwrap().to_string(),
+                status,
+                "round {round}: {id} changed"
+            );
+            assert_eq!(&params_key(now), params);
+        }
+        for r in &runs {
+            let st = r["status"].as_str().unwrap();
+            if ["completed", "failed", "pruned"].contains(&st) {
+                finished.insert(
+                    r["run"].as_str().unwrap().into(),
+                    (st.into(), params_key(r)),
+                );
+            }
+        }
+        assert_eq!(
+            runs.iter().map(params_key).collect::<BTreeSet<_>>().len(),
+            runs.len(),
+            "round {round}: a grid point repeated"
+        );
+    }
+    env.ok(&["run", "spec.yaml", "--workers", "2"]);
+    let runs = env.runs();
+    assert_eq!(runs.len(), 20);
+    assert_eq!(
+        status_counts(&runs)["completed"],
+        20,
+        "{:?}",
+        status_counts(&runs)
+    );
+    for id in finished.keys() {
+        assert!(runs.iter().any(|r| r["run"] == id.as_str()));
+    }
+}
+
+#[test]
+fn unsupported_search_features_are_refused_with_a_clear_message() {
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write(
+        "bayes.yaml",
+        "program: train.sh\nmethod: bayes\nmetric: {name: score}\nparameters:\n  x: {min: 0.0, max: 1.0}\n",
+    );
+    env.write(
+        "hb.yaml",
+        "program: train.sh\nmethod: random\nmetric: {name: score}\nearly_terminate: {type: hyperband, min_iter: 3}\nparameters:\n  x: {min: 0.0, max: 1.0}\n",
+    );
+    for (file, word) in [("bayes.yaml", "bayes"), ("hb.yaml", "early_terminate")] {
+        let out = env.run(&["run", file]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(word), "{}", stderr(&out));
+        // validate accepts them, with a note.
+        let v = env.run(&["validate", file]);
+        assert!(v.status.success(), "{}", stderr(&v));
+    }
+    assert!(
+        !env.path()
+            .join("store/runs")
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    );
+}
+
+#[test]
+fn export_is_complete_in_every_format() {
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write("spec.yaml", &grid_spec("0"));
+    env.ok(&["run", "spec.yaml"]);
+    let csv_text = env.ok(&["export", "--format", "csv"]);
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    for h in [
+        "run",
+        "sweep",
+        "status",
+        "started_at",
+        "ended_at",
+        "duration_secs",
+        "params.x",
+        "params.y",
+        "params.nap",
+        "summary.score.best",
+        "summary.score.last",
+        "config",
+    ] {
+        assert!(
+            headers.contains(&h.to_string()),
+            "missing column {h}: {headers:?}"
+        );
+    }
+    assert_eq!(rdr.records().count(), 6);
+    let hist = env.ok(&["export", "--format", "csv", "--history"]);
+    assert_eq!(hist.lines().count(), 1 + 12, "one row per history record");
+    let jsonl = env.ok(&["export", "--format", "jsonl", "--history"]);
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[0]["history"].as_array().unwrap().len(), 2);
+    env.ok(&["export", "--format", "json", "--out", "all.json"]);
+    let file: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(env.path().join("all.json")).unwrap())
+            .unwrap();
+    assert_eq!(file.len(), 6);
+}
+
+#[test]
+fn compare_shows_only_what_differs() {
+    let env = Env::new();
+    env.write("train.sh", TRAIN);
+    env.write("spec.yaml", &grid_spec("0"));
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    let a = runs
+        .iter()
+        .find(|r| r["params"]["x"] == 1 && r["params"]["y"] == 0)
+        .unwrap();
+    let b = runs
+        .iter()
+        .find(|r| r["params"]["x"] == 1 && r["params"]["y"] == 1)
+        .unwrap();
+    let out = env.ok(&[
+        "compare",
+        a["run"].as_str().unwrap(),
+        b["run"].as_str().unwrap(),
+    ]);
+    assert!(out.contains("1 key(s) differ"), "{out}");
+    let config_part = out.split("summary").next().unwrap();
+    assert!(
+        config_part.lines().any(|l| l.trim_start().starts_with('y')),
+        "{out}"
+    );
+    assert!(
+        !config_part
+            .lines()
+            .any(|l| l.trim_start().starts_with("nap")),
+        "{out}"
+    );
+    assert!(out.contains("score (best)"), "{out}");
+}
+
+#[test]
+fn ls_filters_by_status_and_lists_varying_params() {
+    let env = Env::new();
+    env.write("train.sh", "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --x=2) exit 1 ;; esac; done\necho '{\"score\": 1}'\n");
+    env.write("spec.yaml", "program: train.sh\nmethod: grid\nmetric: {name: score}\nparameters:\n  x: {values: [1, 2]}\n  k: {value: 5}\n");
+    env.ok(&["run", "spec.yaml"]);
+    let csv_text = env.ok(&["ls", "--format", "csv"]);
+    let header = csv_text.lines().next().unwrap();
+    assert_eq!(
+        header, "run,status,x,score,duration",
+        "constants are not listed as varying"
+    );
+    let failed: Vec<Value> =
+        serde_json::from_str(&env.ok(&["ls", "--status", "failed", "--format", "json"])).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["params"]["x"], 2);
+    let out = env.run(&["ls", "--status", "finished"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown status is a usage error"
+    );
+    let out = env.run(&["show", "nonexistent"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no run matches `nonexistent`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn validate_reports_every_problem_with_file_line_and_key() {
+    let env = Env::new();
+    env.write(
+        "bad.yaml",
+        "name: broken\nmethd: grid\ncount: 10\nrun_cap: 0\nmetric: {name: val/loss, goal: maximise}\n\
+         parameters:\n  lr: {min: 0.1, max: 0.01}\n  batch: {values: []}\n\
+         \x20 opt: {distribution: log_uniformm, min: 1, max: 2}\n\
+         \x20 mix: {values: [a, b], probabilities: [0.5, 0.6]}\n\
+         \x20 wd: {distribution: log_uniform, min: -9.21, max: -2.3}\n\
+         \x20 drop: {min: \"abc\", max: 1.0, vales: [1]}\n\
+         \x20 cont: {min: 0.0, max: 1.0}\nearly_terminate: {type: hyperband}\n",
+    );
+    let out = env.run(&["validate", "bad.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    insta::assert_snapshot!("validate_errors", stderr(&out));
+    // `sweep run` refuses the same spec with the same report, and creates nothing.
+    let run = env.run(&["run", "bad.yaml"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(stderr(&run), stderr(&out));
+    assert!(!env.path().join("store").exists());
+    // Not a mapping, empty, missing file.
+    env.write("list.yaml", "- 1\n- 2\n");
+    env.write("empty.yaml", "");
+    for f in ["list.yaml", "empty.yaml"] {
+        let out = env.run(&["validate", f]);
+        assert_eq!(out.status.code(), Some(2), "{f}: {}", stderr(&out));
+        assert!(stderr(&out).contains(f));
+    }
+    env.write(
+        "g.yaml",
+        "method: grid\nparameters:\n  lr: {min: 0.0, max: 1.0}\n",
+    );
+    let out = env.run(&["validate", "g.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("g.yaml:3:3: parameters.lr: grid search cannot enumerate `lr`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["validate", "missing.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("missing.yaml"));
+}
+
+#[test]
+fn validate_json_prints_the_filled_spec_and_json_specs_work() {
+    let env = Env::new();
+    env.write(
+        "spec.json",
+        r#"{"method": "grid", "program": "train.sh", "parameters": {"x": {"values": [1, 2]}, "opt": {"parameters": {"lr": {"value": 0.1}}}}}"#,
+    );
+    let out = env.ok(&["validate", "--json", "spec.json"]);
+    let filled: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(filled["parameters"]["x"]["distribution"], "categorical");
+    assert_eq!(
+        filled["parameters"]["opt"]["parameters"]["lr"]["distribution"],
+        "constant"
+    );
+    assert_eq!(filled["command"][0], "${env}");
+    // Nested params reach the program as one JSON object and land nested in the config.
+    env.write("train.sh", "#!/bin/sh\nprintf '%s\\n' \"$@\" >> argv.txt\n");
+    env.ok(&["run", "spec.json"]);
+    let argv = std::fs::read_to_string(env.path().join("argv.txt")).unwrap();
+    assert!(argv.contains("--opt={\"lr\":0.1}\n--x=1\n"), "{argv}");
+    assert_eq!(env.runs()[0]["config"]["opt"]["lr"].as_f64(), Some(0.1));
+}
