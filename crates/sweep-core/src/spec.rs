@@ -128,7 +128,7 @@ pub struct SweepSpec {
     pub method: Method,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<MetricSpec>,
-    /// The searched params, sorted by dotted name (nested parameters flattened).
+    /// The searched params, nested parameters flattened; W&B's order (sorted by path).
     pub parameters: Vec<ParamSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_terminate: Option<EarlyTerminate>,

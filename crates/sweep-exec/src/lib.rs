@@ -79,6 +79,12 @@ pub enum Event {
     Finished {
         run: Box<RunRecord>,
     },
+    /// This process lost its claim on a run (its lease expired and another controller
+    /// re-claimed it); the trial was stopped and the run left to its new owner.
+    LostClaim {
+        run_id: String,
+        attempt: u32,
+    },
     /// `metric.target` was reached: no new trials start.
     TargetReached {
         run_id: String,
@@ -320,7 +326,18 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
             params: run.params.clone(),
             retried,
         });
-        let finished = execute(sh, &run, retried, on_event)?;
+        let finished = match execute(sh, &run, retried, on_event) {
+            Ok(finished) => finished,
+            // Another controller took this run over (our lease expired): it is theirs now.
+            Err(ExecError::Store(StoreError::Fenced { run, attempt })) => {
+                on_event(Event::LostClaim {
+                    run_id: run,
+                    attempt,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let best = spec.metric.as_ref().and_then(|m| {
             let target = m.target?;
             let best = finished.summary.get(&m.name)?.best?;

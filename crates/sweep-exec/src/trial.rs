@@ -107,12 +107,19 @@ pub fn run_trial(
             }
         }
         tail.poll(&mut pending, plan, on_event, false);
+        let mut stored = Ok(());
         if !pending.is_empty() {
-            flush(store, plan, &mut pending, on_event)?;
+            stored = flush(store, plan, &mut pending, on_event);
         }
-        if last_beat.elapsed() >= beat_every {
-            store.heartbeat(&plan.key, plan.lease_secs)?;
+        if stored.is_ok() && last_beat.elapsed() >= beat_every {
+            stored = store.heartbeat(&plan.key, plan.lease_secs);
             last_beat = Instant::now();
+        }
+        if let Err(e) = stored {
+            // The store refused (for example this attempt lost its claim): the trial must
+            // not go on unrecorded.
+            signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
+            return Err(e);
         }
         match &stopping {
             None => {

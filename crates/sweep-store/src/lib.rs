@@ -31,6 +31,10 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "there is no store at {path}: run a sweep first, or point --store (or SWEEP_STORE) at one"
+    )]
+    NoStore { path: PathBuf },
     #[error("no {what} matches `{id}`")]
     NotFound { what: &'static str, id: String },
     #[error("`{id}` is ambiguous: it matches {matches}")]

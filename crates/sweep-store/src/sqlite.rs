@@ -93,6 +93,16 @@ impl SqliteStore {
         })
     }
 
+    /// Opens a store that must exist already (for commands that only read).
+    pub fn open_existing(root: &Path) -> Result<Self> {
+        if !root.join("sweep.db").is_file() {
+            return Err(StoreError::NoStore {
+                path: root.to_path_buf(),
+            });
+        }
+        Self::open(root)
+    }
+
     /// The store directory.
     pub fn root(&self) -> &Path {
         &self.root

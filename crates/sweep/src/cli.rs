@@ -131,6 +131,11 @@ fn open_store(path: &std::path::Path) -> Result<SqliteStore> {
     SqliteStore::open(path).with_context(|| format!("opening the store at {}", path.display()))
 }
 
+/// For commands that only read or continue: a missing store is the user's mistake.
+fn existing_store(path: &std::path::Path) -> Result<SqliteStore> {
+    user_lookup(SqliteStore::open_existing(path))
+}
+
 pub fn dispatch(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Validate { spec, json } => {
@@ -141,11 +146,11 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             running::run_spec(|| open_store(&cli.store), &spec, &work, new)
         }
         Command::Resume { sweep, work } | Command::Agent { sweep, work } => {
-            let store = open_store(&cli.store)?;
+            let store = existing_store(&cli.store)?;
             running::run_existing(store, &sweep, &work)
         }
         Command::Sweeps { format } => {
-            inspect::sweeps(&open_store(&cli.store)?, format)?;
+            inspect::sweeps(&existing_store(&cli.store)?, format)?;
             Ok(Outcome::Ok)
         }
         Command::Ls {
@@ -153,15 +158,15 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             status,
             format,
         } => {
-            inspect::ls(&open_store(&cli.store)?, sweep, status, format)?;
+            inspect::ls(&existing_store(&cli.store)?, sweep, status, format)?;
             Ok(Outcome::Ok)
         }
         Command::Show { run, json } => {
-            inspect::show(&open_store(&cli.store)?, &run, json)?;
+            inspect::show(&existing_store(&cli.store)?, &run, json)?;
             Ok(Outcome::Ok)
         }
         Command::Compare { runs } => {
-            inspect::compare(&open_store(&cli.store)?, &runs)?;
+            inspect::compare(&existing_store(&cli.store)?, &runs)?;
             Ok(Outcome::Ok)
         }
         Command::Export {
@@ -171,7 +176,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             history,
             out,
         } => {
-            let store = open_store(&cli.store)?;
+            let store = existing_store(&cli.store)?;
             inspect::export(&store, sweep, status, format, history, out.as_deref())?;
             Ok(Outcome::Ok)
         }
@@ -184,7 +189,8 @@ pub fn user_lookup<T>(r: Result<T, sweep_store::StoreError>) -> Result<T> {
         Ok(v) => Ok(v),
         Err(
             e @ (sweep_store::StoreError::NotFound { .. }
-            | sweep_store::StoreError::Ambiguous { .. }),
+            | sweep_store::StoreError::Ambiguous { .. }
+            | sweep_store::StoreError::NoStore { .. }),
         ) => Err(InvalidInput(e.to_string()).into()),
         Err(e) => Err(e.into()),
     }

@@ -45,6 +45,18 @@ fn time_text(t: Option<f64>) -> String {
     .unwrap_or_default()
 }
 
+const SWEEP_COLUMNS: [&str; 9] = [
+    "sweep",
+    "method",
+    "status",
+    "runs",
+    "completed",
+    "failed",
+    "running",
+    "interrupted",
+    "created",
+];
+
 pub fn sweeps(store: &SqliteStore, format: Format) -> Result<()> {
     let sweeps = store.sweeps()?;
     let runs = store.runs(&RunFilter::default())?;
@@ -56,94 +68,61 @@ pub fn sweeps(store: &SqliteStore, format: Format) -> Result<()> {
             .entry(r.status)
             .or_default() += 1;
     }
-    fn row_of<'a>(
-        counts: &BTreeMap<&str, BTreeMap<RunStatus, usize>>,
-        s: &'a SweepRecord,
-    ) -> (&'a SweepRecord, usize, usize, usize, usize, usize) {
-        let c = counts.get(s.id.as_str()).cloned().unwrap_or_default();
-        let get = |st| c.get(&st).copied().unwrap_or(0);
-        (
-            s,
-            c.values().sum::<usize>(),
-            get(RunStatus::Completed),
-            get(RunStatus::Failed),
-            get(RunStatus::Running),
-            get(RunStatus::Interrupted) + get(RunStatus::Pending),
-        )
-    }
-    let row = |s| row_of(&counts, s);
+    // One row per sweep, in the order of SWEEP_COLUMNS; counts stay numbers for JSON.
+    let rows: Vec<(&SweepRecord, [usize; 5])> = sweeps
+        .iter()
+        .map(|s| {
+            let c = counts.get(s.id.as_str()).cloned().unwrap_or_default();
+            let get = |st| c.get(&st).copied().unwrap_or(0);
+            let n = [
+                c.values().sum::<usize>(),
+                get(RunStatus::Completed),
+                get(RunStatus::Failed),
+                get(RunStatus::Running),
+                get(RunStatus::Interrupted) + get(RunStatus::Pending),
+            ];
+            (s, n)
+        })
+        .collect();
+    let text_row = |(s, n): &(&SweepRecord, [usize; 5])| -> Vec<String> {
+        let mut row = vec![
+            s.id.clone(),
+            s.spec.method.as_str().to_string(),
+            s.status.as_str().to_string(),
+        ];
+        row.extend(n.iter().map(|x| x.to_string()));
+        row.push(time_text(Some(s.created_at)));
+        row
+    };
     let mut out = std::io::stdout().lock();
     match format {
         Format::Table => {
             let mut t = new_table();
-            t.set_header([
-                "sweep",
-                "method",
-                "status",
-                "runs",
-                "completed",
-                "failed",
-                "running",
-                "interrupted",
-                "created",
-            ]);
-            for s in &sweeps {
-                let (s, n, c, f, r, i) = row(s);
-                t.add_row(vec![
-                    s.id.clone(),
-                    s.spec.method.as_str().into(),
-                    s.status.as_str().into(),
-                    n.to_string(),
-                    c.to_string(),
-                    f.to_string(),
-                    r.to_string(),
-                    i.to_string(),
-                    time_text(Some(s.created_at)),
-                ]);
+            t.set_header(SWEEP_COLUMNS);
+            for r in &rows {
+                t.add_row(text_row(r));
             }
             writeln!(out, "{t}")?;
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "sweep",
-                "method",
-                "status",
-                "runs",
-                "completed",
-                "failed",
-                "running",
-                "interrupted",
-                "created",
-            ])?;
-            for s in &sweeps {
-                let (s, n, c, f, r, i) = row(s);
-                w.write_record([
-                    s.id.clone(),
-                    s.spec.method.as_str().into(),
-                    s.status.as_str().into(),
-                    n.to_string(),
-                    c.to_string(),
-                    f.to_string(),
-                    r.to_string(),
-                    i.to_string(),
-                    time_text(Some(s.created_at)),
-                ])?;
+            w.write_record(SWEEP_COLUMNS)?;
+            for r in &rows {
+                w.write_record(text_row(r))?;
             }
             w.flush()?;
         }
         Format::Json => {
-            let rows: Vec<Value> = sweeps
+            let json: Vec<Value> = rows
                 .iter()
-                .map(|s| {
-                    let (s, n, c, f, r, i) = row(s);
+                .map(|(s, [n, c, f, r, i])| {
                     serde_json::json!({"sweep": s.id, "name": s.name, "method": s.spec.method.as_str(),
                         "status": s.status.as_str(), "runs": n, "completed": c, "failed": f,
                         "running": r, "interrupted": i, "created": time_text(Some(s.created_at)),
                         "spec_path": s.spec_path})
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &rows)?;
+            serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
     }

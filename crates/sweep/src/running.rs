@@ -197,6 +197,17 @@ fn execute(store: Arc<SqliteStore>, sweep: SweepRecord, work: &WorkArgs) -> Resu
                     eprintln!("{text}")
                 }
             }
+            Event::LostClaim { run_id, attempt } => {
+                t.running = t.running.saturating_sub(1);
+                let text = format!(
+                    "warning: run {run_id} attempt {attempt}: this process lost its claim (lease expired); another controller owns it now"
+                );
+                if interactive {
+                    bar.println(text)
+                } else {
+                    eprintln!("{text}")
+                }
+            }
             Event::TargetReached { run_id, value } => {
                 let text = format!(
                     "target reached by run {run_id} ({}); no new trials will start",

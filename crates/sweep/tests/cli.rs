@@ -721,3 +721,100 @@ fn validate_json_prints_the_filled_spec_and_json_specs_work() {
     assert!(argv.contains("--opt={\"lr\":0.1}\n--x=1\n"), "{argv}");
     assert_eq!(env.runs()[0]["config"]["opt"]["lr"].as_f64(), Some(0.1));
 }
+
+#[test]
+fn the_shipped_quickstart_runs_from_the_repository_root() {
+    let env = Env::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let store = env.path().join("store");
+    let out = Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .current_dir(&root)
+        .arg("--store")
+        .arg(&store)
+        .args([
+            "run",
+            "examples/quadratic/sweep.yaml",
+            "--workers",
+            "2",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let mut rows = csv::Reader::from_reader(table.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "rank",
+            "run",
+            "status",
+            "optimizer.lr",
+            "optimizer.momentum",
+            "seed",
+            "val/loss",
+            "duration"
+        ]
+    );
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), 18);
+    assert!(records.iter().all(|r| &r[2] == "completed"));
+    let losses: Vec<f64> = records.iter().map(|r| r[6].parse().unwrap()).collect();
+    assert!(
+        losses.windows(2).all(|w| w[0] <= w[1]),
+        "ranked best first: {losses:?}"
+    );
+}
+
+#[test]
+fn reading_commands_need_an_existing_store() {
+    let env = Env::new();
+    for args in [
+        &["ls"][..],
+        &["sweeps"],
+        &["show", "x"],
+        &["export"],
+        &["resume", "x"],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("there is no store at store"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!env.path().join("store").exists(), "nothing is created");
+}
+
+#[test]
+fn show_and_ls_render_runs_for_people() {
+    let env = Env::new();
+    env.write(
+        "train.sh",
+        "#!/bin/sh\necho '{\"epoch\": 1, \"val/acc\": 0.5, \"train/loss\": 0.9}'\n\
+         echo '{\"epoch\": 2, \"val/acc\": 0.75, \"train/loss\": 0.4}'\necho 'warning: lr is high' >&2\n",
+    );
+    env.write(
+        "spec.yaml",
+        "name: demo\nprogram: train.sh\nmethod: grid\nmetric: {name: val/acc, goal: maximize}\n\
+         config: {model: {kind: lr, c: 1.0}}\nparameters:\n  model.c: {values: [0.1, 10]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    let id = runs[0]["run"].as_str().unwrap().to_string();
+    let show = env.ok(&["show", &id]);
+    let ls = env.ok(&["ls"]);
+    insta::with_settings!({filters => vec![
+        (r"\d{8}_\d{6}_demo_[0-9a-f]{8}", "[RUN-ID]"),
+        (r"demo-[0-9a-f]{8}", "[SWEEP-ID]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", "[TIME]"),
+        (r"\d+\.\d+s", "[DURATION]"),
+        (r"host      .*", "host      [HOST]"),
+        (r"dir       .*", "dir       [DIR]"),
+    ]}, {
+        insta::assert_snapshot!("show_run", show);
+        insta::assert_snapshot!("ls_runs", ls);
+    });
+}
