@@ -6,7 +6,9 @@
 //! the same N, spawns and waits for `true` directly from the same number of threads. The
 //! difference per trial is what Sweep adds.
 //!
-//! `cargo bench -p sweep-exec --bench overhead [-- TRIALS WORKERS]`
+//! `cargo bench -p sweep-exec --bench overhead [-- TRIALS WORKERS]`; the store goes under
+//! `$SWEEP_BENCH_DIR` when set (for example a tmpfs, to separate filesystem cost from
+//! Sweep's own), else under the target directory.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -22,8 +24,11 @@ fn main() {
         .collect();
     let trials: i64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(1000);
     let workers: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(2);
-    // Under the target directory: some machines mount /tmp on a much slower filesystem.
-    let dir = match tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")) {
+    // Under the target directory by default: some machines mount /tmp on a much slower
+    // filesystem.
+    let parent = std::env::var("SWEEP_BENCH_DIR")
+        .unwrap_or_else(|_| env!("CARGO_TARGET_TMPDIR").to_string());
+    let dir = match tempfile::tempdir_in(&parent) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("cannot create a temp dir: {e}");
@@ -100,6 +105,7 @@ fn main() {
         runs, report.trials
     );
     println!("workers           {workers}");
+    println!("store under       {parent}");
     println!("sweep wall        {wall:.3} s  ({per_trial:.3} ms per trial)");
     println!("bare spawn wall   {bare:.3} s  ({bare_per:.3} ms per trial)");
     println!(

@@ -192,6 +192,21 @@ fn migrate(conn: &mut Connection, db: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `query_row` through the statement cache (the hot paths run the same SQL per trial).
+fn q_row<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
+}
+
+/// `execute` through the statement cache.
+fn exec<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
     StoreError::Corrupt {
         what: what.into(),
@@ -304,45 +319,45 @@ impl RawRun {
 }
 
 fn load_run(conn: &Connection, id: &str) -> Result<RunRecord> {
-    let raw = conn
-        .query_row(
-            &format!("SELECT {RUN_COLS} FROM runs WHERE id = ?1"),
-            [id],
-            raw_run,
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "run",
-            id: id.to_string(),
-        })?;
+    let raw = q_row(
+        &conn,
+        &format!("SELECT {RUN_COLS} FROM runs WHERE id = ?1"),
+        [id],
+        raw_run,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "run",
+        id: id.to_string(),
+    })?;
     raw.into_record()
 }
 
 fn load_sweep(conn: &Connection, id: &str) -> Result<SweepRecord> {
-    let pair = conn
-        .query_row(
-            &format!("SELECT {SWEEP_COLS} FROM sweeps WHERE id = ?1"),
-            [id],
-            sweep_from_row,
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "sweep",
-            id: id.to_string(),
-        })?;
+    let pair = q_row(
+        &conn,
+        &format!("SELECT {SWEEP_COLS} FROM sweeps WHERE id = ?1"),
+        [id],
+        sweep_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound {
+        what: "sweep",
+        id: id.to_string(),
+    })?;
     finish_sweep(pair)
 }
 
 /// Checks that `key` still holds its claim; returns the run's current summary text and
 /// history length.
 fn check_claim(conn: &Connection, key: &RunKey) -> Result<(String, i64)> {
-    let row: Option<(String, i64, String, i64)> = conn
-        .query_row(
-            "SELECT status, attempt, summary_json, history_len FROM runs WHERE id = ?1",
-            [&key.run_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+    let row: Option<(String, i64, String, i64)> = q_row(
+        &conn,
+        "SELECT status, attempt, summary_json, history_len FROM runs WHERE id = ?1",
+        [&key.run_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()?;
     let Some((status, attempt, summary, len)) = row else {
         return Err(StoreError::NotFound {
             what: "run",
@@ -414,12 +429,20 @@ impl Store for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let spec_json =
             serde_json::to_string(&new.spec).map_err(|e| corrupt("spec of the new sweep", e))?;
-        tx.execute(
+        exec(
+            &tx,
             &format!(
                 "INSERT OR IGNORE INTO sweeps (id, name, spec_text, spec_path, spec_json, seed, status, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', {NOW})"
             ),
-            params![new.id, new.name, new.spec_text, new.spec_path, spec_json, new.seed as i64],
+            params![
+                new.id,
+                new.name,
+                new.spec_text,
+                new.spec_path,
+                spec_json,
+                new.seed as i64
+            ],
         )?;
         let sweep = load_sweep(&tx, &new.id)?;
         tx.commit()?;
@@ -445,7 +468,8 @@ impl Store for SqliteStore {
 
     fn set_sweep_status(&self, id: &str, status: SweepStatus) -> Result<()> {
         let conn = self.conn();
-        let n = conn.execute(
+        let n = exec(
+            &conn,
             "UPDATE sweeps SET status = ?2 WHERE id = ?1",
             params![id, status.as_str()],
         )?;
@@ -470,16 +494,17 @@ impl Store for SqliteStore {
         let sweep = load_sweep(&tx, sweep_id)?;
 
         // 1. Retry a pending or interrupted run first.
-        let retry: Option<String> = tx
-            .query_row(
-                "SELECT id FROM runs WHERE sweep_id = ?1 AND status IN ('pending', 'interrupted') \
+        let retry: Option<String> = q_row(
+            &tx,
+            "SELECT id FROM runs WHERE sweep_id = ?1 AND status IN ('pending', 'interrupted') \
                  ORDER BY number LIMIT 1",
-                [&sweep.id],
-                |r| r.get(0),
-            )
-            .optional()?;
+            [&sweep.id],
+            |r| r.get(0),
+        )
+        .optional()?;
         if let Some(id) = retry {
-            tx.execute(
+            exec(
+                &tx,
                 &format!(
                     "UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = {NOW}, \
                      ended_at = NULL, host = ?2, pid = ?3, lease_until = {NOW} + ?4, exit_code = NULL, \
@@ -488,7 +513,7 @@ impl Store for SqliteStore {
                 ),
                 params![id, owner.host, owner.pid, owner.lease_secs],
             )?;
-            tx.execute("DELETE FROM history WHERE run_id = ?1", [&id])?;
+            exec(&tx, "DELETE FROM history WHERE run_id = ?1", [&id])?;
             let run = load_run(&tx, &id)?;
             tx.commit()?;
             return Ok(Claim::Claimed {
@@ -501,7 +526,8 @@ impl Store for SqliteStore {
         }
 
         // 2. Respect run_cap.
-        let count: i64 = tx.query_row(
+        let count: i64 = q_row(
+            &tx,
             "SELECT COUNT(*) FROM runs WHERE sweep_id = ?1",
             [&sweep.id],
             |r| r.get(0),
@@ -548,14 +574,14 @@ impl Store for SqliteStore {
             Proposal::New { params, config } => (params, config),
         };
 
-        let stamp: String =
-            tx.query_row("SELECT strftime('%Y%m%d_%H%M%S', 'now')", [], |r| r.get(0))?;
+        let stamp: String = q_row(&tx, "SELECT strftime('%Y%m%d_%H%M%S', 'now')", [], |r| {
+            r.get(0)
+        })?;
         let hash = hash8(&config);
         let base = format!("{stamp}_{}_{hash}", sanitize_name(&sweep.name));
         let mut id = base.clone();
         let mut n = 1;
-        while tx
-            .query_row("SELECT 1 FROM runs WHERE id = ?1", [&id], |_| Ok(()))
+        while q_row(&tx, "SELECT 1 FROM runs WHERE id = ?1", [&id], |_| Ok(()))
             .optional()?
             .is_some()
         {
@@ -564,7 +590,8 @@ impl Store for SqliteStore {
         }
         let params_json = serde_json::to_string(&params).map_err(|e| corrupt("new params", e))?;
         let config_json = serde_json::to_string(&config).map_err(|e| corrupt("new config", e))?;
-        tx.execute(
+        exec(
+            &tx,
             &format!(
                 "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, config_hash, \
                  attempt, created_at, started_at, host, pid, lease_until) \
@@ -594,7 +621,8 @@ impl Store for SqliteStore {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         check_claim(&tx, run)?;
-        tx.execute(
+        exec(
+            &tx,
             &format!("UPDATE runs SET lease_until = {NOW} + ?2 WHERE id = ?1"),
             params![run.run_id, lease_secs],
         )?;
@@ -624,7 +652,8 @@ impl Store for SqliteStore {
             }
         }
         let text = serde_json::to_string(&summary).map_err(|e| corrupt("summary", e))?;
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE runs SET summary_json = ?2, history_len = ?3 WHERE id = ?1",
             params![run.run_id, text, len + records.len() as i64],
         )?;
@@ -637,7 +666,8 @@ impl Store for SqliteStore {
             let mut conn = self.conn();
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             check_claim(&tx, run)?;
-            tx.execute(
+            exec(
+                &tx,
                 &format!(
                     "UPDATE runs SET status = ?2, exit_code = ?3, reason = ?4, stderr_tail = ?5, \
                      ended_at = {NOW}, lease_until = NULL WHERE id = ?1"
@@ -707,7 +737,8 @@ impl Store for SqliteStore {
             } else {
                 "its controller stopped renewing its lease".to_string()
             };
-            tx.execute(
+            exec(
+                &tx,
                 &format!(
                     "UPDATE runs SET status = 'interrupted', reason = ?2, ended_at = {NOW}, \
                      lease_until = NULL WHERE id = ?1"
