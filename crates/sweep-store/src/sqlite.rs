@@ -320,7 +320,7 @@ impl RawRun {
 
 fn load_run(conn: &Connection, id: &str) -> Result<RunRecord> {
     let raw = q_row(
-        &conn,
+        conn,
         &format!("SELECT {RUN_COLS} FROM runs WHERE id = ?1"),
         [id],
         raw_run,
@@ -335,7 +335,7 @@ fn load_run(conn: &Connection, id: &str) -> Result<RunRecord> {
 
 fn load_sweep(conn: &Connection, id: &str) -> Result<SweepRecord> {
     let pair = q_row(
-        &conn,
+        conn,
         &format!("SELECT {SWEEP_COLS} FROM sweeps WHERE id = ?1"),
         [id],
         sweep_from_row,
@@ -352,7 +352,7 @@ fn load_sweep(conn: &Connection, id: &str) -> Result<SweepRecord> {
 /// history length.
 fn check_claim(conn: &Connection, key: &RunKey) -> Result<(String, i64)> {
     let row: Option<(String, i64, String, i64)> = q_row(
-        &conn,
+        conn,
         "SELECT status, attempt, summary_json, history_len FROM runs WHERE id = ?1",
         [&key.run_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
