@@ -2,9 +2,11 @@
 //! command macros, never a shell), stream their metrics into the store, and stop cleanly on
 //! cancellation. This is the only crate that spawns trial processes.
 
+mod builtin;
 mod command;
 mod trial;
 
+pub use builtin::{check_configs, is_builtin};
 pub use command::{
     CommandContext, CommandError, DEFAULT_COMMAND, arg_values, expand, format_value,
     interpreter_for,
@@ -153,10 +155,13 @@ pub fn check_runnable(spec: &SweepSpec) -> Result<(), ExecError> {
         ));
     }
     if let Some(trainer) = &spec.trainer {
-        return Err(ExecError::NotRunnable(format!(
-            "`trainer: {}` names a built-in trainer, and this build of sweep has none; run your own training program with `program:` (and `command:`)",
-            trainer.kind
-        )));
+        if !is_builtin(&trainer.kind) {
+            return Err(ExecError::NotRunnable(format!(
+                "unknown trainer `{}`: the built-in trainer is `text-classifier`; for your own program use `program:` (and `command:`)",
+                trainer.kind
+            )));
+        }
+        return Ok(());
     }
     let uses_program = spec.command.as_ref().is_none_or(|c| {
         c.iter()
@@ -375,6 +380,10 @@ fn execute(
     .map_err(io(dir.path().to_path_buf()))?;
     let config_text = serde_json::to_string_pretty(&run.config).unwrap_or_else(|_| "{}".into());
     std::fs::write(dir.config(), config_text).map_err(io(dir.config()))?;
+    if spec.trainer.is_some() {
+        let outcome = builtin::run_text_classifier(sh, run, &dir, on_event)?;
+        return Ok(sh.store.finish_run(&run.key(), &outcome)?);
+    }
     let template: Vec<String> = spec
         .command
         .clone()

@@ -35,6 +35,22 @@ impl RunDir {
     pub fn args_json(&self) -> PathBuf {
         self.root.join("args.json")
     }
+    /// The trained pipeline of a built-in trainer (`sweep predict` loads it).
+    pub fn model(&self) -> PathBuf {
+        self.root.join("artifacts").join("model.json")
+    }
+    /// Predictions of a built-in trainer on one split (`test`, or an eval set's name).
+    pub fn predictions(&self, split: &str) -> PathBuf {
+        self.root.join(format!("predictions-{split}.jsonl"))
+    }
+    /// The data report of a built-in trainer.
+    pub fn data_report(&self) -> PathBuf {
+        self.root.join("data_report.json")
+    }
+    /// Full metric reports (confusion matrices included) of a built-in trainer.
+    pub fn reports(&self) -> PathBuf {
+        self.root.join("reports.json")
+    }
     pub fn artifacts(&self) -> PathBuf {
         self.root.join("artifacts")
     }

@@ -77,6 +77,25 @@ pub enum Command {
         #[arg(required = true, num_args = 2..)]
         runs: Vec<String>,
     },
+    /// Predict labels and class probabilities for new texts with a trained run's model.
+    Predict {
+        /// A run of the built-in text classifier (id or unique prefix).
+        run: String,
+        /// Texts: JSONL, JSON, CSV or TSV (a label column is optional: when every row has
+        /// one, accuracy and macro-F1 are printed too).
+        input: PathBuf,
+        /// The text field (JSON key, or CSV/TSV header name or 0-based column).
+        #[arg(long, default_value = "text")]
+        text: String,
+        /// The label field, if the input has labels.
+        #[arg(long, default_value = "label")]
+        label: String,
+        #[arg(long, value_enum, default_value_t = PredictFormat::Csv)]
+        format: PredictFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Export every run (params, summaries, status, times) as CSV, JSON or JSONL.
     Export {
         #[arg(long)]
@@ -118,6 +137,12 @@ pub enum Format {
     Table,
     Csv,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PredictFormat {
+    Csv,
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -163,6 +188,18 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
         }
         Command::Show { run, json } => {
             inspect::show(&existing_store(&cli.store)?, &run, json)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Predict {
+            run,
+            input,
+            text,
+            label,
+            format,
+            out,
+        } => {
+            let store = existing_store(&cli.store)?;
+            inspect::predict(&store, &run, &input, &text, &label, format, out.as_deref())?;
             Ok(Outcome::Ok)
         }
         Command::Compare { runs } => {

@@ -1,6 +1,7 @@
 //! `sweep validate`, `sweeps`, `ls`, `show`, `compare`, `export`.
 
-use crate::cli::{ExportFormat, Format, user_lookup};
+use crate::InvalidInput;
+use crate::cli::{ExportFormat, Format, PredictFormat, user_lookup};
 use crate::display::{Listing, csv_value, duration_text, new_table, num, value_text};
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +28,16 @@ pub fn validate(path: &Path, json: bool) -> Result<()> {
     eprintln!("{verdict}");
     if let Err(e) = sweep_exec::check_runnable(&spec) {
         eprintln!("note: {e}");
+    } else if spec.trainer.is_some() {
+        let problems = sweep_exec::check_configs(&spec, crate::running::spec_dir(path));
+        if !problems.is_empty() {
+            return Err(InvalidInput(format!(
+                "{}: the runs' configs are invalid for the trainer:\n  {}",
+                path.display(),
+                problems.join("\n  ")
+            ))
+            .into());
+        }
     }
     if json {
         println!(
@@ -279,6 +290,15 @@ pub fn show(store: &SqliteStore, id: &str, json: bool) -> Result<()> {
         writeln!(out, "  (no metrics logged)")?;
     } else {
         writeln!(out, "{}", summary_table(&run))?;
+    }
+    if let Some(report) = std::fs::read_to_string(dir.data_report())
+        .ok()
+        .and_then(|text| serde_json::from_str::<sweep_data::DataReport>(&text).ok())
+    {
+        writeln!(out, "\ndata")?;
+        for line in report.to_string().lines() {
+            writeln!(out, "  {line}")?;
+        }
     }
     if let Some(tail) = &run.stderr_tail {
         writeln!(out, "\nstderr (tail)")?;
@@ -561,5 +581,106 @@ fn export_csv(
         }
     }
     w.flush()?;
+    Ok(())
+}
+
+pub fn predict(
+    store: &SqliteStore,
+    run_id: &str,
+    input: &Path,
+    text: &str,
+    label: &str,
+    format: PredictFormat,
+    out_path: Option<&Path>,
+) -> Result<()> {
+    let run = user_lookup(store.run(run_id))?;
+    let model_path = store.run_dir(&run.id).model();
+    if !model_path.is_file() {
+        return Err(InvalidInput(format!(
+            "run {} has no saved model ({} is missing): only completed runs of `trainer: text-classifier` have one",
+            run.id,
+            model_path.display()
+        ))
+        .into());
+    }
+    let model_text = std::fs::read_to_string(&model_path)
+        .with_context(|| format!("reading {}", model_path.display()))?;
+    let pipeline: sweep_textclf::TrainedPipeline = serde_json::from_str(&model_text)
+        .with_context(|| format!("reading the model in {}", model_path.display()))?;
+    let field = |f: &str| match f.parse::<usize>() {
+        Ok(i) => sweep_data::FieldRef::Index(i),
+        Err(_) => sweep_data::FieldRef::name(f),
+    };
+    let defaults = sweep_data::SourceDefaults {
+        text: field(text),
+        label: field(label),
+        ..Default::default()
+    };
+    let data = sweep_data::load_unlabeled(&sweep_data::DataSource::new(input), &defaults)
+        .map_err(|e| InvalidInput(e.to_string()))?;
+    for p in &data.skipped {
+        eprintln!("warning: skipped {p}");
+    }
+    let labelled = data.labels.iter().all(|l| !l.is_empty());
+    let predictions = pipeline.predict(&data.texts, labelled.then_some(&data.labels[..]));
+    let classes = pipeline.model.classes().to_vec();
+    let mut sink: Box<dyn Write> = match out_path {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match format {
+        PredictFormat::Jsonl => {
+            for p in &predictions {
+                serde_json::to_writer(&mut sink, p)?;
+                writeln!(sink)?;
+            }
+        }
+        PredictFormat::Csv => {
+            let mut w = csv::Writer::from_writer(&mut sink);
+            let mut header = vec!["index".to_string(), "text".into()];
+            if labelled {
+                header.push("label".into());
+            }
+            header.push("predicted".into());
+            let has_proba = predictions.first().is_some_and(|p| p.proba.is_some());
+            if has_proba {
+                header.extend(classes.iter().map(|c| format!("p_{c}")));
+            }
+            w.write_record(&header)?;
+            for p in &predictions {
+                let mut row = vec![p.index.to_string(), p.text.clone()];
+                if labelled {
+                    row.push(p.label.clone().unwrap_or_default());
+                }
+                row.push(p.predicted.clone());
+                if let Some(proba) = &p.proba {
+                    row.extend(
+                        classes
+                            .iter()
+                            .map(|c| proba.get(c).map(|v| v.to_string()).unwrap_or_default()),
+                    );
+                }
+                w.write_record(&row)?;
+            }
+            w.flush()?;
+        }
+    }
+    sink.flush()?;
+    if labelled && !predictions.is_empty() {
+        let correct = predictions
+            .iter()
+            .filter(|p| p.label.as_deref() == Some(p.predicted.as_str()))
+            .count();
+        eprintln!(
+            "{} texts, accuracy {} ({correct} correct) with run {}",
+            predictions.len(),
+            num(correct as f64 / predictions.len() as f64),
+            run.id
+        );
+    } else {
+        eprintln!("{} texts predicted with run {}", predictions.len(), run.id);
+    }
     Ok(())
 }

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
     match cli::dispatch(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Interrupted) => ExitCode::from(code::INTERRUPTED),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let invalid = err.chain().any(|e| {
                 e.is::<InvalidInput>() || e.is::<sweep_config::SpecError>() && !is_io_spec_error(e)
@@ -57,4 +58,14 @@ fn is_io_spec_error(e: &(dyn std::error::Error + 'static)) -> bool {
         e.downcast_ref::<sweep_config::SpecError>(),
         Some(sweep_config::SpecError::Io { .. })
     )
+}
+
+/// Output piped into `head` and closed early is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<csv::Error>().is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+            || e.downcast_ref::<serde_json::Error>().is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
 }

@@ -25,6 +25,17 @@ pub fn run_spec(
 ) -> Result<Outcome> {
     let spec = load_spec(spec_path, Mode::Run)?;
     check_runnable(&spec).map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
+    if spec.trainer.is_some() {
+        let problems = sweep_exec::check_configs(&spec, spec_dir(spec_path));
+        if !problems.is_empty() {
+            return Err(InvalidInput(format!(
+                "{}: the runs' configs are invalid for the trainer:\n  {}",
+                spec_path.display(),
+                problems.join("\n  ")
+            ))
+            .into());
+        }
+    }
     let store = open_store()?;
     let spec_text = std::fs::read_to_string(spec_path)
         .with_context(|| format!("reading {}", spec_path.display()))?;
@@ -57,7 +68,13 @@ pub fn run_spec(
         id,
         name,
         spec_text,
-        spec_path: Some(spec_path.to_string_lossy().into_owned()),
+        // Absolute, so that `resume` and `agent` find relative data paths from anywhere.
+        spec_path: Some(
+            std::fs::canonicalize(spec_path)
+                .unwrap_or_else(|_| spec_path.to_path_buf())
+                .to_string_lossy()
+                .into_owned(),
+        ),
         spec,
         seed,
     })?;
@@ -68,6 +85,14 @@ pub fn run_existing(store: SqliteStore, sweep_id: &str, work: &WorkArgs) -> Resu
     let sweep = user_lookup(store.sweep(sweep_id))?;
     check_runnable(&sweep.spec).map_err(|e| InvalidInput(format!("sweep {}: {e}", sweep.id)))?;
     execute(Arc::new(store), sweep, work)
+}
+
+/// The directory of a spec file (relative data paths are read from there).
+pub fn spec_dir(spec_path: &Path) -> &Path {
+    match spec_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 fn slug(name: &str) -> String {

@@ -1,0 +1,211 @@
+use super::linear::{LinearModel, ProbaKind};
+use super::{ClassWeight, FitInfo, ModelError, check_positive};
+use rand_core::{RngCore, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sweep_features::CsrMatrix;
+
+/// The loss of the SGD classifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SgdLoss {
+    /// Logistic loss (`log_loss`): gives probabilities.
+    #[default]
+    #[serde(alias = "log_loss")]
+    Log,
+    /// Hinge loss: a linear SVM.
+    Hinge,
+}
+
+/// Linear classifier trained by plain SGD with an L2 penalty, one-vs-rest, as
+/// scikit-learn's `SGDClassifier` (learning rate `optimal`: `1 / (alpha · (t0 + t))`,
+/// shuffling every epoch, stopping when the epoch loss has not improved by `tol · n` for
+/// `n_iter_no_change` epochs). One class per core.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SgdConfig {
+    pub loss: SgdLoss,
+    /// Regularisation strength.
+    pub alpha: f64,
+    pub max_iter: usize,
+    pub tol: f64,
+    pub n_iter_no_change: usize,
+    pub class_weight: ClassWeight,
+    pub seed: u64,
+}
+
+impl Default for SgdConfig {
+    fn default() -> Self {
+        SgdConfig {
+            loss: SgdLoss::Log,
+            alpha: 1e-4,
+            max_iter: 1000,
+            tol: 1e-3,
+            n_iter_no_change: 5,
+            class_weight: ClassWeight::None,
+            seed: 0,
+        }
+    }
+}
+
+/// scikit-learn's intercept decay for sparse input.
+const INTERCEPT_DECAY: f64 = 0.01;
+
+pub(super) fn fit(
+    cfg: &SgdConfig,
+    x: &CsrMatrix,
+    y: &[usize],
+    classes: &[String],
+) -> Result<(LinearModel, FitInfo), ModelError> {
+    check_positive("alpha", cfg.alpha)?;
+    if cfg.max_iter == 0 {
+        return Err(ModelError::InvalidParam {
+            param: "max_iter",
+            message: "must be at least 1".into(),
+        });
+    }
+    let cw = cfg.class_weight.resolve(y, classes)?;
+    let k = classes.len();
+    let targets: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
+    let fits: Vec<(Vec<f64>, f64, usize, bool)> = targets
+        .par_iter()
+        .map(|&class| {
+            let signs: Vec<f64> = y
+                .iter()
+                .map(|&c| if c == class { 1.0 } else { -1.0 })
+                .collect();
+            let weights: Vec<f64> = y.iter().map(|&c| cw[c]).collect();
+            plain_sgd(
+                cfg,
+                x,
+                &signs,
+                &weights,
+                cfg.seed.wrapping_add(class as u64),
+            )
+        })
+        .collect();
+    let d = x.n_cols;
+    let mut weights = Vec::with_capacity(targets.len() * d);
+    let mut intercepts = Vec::new();
+    let mut iterations = 0;
+    let mut converged = true;
+    for (w, b, it, conv) in fits {
+        weights.extend(w);
+        intercepts.push(b);
+        iterations = iterations.max(it);
+        converged &= conv;
+    }
+    let proba = match cfg.loss {
+        SgdLoss::Log => ProbaKind::OvrSigmoid,
+        SgdLoss::Hinge => ProbaKind::None,
+    };
+    Ok((
+        LinearModel {
+            classes: classes.to_vec(),
+            n_features: d,
+            weights,
+            intercepts,
+            proba,
+        },
+        FitInfo {
+            iterations,
+            evaluations: 0,
+            converged,
+        },
+    ))
+}
+
+fn loss_and_dloss(loss: SgdLoss, p: f64, y: f64) -> (f64, f64) {
+    let z = p * y;
+    match loss {
+        SgdLoss::Log => {
+            if z > 18.0 {
+                ((-z).exp(), -y * (-z).exp())
+            } else if z < -18.0 {
+                (-z, -y)
+            } else {
+                ((-z).exp().ln_1p(), -y / (z.exp() + 1.0))
+            }
+        }
+        SgdLoss::Hinge => {
+            if z <= 1.0 {
+                (1.0 - z, -y)
+            } else {
+                (0.0, 0.0)
+            }
+        }
+    }
+}
+
+fn plain_sgd(
+    cfg: &SgdConfig,
+    x: &CsrMatrix,
+    y: &[f64],
+    sample_weight: &[f64],
+    seed: u64,
+) -> (Vec<f64>, f64, usize, bool) {
+    let n = x.n_rows;
+    let alpha = cfg.alpha;
+    let mut v = vec![0.0; x.n_cols];
+    let mut wscale = 1.0f64;
+    let mut intercept = 0.0;
+    let typw = (1.0 / alpha.sqrt()).sqrt();
+    let initial_eta0 = typw / loss_and_dloss(cfg.loss, -typw, 1.0).1.max(1.0);
+    let optimal_init = 1.0 / (initial_eta0 * alpha);
+    let mut t = 1.0f64;
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+    let mut best_loss = f64::INFINITY;
+    let mut no_improvement = 0;
+    let mut epochs = 0;
+    let mut converged = false;
+    for _ in 0..cfg.max_iter {
+        epochs += 1;
+        for i in (1..n).rev() {
+            let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        let mut sumloss = 0.0;
+        for &i in &order {
+            let (cols, vals) = x.row(i);
+            let mut dotp = 0.0;
+            for (&j, &val) in cols.iter().zip(vals) {
+                dotp += v[j as usize] * val as f64;
+            }
+            let p = dotp * wscale + intercept;
+            let eta = 1.0 / (alpha * (optimal_init + t - 1.0));
+            let (l, dl) = loss_and_dloss(cfg.loss, p, y[i]);
+            sumloss += l;
+            let update = -eta * dl.clamp(-1e12, 1e12) * sample_weight[i];
+            wscale *= (1.0 - eta * alpha).max(0.0);
+            if wscale < 1e-9 {
+                for w in v.iter_mut() {
+                    *w *= wscale;
+                }
+                wscale = 1.0;
+            }
+            if update != 0.0 {
+                let step = update / wscale;
+                for (&j, &val) in cols.iter().zip(vals) {
+                    v[j as usize] += step * val as f64;
+                }
+                intercept += update * INTERCEPT_DECAY;
+            }
+            t += 1.0;
+        }
+        if sumloss > best_loss - cfg.tol * n as f64 {
+            no_improvement += 1;
+        } else {
+            no_improvement = 0;
+        }
+        best_loss = best_loss.min(sumloss);
+        if no_improvement >= cfg.n_iter_no_change {
+            converged = true;
+            break;
+        }
+    }
+    for w in v.iter_mut() {
+        *w *= wscale;
+    }
+    (v, intercept, epochs, converged)
+}
