@@ -49,13 +49,37 @@ pub enum Norm {
 /// A document-frequency bound: an absolute number of documents (integer) or a fraction of
 /// the training documents (float in [0, 1]), exactly as scikit-learn's `min_df` / `max_df`
 /// (`2` means two documents, `2.0` is invalid, `1.0` means all documents).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum DocFreq {
     /// A number of documents (≥ 1).
     Count(u64),
     /// A fraction of the documents, in [0, 1].
     Fraction(f64),
+}
+
+impl<'de> Deserialize<'de> for DocFreq {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = DocFreq;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer number of documents or a float fraction in [0, 1]")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<DocFreq, E> {
+                Ok(DocFreq::Count(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<DocFreq, E> {
+                u64::try_from(v)
+                    .map(DocFreq::Count)
+                    .map_err(|_| E::custom(format!("a document count must be >= 1, got {v}")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<DocFreq, E> {
+                Ok(DocFreq::Fraction(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl DocFreq {
@@ -260,6 +284,12 @@ mod tests {
             serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
         assert_eq!(back, c);
 
+        let err = serde_json::from_str::<VectorizerConfig>(r#"{"min_df":"2"}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("integer number of documents"),
+            "{err}"
+        );
+        assert!(serde_json::from_str::<VectorizerConfig>(r#"{"min_df":-1}"#).is_err());
         let c: VectorizerConfig = serde_json::from_str(r#"{"max_df":1.0,"norm":"none"}"#).unwrap();
         assert_eq!(c.max_df, DocFreq::Fraction(1.0));
         assert_eq!(c.effective_norm(), Norm::None);

@@ -20,15 +20,31 @@
 //! # Ok::<(), sweep_features::FeaturesError>(())
 //! ```
 //!
-//! Compatibility notes (see `README` section of each module for details):
-//! - Lowercasing, `\w` and `\s` follow Python 3.11 / Unicode 14 (tables generated from
-//!   Python, [`unicode::UNICODE_VERSION`]); the default token pattern is matched by an
-//!   exact scanner. Other token patterns run on the `regex` crate with Python's `\w`,
-//!   `\W`, `\s`, `\S`, but `\b` keeps the `regex` crate's word definition.
-//! - `max_features` breaks ties in corpus frequency by term (ascending). scikit-learn
-//!   uses NumPy's unstable `argsort`, so its choice among terms tied at the cut-off
-//!   depends on NumPy's sort implementation (and the CPU).
-//! - Values are computed in `f64` as scikit-learn does and stored as `f32`.
+//! # Compatibility with scikit-learn
+//!
+//! Same settings give the same vocabulary, column order, and values (computed in `f64`
+//! as scikit-learn does, stored as `f32`), checked on the benchmark datasets. Known
+//! differences:
+//! - Python's Unicode tables: lowercasing (`str.lower()`), `\w` and `\s` follow the
+//!   tables generated from Python 3.11 / Unicode 14 ([`unicode::UNICODE_VERSION`]); a
+//!   Python with a newer Unicode differs on characters added since. The final-sigma rule
+//!   uses Rust's character properties (same rule; differs only for new characters).
+//! - `max_features` keeps the most frequent terms and breaks ties at the cut-off by term
+//!   (ascending). scikit-learn uses NumPy's unstable `argsort`, whose choice among tied
+//!   terms depends on NumPy's SIMD sort and the CPU, so it is not reproducible.
+//! - Custom `token_pattern`s run on `fancy-regex` with `\w`, `\W`, `\s`, `\S`, `\b`,
+//!   `\B` rewritten to Python's meaning. Python-only syntax beyond that (e.g. `$`
+//!   matching before a final newline, the `(?a)`/`(?L)` flags) is not translated; after
+//!   an empty match at a position, a non-empty match preferred later at the same position
+//!   is skipped. The default pattern (and `\b\w+\b`-like ones) use an exact scanner.
+//! - Stop words, accent stripping, custom preprocessors/tokenizers and a fixed
+//!   `vocabulary` argument are not supported (see [`Vectorizer::from_vocabulary`] for a
+//!   known vocabulary).
+//!
+//! # Parallelism
+//!
+//! Work is split into chunks of documents chosen from the text sizes only, processed
+//! with rayon (the caller's pool); the output does not depend on the number of threads.
 
 mod analyze;
 mod config;

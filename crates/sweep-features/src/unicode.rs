@@ -4,7 +4,7 @@
 //! Rust's `char` methods follow a newer Unicode version and partly different definitions
 //! (Rust's `\w` in `regex` includes combining marks, Python's does not; Rust's
 //! `is_whitespace` excludes U+001C..U+001F, Python's `isspace` includes them), so the
-//! tables in [`crate::unicode_tables`] are generated from Python itself
+//! tables used here are generated from Python itself
 //! (`tools/gen_unicode_tables.py`, Unicode [`UNICODE_VERSION`]).
 //!
 //! Known residual difference: the final-sigma rule of `str.lower()` (Σ → ς at the end of

@@ -836,7 +836,11 @@ fn write_tickets(env: &Env) {
             w[(i / 3) % 4],
             i % 7
         );
-        if i % 5 == 0 { test.push_str(&line) } else { train.push_str(&line) }
+        if i % 5 == 0 {
+            test.push_str(&line)
+        } else {
+            train.push_str(&line)
+        }
     }
     env.write("data/train.jsonl", &train);
     env.write("data/test.jsonl", &test);
@@ -858,32 +862,76 @@ fn the_text_classifier_trains_evaluates_saves_and_predicts() {
     assert_eq!(runs.len(), 4);
     assert_eq!(status_counts(&runs)["completed"], 4, "{runs:?}");
     let run = &runs[0];
-    for key in ["val/macro_f1", "test/accuracy", "test/f1/billing", "train/macro_f1", "data/train/rows", "time/fit_s"] {
-        assert!(run["summary"][key]["last"].is_number(), "{key} in {}", run["summary"]);
+    for key in [
+        "val/macro_f1",
+        "test/accuracy",
+        "test/f1/billing",
+        "train/macro_f1",
+        "data/train/rows",
+        "time/fit_s",
+    ] {
+        assert!(
+            run["summary"][key]["last"].is_number(),
+            "{key} in {}",
+            run["summary"]
+        );
     }
-    assert_eq!(run["summary"]["data/train/rows"]["last"].as_f64(), Some(54.0), "72 train rows less a quarter held out");
+    assert_eq!(
+        run["summary"]["data/train/rows"]["last"].as_f64(),
+        Some(54.0),
+        "72 train rows less a quarter held out"
+    );
     assert!(run["summary"]["test/accuracy"]["last"].as_f64().unwrap() > 0.8);
     let id = run["run"].as_str().unwrap();
     let dir = env.path().join("store/runs").join(id);
-    for f in ["artifacts/model.json", "predictions-test.jsonl", "data_report.json", "reports.json", "config.json"] {
+    for f in [
+        "artifacts/model.json",
+        "predictions-test.jsonl",
+        "data_report.json",
+        "reports.json",
+        "config.json",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
-    assert_eq!(std::fs::read_to_string(dir.join("predictions-test.jsonl")).unwrap().lines().count(), 18);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("predictions-test.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        18
+    );
     let show = env.ok(&["show", id]);
-    assert!(show.contains("\ndata\n") && show.contains("also in train"), "{show}");
+    assert!(
+        show.contains("\ndata\n") && show.contains("also in train"),
+        "{show}"
+    );
     // Predict new texts, with and without labels.
-    env.write("new.jsonl", "{\"text\": \"my refund and invoice\"}\n{\"text\": \"a crash and a bug\"}\n");
+    env.write(
+        "new.jsonl",
+        "{\"text\": \"my refund and invoice\"}\n{\"text\": \"a crash and a bug\"}\n",
+    );
     let out = env.ok(&["predict", id, "new.jsonl"]);
     let mut rows = csv::Reader::from_reader(out.as_bytes());
     assert_eq!(
         rows.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["index", "text", "predicted", "p_billing", "p_shipping", "p_technical"]
+        [
+            "index",
+            "text",
+            "predicted",
+            "p_billing",
+            "p_shipping",
+            "p_technical"
+        ]
     );
     let predicted: Vec<String> = rows.records().map(|r| r.unwrap()[2].to_string()).collect();
     assert_eq!(predicted, ["billing", "technical"]);
     let labelled = env.run(&["predict", id, "data/test.jsonl", "--format", "jsonl"]);
     assert!(labelled.status.success());
-    assert!(stderr(&labelled).contains("accuracy"), "{}", stderr(&labelled));
+    assert!(
+        stderr(&labelled).contains("accuracy"),
+        "{}",
+        stderr(&labelled)
+    );
     // A run without a model, and a missing input, are clear errors.
     let out = env.run(&["predict", id, "missing.jsonl"]);
     assert_eq!(out.status.code(), Some(2));
@@ -908,10 +956,17 @@ fn invalid_trainer_configs_are_refused_before_anything_runs() {
         assert!(err.contains("unknown model kind `random_forest`"), "{err}");
     }
     assert!(!env.path().join("store").exists());
-    env.write("unknown.yaml", "trainer: image-classifier\nmethod: grid\nparameters:\n  x: {value: 1}\n");
+    env.write(
+        "unknown.yaml",
+        "trainer: image-classifier\nmethod: grid\nparameters:\n  x: {value: 1}\n",
+    );
     let out = env.run(&["run", "unknown.yaml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unknown trainer `image-classifier`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown trainer `image-classifier`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -932,5 +987,8 @@ fn the_shipped_text_classification_quickstart_runs() {
     assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|r| r["status"] == "completed"), "{rows:?}");
     let best = rows[0]["metrics"]["val/macro_f1"].as_f64().unwrap();
-    assert!(best > 0.85, "the quickstart's models learn something: {best}");
+    assert!(
+        best > 0.85,
+        "the quickstart's models learn something: {best}"
+    );
 }

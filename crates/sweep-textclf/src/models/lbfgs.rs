@@ -91,19 +91,23 @@ pub fn minimize(
                 converged: max_abs(&g) <= gtol * 10.0,
             };
         }
-        let s: Vec<f64> = x_new.iter().zip(x.iter()).map(|(a, b)| a - b).collect();
-        let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
+        // Reuse the oldest pair's buffers once the memory is full.
+        let (mut s, mut y) = if s_hist.len() == memory {
+            rho.remove(0);
+            (s_hist.remove(0), y_hist.remove(0))
+        } else {
+            (vec![0.0; n], vec![0.0; n])
+        };
+        for i in 0..n {
+            s[i] = x_new[i] - x[i];
+            y[i] = g_new[i] - g[i];
+        }
         let sy = dot(&s, &y);
         x.copy_from_slice(&x_new);
         g.copy_from_slice(&g_new);
         let f_old = fx;
         fx = f_new;
         if sy > 1e-12 {
-            if s_hist.len() == memory {
-                s_hist.remove(0);
-                y_hist.remove(0);
-                rho.remove(0);
-            }
             s_hist.push(s);
             y_hist.push(y);
             rho.push(1.0 / sy);

@@ -57,13 +57,17 @@ pub(super) fn fit(
         .map(|s| (s, (s + chunk).min(n)))
         .collect();
     let fit_intercept = cfg.fit_intercept;
+    // One gradient buffer per chunk, reused across evaluations (no page faults per call).
+    let mut buffers: Vec<(f64, Vec<f64>)> =
+        chunks.iter().map(|_| (0.0, vec![0.0; v * d + v])).collect();
     let objective = |p: &[f64], grad: &mut [f64]| -> f64 {
         let (w, b) = p.split_at(v * d);
-        let partials: Vec<(f64, Vec<f64>)> = chunks
-            .par_iter()
-            .map(|&(start, end)| {
-                let mut g = vec![0.0; v * d + v];
-                let mut loss = 0.0;
+        buffers
+            .par_iter_mut()
+            .zip(chunks.par_iter())
+            .for_each(|((loss, g), &(start, end))| {
+                g.iter_mut().for_each(|x| *x = 0.0);
+                *loss = 0.0;
                 let mut z = vec![0.0; v];
                 let mut coef = vec![0.0; v];
                 for i in start..end {
@@ -81,7 +85,7 @@ pub(super) fn fit(
                         let yi = if y[i] == 1 { 1.0 } else { -1.0 };
                         let m = yi * z[0];
                         // log(1 + exp(-m)), stably.
-                        loss += wi
+                        *loss += wi
                             * if m > 0.0 {
                                 (-m).exp().ln_1p()
                             } else {
@@ -90,12 +94,17 @@ pub(super) fn fit(
                         coef[0] = wi * -yi * sigmoid(-m);
                     } else {
                         let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                        let sum: f64 = z.iter().map(|s| (s - max).exp()).sum();
-                        let lse = max + sum.ln();
-                        loss += wi * (lse - z[y[i]]);
-                        for c in 0..v {
-                            coef[c] = wi * ((z[c] - lse).exp() - if c == y[i] { 1.0 } else { 0.0 });
+                        let mut sum = 0.0;
+                        for (cc, zc) in coef.iter_mut().zip(&z) {
+                            *cc = (zc - max).exp();
+                            sum += *cc;
                         }
+                        *loss += wi * (max + sum.ln() - z[y[i]]);
+                        let scale = wi / sum;
+                        for cc in coef.iter_mut() {
+                            *cc *= scale;
+                        }
+                        coef[y[i]] -= wi;
                     }
                     for (&j, &val) in cols.iter().zip(vals) {
                         let gj = &mut g[j as usize * v..j as usize * v + v];
@@ -108,14 +117,13 @@ pub(super) fn fit(
                         *gb += cc;
                     }
                 }
-                (loss, g)
-            })
-            .collect();
+            });
+        let partials = &buffers;
         grad.iter_mut().for_each(|g| *g = 0.0);
         let mut loss = 0.0;
         for (l, g) in partials {
-            loss += l;
-            for (a, b) in grad.iter_mut().zip(&g) {
+            loss += *l;
+            for (a, b) in grad.iter_mut().zip(g) {
                 *a += b;
             }
         }
