@@ -408,11 +408,10 @@ fn build_spec(root: &Node, base_dir: &Path, ctx: &mut Ctx<'_>) -> Option<SweepSp
             "parameters" => {
                 saw_parameters = true;
                 let mut params = Vec::new();
-                let before = ctx.diags.len();
                 parse_parameters(v, &[], "parameters", ctx, &mut params);
-                if ctx.diags.len() == before {
-                    f.params = Some(params);
-                }
+                // Keep the valid parameters even when others have problems, so that the
+                // checks over all of them (grid, duplicates) still report everything.
+                f.params = Some(params);
             }
             "early_terminate" => {
                 f.early_terminate =
@@ -503,6 +502,22 @@ fn build_spec(root: &Node, base_dir: &Path, ctx: &mut Ctx<'_>) -> Option<SweepSp
                     "parameter `{}` is defined twice (also at line {})",
                     later.spec.name(),
                     earlier.pos.line
+                ),
+            );
+        }
+    }
+    // `a` and `a.b` would both be written into the resolved config: `a.b` overwrites `a`.
+    for outer in &params {
+        let prefix = format!("{}.", outer.spec.name());
+        for inner in params.iter().filter(|p| p.spec.name().starts_with(&prefix)) {
+            ctx.err(
+                inner.pos,
+                &inner.key,
+                format!(
+                    "parameter `{}` is inside parameter `{}` (line {}): the resolved config can hold only one of them",
+                    inner.spec.name(),
+                    outer.spec.name(),
+                    outer.pos.line
                 ),
             );
         }
@@ -831,6 +846,18 @@ fn macro_problems(token: &str) -> Vec<String> {
         let mac = &after[..=end];
         rest = &after[end + 1..];
         if KNOWN_MACROS.contains(&mac) {
+            // The argument-list macros expand to several arguments: they must stand alone.
+            let list = [
+                "${args}",
+                "${args_no_equals}",
+                "${args_no_hyphens}",
+                "${args_no_boolean_flags}",
+            ];
+            if list.contains(&mac) && token != mac {
+                problems.push(format!(
+                    "`{mac}` expands to several arguments, so it must be a whole command element, not part of `{token}`"
+                ));
+            }
             continue;
         }
         if let Some(var) = mac
@@ -916,9 +943,13 @@ fn parse_command(v: &Node, ctx: &mut Ctx<'_>) -> Option<Vec<CommandToken>> {
     ok.then_some(tokens)
 }
 
+/// The longest per-trial timeout accepted: a year.
+const MAX_TIMEOUT_SECS: f64 = 31_536_000.0;
+
 fn parse_timeout(v: &Node, ctx: &mut Ctx<'_>) -> Option<f64> {
     let secs = match &v.kind {
         Kind::Int(_) | Kind::Float(_) => number(v, "timeout", "timeout", ctx)?,
+        Kind::Str(s) if s.trim().parse::<f64>().is_ok() => s.trim().parse::<f64>().unwrap_or(0.0),
         Kind::Str(s) => match humantime::parse_duration(s.trim()) {
             Ok(d) => d.as_secs_f64(),
             Err(e) => {
@@ -944,11 +975,22 @@ fn parse_timeout(v: &Node, ctx: &mut Ctx<'_>) -> Option<f64> {
             return None;
         }
     };
-    if secs <= 0.0 {
+    if !(secs.is_finite() && secs > 0.0) {
         ctx.err(
             v.pos,
             "timeout",
             format!("`timeout` must be positive (found {})", v.raw),
+        );
+        return None;
+    }
+    if secs > MAX_TIMEOUT_SECS {
+        ctx.err(
+            v.pos,
+            "timeout",
+            format!(
+                "`timeout` is at most a year ({MAX_TIMEOUT_SECS} s); found {}",
+                v.raw
+            ),
         );
         return None;
     }
@@ -2466,5 +2508,30 @@ early_terminate:
                 .collect::<String>()
         );
         let _ = parse_mode(&deep_params, Mode::Run);
+    }
+
+    #[test]
+    fn a_param_inside_another_and_errors_in_several_params_are_all_reported() {
+        let d = errors(
+            "method: grid
+parameters:
+  a: {value: 1}
+  a.b: {values: [1, 2]}
+  bad: {min: 5, max: 1}
+  lr: {min: 0.001, max: 0.1}
+",
+        );
+        assert_diag(&d, 4, "parameters.a.b", "inside parameter `a` (line 3)");
+        assert_diag(&d, 5, "parameters.bad.min", "must be less than max");
+        assert_diag(&d, 6, "parameters.lr", "grid search cannot enumerate `lr`");
+        assert_eq!(d.len(), 3, "{d:?}");
+    }
+
+    #[test]
+    fn timeouts_are_bounded_and_accept_numeric_strings() {
+        let spec = parse("method: grid\ntimeout: \"90\"\nparameters: {a: {values: [1]}}\n");
+        assert_eq!(spec.timeout_secs, Some(90.0));
+        let d = errors("method: grid\ntimeout: 1e300\nparameters: {a: {values: [1]}}\n");
+        assert_diag(&d, 2, "timeout", "at most a year");
     }
 }

@@ -158,6 +158,12 @@ fn substitute(token: &str, ctx: &CommandContext<'_>) -> Result<String, CommandEr
         let name = &after[2..end];
         match name {
             "env" => out.push_str("/usr/bin/env"),
+            "args_json_file" => out.push_str(ctx.args_json_file),
+            "args_json" => {
+                let args = arg_values(ctx.params, ctx.param_specs);
+                let map: serde_json::Map<String, Value> = args.into_iter().collect();
+                out.push_str(&Value::Object(map).to_string());
+            }
             "program" => out.push_str(ctx.program.ok_or(CommandError::NoProgram)?),
             "interpreter" => out
                 .push_str(&interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?).join(" ")),
@@ -241,6 +247,10 @@ mod tests {
         assert_eq!(
             expand(&t(&["${args_json_file}"]), &c).unwrap(),
             t(&["/runs/r1/args.json"])
+        );
+        assert_eq!(
+            expand(&t(&["--params=${args_json_file}"]), &c).unwrap(),
+            t(&["--params=/runs/r1/args.json"])
         );
         assert_eq!(
             expand(&t(&["--root=${envvar:HOME_DIR}/x", "${program}"]), &c).unwrap(),

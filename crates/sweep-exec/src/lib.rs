@@ -105,6 +105,8 @@ pub struct SweepOptions {
     pub lease_secs: f64,
     /// Time between SIGTERM and SIGKILL when a trial is stopped.
     pub kill_grace: Duration,
+    /// Set (for example by a second Ctrl-C) to SIGKILL stopping trials without the grace.
+    pub kill_now: Arc<AtomicBool>,
 }
 
 impl Default for SweepOptions {
@@ -115,6 +117,7 @@ impl Default for SweepOptions {
             cwd: PathBuf::from("."),
             lease_secs: 60.0,
             kill_grace: Duration::from_secs(5),
+            kill_now: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -132,6 +135,8 @@ pub enum StopReason {
     Target,
     /// Cancelled (Ctrl-C, SIGTERM).
     Cancelled,
+    /// [`MAX_FAILURES_BEFORE_SUCCESS`] trials failed in a row and none completed.
+    Failing,
 }
 
 /// What happened in this process.
@@ -194,6 +199,104 @@ pub fn owner_is_dead(host: &str, pid: i64) -> bool {
     )
 }
 
+/// Marks runs of dead controllers interrupted (so they are retried) and ends what is left
+/// of their trials' processes.
+fn recover(
+    store: &dyn Store,
+    sweep_id: &str,
+    on_event: &(dyn Fn(Event) + Sync),
+) -> Result<Vec<String>, ExecError> {
+    let recovered = store.recover_stale(Some(sweep_id), &owner_is_dead)?;
+    if !recovered.is_empty() {
+        kill_orphans(&recovered);
+        on_event(Event::Recovered {
+            run_ids: recovered.clone(),
+        });
+    }
+    Ok(recovered)
+}
+
+/// Ends the processes still running for these runs: a trial's direct child dies with its
+/// controller, but its own children may not. They are found by the `SWEEP_RUN_ID` in their
+/// environment, so no unrelated process is touched.
+pub fn kill_orphans(run_ids: &[String]) {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    let needles: Vec<Vec<u8>> = run_ids
+        .iter()
+        .map(|id| format!("{}={id}\0", env::RUN_ID).into_bytes())
+        .collect();
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if needles
+            .iter()
+            .any(|n| environ.windows(n.len()).any(|w| w == n.as_slice()))
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// Checks what would make every trial fail the same way (a missing or non-executable
+/// program), before any trial starts; `cwd` is where trials run.
+pub fn preflight(spec: &SweepSpec, cwd: &std::path::Path) -> Result<(), ExecError> {
+    let Some(program) = spec.program.as_deref() else {
+        return Ok(());
+    };
+    let uses_program = spec
+        .command
+        .as_ref()
+        .is_none_or(|c| c.iter().any(|t| t.contains("${program}")));
+    if spec.trainer.is_some() || !uses_program {
+        return Ok(());
+    }
+    let path = cwd.join(program);
+    if !path.is_file() {
+        return Err(ExecError::NotRunnable(format!(
+            "the program `{program}` does not exist (looked for {}); programs are found from the directory where sweep runs",
+            path.display()
+        )));
+    }
+    let direct = spec
+        .command
+        .as_ref()
+        .is_some_and(|c| !c.iter().any(|t| t.contains("${interpreter}")))
+        || interpreter_for(program).is_empty();
+    if direct {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .map(|m| m.permissions().mode())
+            .unwrap_or(0);
+        if mode & 0o111 == 0 {
+            return Err(ExecError::NotRunnable(format!(
+                "the program `{program}` is not executable and has no interpreter by its extension: `chmod +x {program}`, or give a `command:`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// How many trials in a row may fail, before any completes in this process, before the
+/// sweep stops: the same mistake would otherwise fail every run of an endless search.
+pub const MAX_FAILURES_BEFORE_SUCCESS: u64 = 10;
+
 /// Runs a sweep until its search is exhausted, `run_cap` or `--count` is reached, the target
 /// is reached, or `cancel` is set. Runs left by a dead controller are first marked
 /// interrupted; interrupted runs are retried before new ones are created.
@@ -205,12 +308,8 @@ pub fn run_sweep(
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<SweepReport, ExecError> {
     check_runnable(&sweep.spec)?;
-    let recovered = store.recover_stale(Some(&sweep.id), &owner_is_dead)?;
-    if !recovered.is_empty() {
-        on_event(Event::Recovered {
-            run_ids: recovered.clone(),
-        });
-    }
+    preflight(&sweep.spec, &opts.cwd)?;
+    let recovered = recover(store.as_ref(), &sweep.id, on_event)?;
     let shared = Shared {
         store,
         sweep,
@@ -218,6 +317,8 @@ pub fn run_sweep(
         cancel,
         stop: AtomicBool::new(false),
         started: AtomicU64::new(0),
+        failed_in_a_row: AtomicU64::new(0),
+        succeeded: AtomicBool::new(false),
         reason: Mutex::new(None),
         owner: Owner {
             host: host_name(),
@@ -269,6 +370,9 @@ struct Shared<'a> {
     /// Set when no new trial may start (count, target, exhaustion).
     stop: AtomicBool,
     started: AtomicU64,
+    /// Failed trials since the last completed one, and whether any completed.
+    failed_in_a_row: AtomicU64,
+    succeeded: AtomicBool,
     reason: Mutex<Option<StopReason>>,
     owner: Owner,
 }
@@ -317,6 +421,10 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
             Claim::Claimed { run, retried } => (*run, retried),
             Claim::Exhausted | Claim::CapReached => {
                 sh.started.fetch_sub(1, Ordering::SeqCst);
+                // A peer that died may have left runs to retry.
+                if !recover(sh.store.as_ref(), &sh.sweep.id, on_event)?.is_empty() {
+                    continue;
+                }
                 sh.halt(if matches!(claim, Claim::CapReached) {
                     StopReason::RunCap
                 } else {
@@ -356,6 +464,19 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
                 value,
             });
         }
+        match finished.status {
+            RunStatus::Completed => {
+                sh.succeeded.store(true, Ordering::SeqCst);
+                sh.failed_in_a_row.store(0, Ordering::SeqCst);
+            }
+            RunStatus::Failed => {
+                let failed = sh.failed_in_a_row.fetch_add(1, Ordering::SeqCst) + 1;
+                if failed >= MAX_FAILURES_BEFORE_SUCCESS && !sh.succeeded.load(Ordering::SeqCst) {
+                    sh.halt(StopReason::Failing);
+                }
+            }
+            _ => {}
+        }
         on_event(Event::Finished {
             run: Box::new(finished),
         });
@@ -388,7 +509,7 @@ fn execute(
         .command
         .clone()
         .unwrap_or_else(|| DEFAULT_COMMAND.iter().map(|s| s.to_string()).collect());
-    if template.iter().any(|t| t == "${args_json_file}") {
+    if template.iter().any(|t| t.contains("${args_json_file}")) {
         let args = arg_values(&run.params, &spec.parameters);
         let args_text = serde_json::to_string_pretty(&args).unwrap_or_else(|_| "{}".into());
         std::fs::write(dir.args_json(), &args_text).map_err(io(dir.args_json()))?;
@@ -429,8 +550,11 @@ fn execute(
         env,
         cwd: &sh.opts.cwd,
         dir: &dir,
-        timeout: spec.timeout_secs.map(Duration::from_secs_f64),
+        timeout: spec
+            .timeout_secs
+            .and_then(|t| Duration::try_from_secs_f64(t).ok()),
         kill_grace: sh.opts.kill_grace,
+        kill_now: &sh.opts.kill_now,
         lease_secs: sh.opts.lease_secs,
         metric: spec.metric.as_ref(),
     };

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use sweep_core::{MetricRecord, MetricSpec, RunStatus, parse_metric_line};
+use sweep_core::{MetricRecord, MetricSpec, RecordError, RunStatus, parse_metric_line};
 use sweep_store::{RunDir, RunKey, RunOutcome, Store, StoreError};
 
 /// How many bytes of stderr are kept in the store.
@@ -25,6 +26,8 @@ pub struct TrialPlan<'a> {
     pub dir: &'a RunDir,
     pub timeout: Option<Duration>,
     pub kill_grace: Duration,
+    /// Set on a second Ctrl-C: stop trials with SIGKILL at once, without the grace.
+    pub kill_now: &'a AtomicBool,
     pub lease_secs: f64,
     pub metric: Option<&'a MetricSpec>,
 }
@@ -74,14 +77,23 @@ pub fn run_trial(
     };
     let pgid = child.id() as i32;
     let (tx, rx) = mpsc::channel::<Msg>();
-    let stdout_reader = child.stdout.take().map(|out| {
+    // The readers report through shared state rather than by being joined: a detached
+    // descendant may hold the pipes open long after the trial ended.
+    let bad_stdout = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let stderr_tail = Arc::new(Mutex::new(Vec::<u8>::new()));
+    if let Some(out) = child.stdout.take() {
         let tx = tx.clone();
-        std::thread::spawn(move || read_stdout(out, stdout_file, &tx))
-    });
-    let stderr_reader = child
-        .stderr
-        .take()
-        .map(|err| std::thread::spawn(move || read_stderr(err, stderr_file)));
+        let bad = Arc::clone(&bad_stdout);
+        std::thread::spawn(move || read_stdout(out, stdout_file, &tx, &bad));
+    }
+    if let Some(err) = child.stderr.take() {
+        let tail = Arc::clone(&stderr_tail);
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            read_stderr(err, stderr_file, &tail);
+            drop(tx);
+        });
+    }
     spawn_waiter(child, tx);
 
     let mut tail = MetricsTail::new(plan.dir.metrics());
@@ -142,7 +154,11 @@ pub fn run_trial(
                     ));
                 }
             }
-            Some((_, _, since)) if !killed && since.elapsed() >= plan.kill_grace => {
+            Some((_, _, since))
+                if !killed
+                    && (since.elapsed() >= plan.kill_grace
+                        || plan.kill_now.load(Ordering::SeqCst)) =>
+            {
                 signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
                 killed = true;
             }
@@ -151,21 +167,27 @@ pub fn run_trial(
     };
     // Whatever the group left behind ends with the trial, so nothing holds its pipes.
     signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
-    while let Ok(msg) = rx.recv() {
-        match msg {
-            Msg::Record(r) => pending.push(r),
-            Msg::Bad { line, message } => on_event(Event::BadLine {
+    // Read what the pipes still hold; give up after a short while if a process that left
+    // the group (setsid) keeps them open.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Msg::Record(r)) => pending.push(r),
+            Ok(Msg::Bad { line, message }) => on_event(Event::BadLine {
                 run_id: plan.key.run_id.clone(),
                 source: "stdout".into(),
                 line,
                 message,
             }),
-            Msg::Exited(_) => {}
+            Ok(Msg::Exited(_)) => {}
+            Err(_) => break,
         }
     }
-    let bad_stdout = stdout_reader.and_then(|h| h.join().ok()).unwrap_or(0);
-    let stderr_tail = stderr_reader
-        .and_then(|h| h.join().ok())
+    let bad_stdout: Vec<u64> = bad_stdout.lock().map(|v| v.clone()).unwrap_or_default();
+    let stderr_tail = stderr_tail
+        .lock()
+        .map(|t| tail_text(&t))
         .unwrap_or_default();
     tail.poll(&mut pending, plan, on_event, true);
     if !pending.is_empty() {
@@ -189,9 +211,20 @@ pub fn run_trial(
             Some(format!("waiting for the trial failed: {e}")),
         ),
     };
-    let bad = bad_stdout + tail.bad;
+    let bad = bad_stdout.len() + tail.bad.len();
     if bad > 0 {
-        let note = format!("{bad} malformed metric line(s) ignored");
+        let mut places: Vec<String> = bad_stdout.iter().map(|l| format!("stdout:{l}")).collect();
+        places.extend(tail.bad.iter().map(|l| format!("metrics.jsonl:{l}")));
+        let more = if places.len() > 5 {
+            format!(", {} more", places.len() - 5)
+        } else {
+            String::new()
+        };
+        places.truncate(5);
+        let note = format!(
+            "{bad} malformed metric line(s) ignored ({}{more})",
+            places.join(", ")
+        );
         reason = Some(match reason {
             Some(r) => format!("{r}; {note}"),
             None => note,
@@ -269,13 +302,12 @@ fn looks_like_record(line: &str) -> bool {
     line.trim_start().starts_with('{')
 }
 
-/// Copies stdout to its log; JSON-object lines become metric records. Returns the count of
-/// malformed record lines.
-fn read_stdout(out: impl Read, mut log: File, tx: &Sender<Msg>) -> u64 {
+/// Copies stdout to its log; JSON-object lines become metric records. The line numbers of
+/// malformed record lines go to `bad`.
+fn read_stdout(out: impl Read, mut log: File, tx: &Sender<Msg>, bad: &Mutex<Vec<u64>>) {
     let mut reader = BufReader::new(out);
     let mut buf = Vec::new();
     let mut line_no = 0u64;
-    let mut bad = 0;
     loop {
         buf.clear();
         match reader.read_until(b'\n', &mut buf) {
@@ -290,8 +322,12 @@ fn read_stdout(out: impl Read, mut log: File, tx: &Sender<Msg>) -> u64 {
         }
         let msg = match parse_metric_line(&text) {
             Ok((record, _)) => Msg::Record(record),
+            // A JSON object with no number in it (a structured log line) is not a metric.
+            Err(RecordError::Empty) => continue,
             Err(e) => {
-                bad += 1;
+                if let Ok(mut b) = bad.lock() {
+                    b.push(line_no);
+                }
                 Msg::Bad {
                     line: line_no,
                     message: e.to_string(),
@@ -303,33 +339,36 @@ fn read_stdout(out: impl Read, mut log: File, tx: &Sender<Msg>) -> u64 {
         }
     }
     let _ = log.flush();
-    bad
 }
 
-/// Copies stderr to its log and returns its tail.
-fn read_stderr(err: impl Read, mut log: File) -> String {
+/// Copies stderr to its log, keeping its tail in `tail`.
+fn read_stderr(err: impl Read, mut log: File, tail: &Mutex<Vec<u8>>) {
     let mut reader = BufReader::new(err);
-    let mut tail: Vec<u8> = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
         match reader.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 let _ = log.write_all(&buf[..n]);
-                tail.extend_from_slice(&buf[..n]);
-                if tail.len() > 2 * STDERR_TAIL_BYTES {
-                    tail.drain(..tail.len() - STDERR_TAIL_BYTES);
+                if let Ok(mut t) = tail.lock() {
+                    t.extend_from_slice(&buf[..n]);
+                    if t.len() > 2 * STDERR_TAIL_BYTES {
+                        let cut = t.len() - STDERR_TAIL_BYTES;
+                        t.drain(..cut);
+                    }
                 }
             }
         }
     }
     let _ = log.flush();
-    if tail.len() > STDERR_TAIL_BYTES {
-        tail.drain(..tail.len() - STDERR_TAIL_BYTES);
-    }
-    let text = String::from_utf8_lossy(&tail);
-    // Start the tail at a line boundary when it was cut.
-    let text = if tail.len() == STDERR_TAIL_BYTES {
+}
+
+/// The last `STDERR_TAIL_BYTES` of stderr as text, starting at a line boundary when cut.
+fn tail_text(tail: &[u8]) -> String {
+    let cut = tail.len() > STDERR_TAIL_BYTES;
+    let tail = &tail[tail.len().saturating_sub(STDERR_TAIL_BYTES)..];
+    let text = String::from_utf8_lossy(tail);
+    let text = if cut {
         text.split_once('\n')
             .map(|(_, rest)| rest.to_string())
             .unwrap_or_else(|| text.to_string())
@@ -346,7 +385,8 @@ struct MetricsTail {
     offset: u64,
     line_no: u64,
     partial: Vec<u8>,
-    bad: u64,
+    /// Line numbers of malformed lines.
+    bad: Vec<u64>,
 }
 
 impl MetricsTail {
@@ -356,7 +396,7 @@ impl MetricsTail {
             offset: 0,
             line_no: 0,
             partial: Vec::new(),
-            bad: 0,
+            bad: Vec::new(),
         }
     }
 
@@ -408,8 +448,9 @@ impl MetricsTail {
             Ok((record, _)) => out.push(record),
             // A truncated last line (the writer died mid-line) is ignored silently.
             Err(_) if truncated => {}
+            Err(RecordError::Empty) => {}
             Err(e) => {
-                self.bad += 1;
+                self.bad.push(self.line_no);
                 on_event(Event::BadLine {
                     run_id: plan.key.run_id.clone(),
                     source: "metrics.jsonl".into(),

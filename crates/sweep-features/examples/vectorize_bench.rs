@@ -44,18 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config: VectorizerConfig = serde_json::from_str(&config_json)?;
     println!("threads={}", rayon::current_num_threads());
     for name in &names {
-        let path = format!("{dir}/{name}/train.jsonl");
-        let text = std::fs::read_to_string(&path)?;
-        let mut docs = Vec::new();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let v: serde_json::Value = serde_json::from_str(line)?;
-            docs.push(
-                v["text"]
-                    .as_str()
-                    .ok_or("text is not a string")?
-                    .to_string(),
-            );
-        }
+        let docs = load(&format!("{dir}/{name}/train.jsonl"))?;
+        let test = load(&format!("{dir}/{name}/test.jsonl"))?;
         let mut times = Vec::new();
         let mut last = None;
         for _ in 0..runs.max(1) {
@@ -66,13 +56,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         times.sort_by(f64::total_cmp);
         let (v, x) = last.ok_or("no run")?;
+        let mut t_times = Vec::new();
+        for _ in 0..runs.max(1) {
+            let t0 = Instant::now();
+            let y = v.transform(&test);
+            t_times.push(t0.elapsed().as_secs_f64());
+            std::hint::black_box(y);
+        }
+        t_times.sort_by(f64::total_cmp);
         println!(
-            "{name:28} docs={:6} features={:7} nnz={:8} fit_transform median={:.4}s min={:.4}s",
+            "{name:28} docs={:6} features={:7} nnz={:8} fit_transform median={:.4}s min={:.4}s \
+             | transform(test, {} docs) median={:.4}s",
             docs.len(),
             v.n_features(),
             x.nnz(),
             times[times.len() / 2],
-            times[0]
+            times[0],
+            test.len(),
+            t_times[t_times.len() / 2],
         );
         if let Some(out) = &dump {
             let j = serde_json::json!({
@@ -83,4 +84,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+/// The `text` of each line of a JSONL file.
+fn load(path: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(path)?;
+    let mut docs = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        docs.push(
+            v["text"]
+                .as_str()
+                .ok_or("text is not a string")?
+                .to_string(),
+        );
+    }
+    Ok(docs)
 }

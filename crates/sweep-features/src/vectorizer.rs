@@ -25,7 +25,7 @@ const DROPPED: u32 = u32::MAX;
 /// A fitted vectorizer: the settings, the vocabulary (sorted terms; a term's column is
 /// its position) and, for TF-IDF, the idf of each column. A hashing vectorizer has no
 /// vocabulary. Serializes as `{config, vocabulary, idf}` and checks that on reload.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Vectorizer {
     config: VectorizerConfig,
     analyzer: Analyzer,
@@ -33,6 +33,19 @@ pub struct Vectorizer {
     idf: Option<Vec<f64>>,
     /// Term → column (ids equal columns).
     lookup: Interner,
+}
+
+impl std::fmt::Debug for Vectorizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vectorizer")
+            .field("config", &self.config)
+            .field("n_features", &self.n_features())
+            .field(
+                "first_terms",
+                &&self.vocabulary[..self.vocabulary.len().min(5)],
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// How row values are computed from counts.
@@ -639,11 +652,16 @@ fn chunk_ranges<S: AsRef<str>>(docs: &[S]) -> Vec<Range<usize>> {
 
 /// Interns and counts the features of one chunk of documents.
 fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, docs: &[S]) -> ChunkCounts {
+    /// Per local term: the last document it was seen in, its entry there, its df.
+    #[derive(Clone, Copy)]
+    struct TermState {
+        last_doc: u32,
+        slot: u32,
+        df: u32,
+    }
     let bytes: usize = docs.iter().map(|d| d.as_ref().len()).sum();
     let mut terms = Interner::with_capacity(bytes / 4 + 16, bytes);
-    let mut df: Vec<u32> = Vec::with_capacity(bytes / 4 + 16);
-    let mut last_doc: Vec<u32> = Vec::with_capacity(bytes / 4 + 16);
-    let mut slot: Vec<usize> = Vec::with_capacity(bytes / 4 + 16);
+    let mut state: Vec<TermState> = Vec::with_capacity(bytes / 4 + 16);
     let mut doc_ptr = Vec::with_capacity(docs.len() + 1);
     let mut entries: Vec<(u32, u32)> = Vec::with_capacity(bytes / 3 + 16);
     let mut scratch = Scratch::default();
@@ -652,23 +670,28 @@ fn count_chunk<S: AsRef<str>>(analyzer: &Analyzer, docs: &[S]) -> ChunkCounts {
         let d = d as u32;
         analyzer.for_each_feature(doc.as_ref(), &mut scratch, &mut |f| {
             let (id, new) = terms.intern(f);
-            let i = id as usize;
             if new {
-                df.push(0);
-                last_doc.push(u32::MAX);
-                slot.push(0);
-            }
-            if last_doc[i] == d {
-                entries[slot[i]].1 += 1;
-            } else {
-                last_doc[i] = d;
-                slot[i] = entries.len();
+                state.push(TermState {
+                    last_doc: d,
+                    slot: entries.len() as u32,
+                    df: 1,
+                });
                 entries.push((id, 1));
-                df[i] += 1;
+                return;
+            }
+            let st = &mut state[id as usize];
+            if st.last_doc == d {
+                entries[st.slot as usize].1 += 1;
+            } else {
+                st.last_doc = d;
+                st.slot = entries.len() as u32;
+                st.df += 1;
+                entries.push((id, 1));
             }
         });
         doc_ptr.push(entries.len());
     }
+    let df: Vec<u32> = state.iter().map(|s| s.df).collect();
     let mut shards: Vec<Vec<u32>> = vec![Vec::new(); N_SHARDS];
     for id in 0..terms.len() as u32 {
         shards[shard_of(terms.hash_of(id))].push(id);

@@ -532,6 +532,15 @@ fn saved_vectorizer_reloads_and_is_checked() {
 }
 
 #[test]
+fn vectorizer_is_shareable_and_debug_is_short() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Vectorizer>();
+    let v = Vectorizer::fit(&VectorizerConfig::tfidf(), &DOCS).expect("fit");
+    let s = format!("{v:?}");
+    assert!(s.contains("n_features: 11") && s.len() < 1000, "{s}");
+}
+
+#[test]
 fn output_does_not_depend_on_thread_count() {
     // Enough text for many chunks.
     let words = [

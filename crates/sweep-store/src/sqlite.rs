@@ -67,6 +67,11 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the store directory and migrates its schema.
     pub fn open(root: &Path) -> Result<Self> {
+        // Absolute, so that the paths handed to trials hold wherever they `cd`.
+        let root = &std::path::absolute(root).map_err(|source| StoreError::Io {
+            path: root.to_path_buf(),
+            source,
+        })?;
         std::fs::create_dir_all(root.join("runs")).map_err(|source| StoreError::Io {
             path: root.to_path_buf(),
             source,

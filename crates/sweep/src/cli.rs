@@ -2,8 +2,9 @@ use crate::{InvalidInput, Outcome, inspect, running};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::sync::Arc;
 use sweep_core::RunStatus;
-use sweep_store::SqliteStore;
+use sweep_store::{SqliteStore, Store};
 
 /// Define, run, record and compare ML hyperparameter sweeps.
 #[derive(Debug, Parser)]
@@ -122,7 +123,7 @@ pub struct WorkArgs {
     #[arg(long, short, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
     /// Seconds between SIGTERM and SIGKILL when a trial is stopped.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, value_parser = parse_grace)]
     pub kill_grace: f64,
     /// Final table format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -152,13 +153,18 @@ pub enum ExportFormat {
     Jsonl,
 }
 
-fn open_store(path: &std::path::Path) -> Result<SqliteStore> {
-    SqliteStore::open(path).with_context(|| format!("opening the store at {}", path.display()))
+/// The store every command works on, behind the `Store` trait (only opening it knows the
+/// backend).
+fn open_store(path: &std::path::Path) -> Result<Arc<dyn Store>> {
+    let store = SqliteStore::open(path)
+        .with_context(|| format!("opening the store at {}", path.display()))?;
+    Ok(Arc::new(store))
 }
 
 /// For commands that only read or continue: a missing store is the user's mistake.
-fn existing_store(path: &std::path::Path) -> Result<SqliteStore> {
-    user_lookup(SqliteStore::open_existing(path))
+fn existing_store(path: &std::path::Path) -> Result<Arc<dyn Store>> {
+    let store = user_lookup(SqliteStore::open_existing(path))?;
+    Ok(Arc::new(store))
 }
 
 pub fn dispatch(cli: Cli) -> Result<Outcome> {
@@ -175,7 +181,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             running::run_existing(store, &sweep, &work)
         }
         Command::Sweeps { format } => {
-            inspect::sweeps(&existing_store(&cli.store)?, format)?;
+            inspect::sweeps(existing_store(&cli.store)?.as_ref(), format)?;
             Ok(Outcome::Ok)
         }
         Command::Ls {
@@ -183,11 +189,11 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             status,
             format,
         } => {
-            inspect::ls(&existing_store(&cli.store)?, sweep, status, format)?;
+            inspect::ls(existing_store(&cli.store)?.as_ref(), sweep, status, format)?;
             Ok(Outcome::Ok)
         }
         Command::Show { run, json } => {
-            inspect::show(&existing_store(&cli.store)?, &run, json)?;
+            inspect::show(existing_store(&cli.store)?.as_ref(), &run, json)?;
             Ok(Outcome::Ok)
         }
         Command::Predict {
@@ -199,11 +205,19 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             out,
         } => {
             let store = existing_store(&cli.store)?;
-            inspect::predict(&store, &run, &input, &text, &label, format, out.as_deref())?;
+            inspect::predict(
+                store.as_ref(),
+                &run,
+                &input,
+                &text,
+                &label,
+                format,
+                out.as_deref(),
+            )?;
             Ok(Outcome::Ok)
         }
         Command::Compare { runs } => {
-            inspect::compare(&existing_store(&cli.store)?, &runs)?;
+            inspect::compare(existing_store(&cli.store)?.as_ref(), &runs)?;
             Ok(Outcome::Ok)
         }
         Command::Export {
@@ -214,7 +228,14 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             out,
         } => {
             let store = existing_store(&cli.store)?;
-            inspect::export(&store, sweep, status, format, history, out.as_deref())?;
+            inspect::export(
+                store.as_ref(),
+                sweep,
+                status,
+                format,
+                history,
+                out.as_deref(),
+            )?;
             Ok(Outcome::Ok)
         }
     }
@@ -230,5 +251,17 @@ pub fn user_lookup<T>(r: Result<T, sweep_store::StoreError>) -> Result<T> {
             | sweep_store::StoreError::NoStore { .. }),
         ) => Err(InvalidInput(e.to_string()).into()),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// `--kill-grace`: seconds, from 0 to an hour.
+fn parse_grace(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if (0.0..=3600.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be between 0 and 3600 seconds, got {s}"))
     }
 }

@@ -110,7 +110,12 @@ impl Listing {
         let Some(m) = self.metrics.first() else {
             return;
         };
+        // Completed runs first: a failed run's metric is not a result.
         runs.sort_by(|a, b| {
+            let done = |r: &RunRecord| r.status != sweep_core::RunStatus::Completed;
+            if done(a) != done(b) {
+                return done(a).cmp(&done(b));
+            }
             let (va, vb) = (Self::metric_value(a, m), Self::metric_value(b, m));
             match (va, vb) {
                 (Some(x), Some(y)) => {

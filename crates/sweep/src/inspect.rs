@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 use sweep_config::{Mode, filled_spec_json, load_spec};
 use sweep_core::{RunStatus, Value};
-use sweep_store::{RunFilter, RunRecord, SqliteStore, Store, SweepRecord};
+use sweep_store::{RunFilter, RunRecord, Store, SweepRecord};
 
 pub fn validate(path: &Path, json: bool) -> Result<()> {
     let spec = load_spec(path, Mode::Run)?;
@@ -20,9 +20,8 @@ pub fn validate(path: &Path, json: bool) -> Result<()> {
         spec.method.as_str(),
         spec.parameters.len()
     );
-    if spec.method == sweep_core::Method::Grid
-        && let Ok(n) = sweep_search::grid_size(&spec.parameters)
-    {
+    if spec.method == sweep_core::Method::Grid {
+        let n = crate::running::check_grid(&spec, path)?;
         verdict.push_str(&format!(", {n} grid point(s)"));
     }
     eprintln!("{verdict}");
@@ -68,7 +67,7 @@ const SWEEP_COLUMNS: [&str; 9] = [
     "created",
 ];
 
-pub fn sweeps(store: &SqliteStore, format: Format) -> Result<()> {
+pub fn sweeps(store: &dyn Store, format: Format) -> Result<()> {
     let sweeps = store.sweeps()?;
     let runs = store.runs(&RunFilter::default())?;
     let mut counts: BTreeMap<&str, BTreeMap<RunStatus, usize>> = BTreeMap::new();
@@ -141,7 +140,7 @@ pub fn sweeps(store: &SqliteStore, format: Format) -> Result<()> {
 }
 
 fn filtered_runs(
-    store: &SqliteStore,
+    store: &dyn Store,
     sweep: Option<String>,
     status: Vec<RunStatus>,
 ) -> Result<(Vec<SweepRecord>, Vec<RunRecord>)> {
@@ -160,7 +159,7 @@ fn filtered_runs(
 }
 
 pub fn ls(
-    store: &SqliteStore,
+    store: &dyn Store,
     sweep: Option<String>,
     status: Vec<RunStatus>,
     format: Format,
@@ -230,7 +229,7 @@ fn summary_table(run: &RunRecord) -> comfy_table::Table {
     t
 }
 
-pub fn show(store: &SqliteStore, id: &str, json: bool) -> Result<()> {
+pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
     let run = user_lookup(store.run(id))?;
     let dir = store.run_dir(&run.id);
     let mut out = std::io::stdout().lock();
@@ -328,7 +327,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, Value>) {
     }
 }
 
-pub fn compare(store: &SqliteStore, ids: &[String]) -> Result<()> {
+pub fn compare(store: &dyn Store, ids: &[String]) -> Result<()> {
     let runs: Vec<RunRecord> = ids
         .iter()
         .map(|id| user_lookup(store.run(id)))
@@ -428,7 +427,9 @@ fn run_json(run: &RunRecord, history: Option<Vec<sweep_core::MetricRecord>>) -> 
             .enumerate()
             .map(|(i, rec)| {
                 let mut m = serde_json::Map::new();
-                m.insert("_step".into(), i.into());
+                if !rec.contains_key("_step") {
+                    m.insert("_step".into(), i.into());
+                }
                 for (k, x) in rec {
                     m.insert(
                         k,
@@ -446,7 +447,7 @@ fn run_json(run: &RunRecord, history: Option<Vec<sweep_core::MetricRecord>>) -> 
 }
 
 pub fn export(
-    store: &SqliteStore,
+    store: &dyn Store,
     sweep: Option<String>,
     status: Vec<RunStatus>,
     format: ExportFormat,
@@ -489,7 +490,7 @@ pub fn export(
 }
 
 fn export_csv(
-    store: &SqliteStore,
+    store: &dyn Store,
     runs: &[RunRecord],
     history: bool,
     sink: &mut dyn Write,
@@ -540,13 +541,31 @@ fn export_csv(
     let f = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     if history {
         header.push("_step".into());
+        let metrics: Vec<&String> = metrics
+            .iter()
+            .copied()
+            .filter(|m| m.as_str() != "_step")
+            .collect();
         header.extend(metrics.iter().map(|m| m.to_string()));
         w.write_record(&header)?;
         for r in runs {
             let base = base_cols(r);
-            for (step, rec) in store.history(&r.id)?.into_iter().enumerate() {
+            let history = store.history(&r.id)?;
+            if history.is_empty() {
+                // A run without history still has its row, with empty metric cells.
                 let mut row = base.clone();
-                row.push(step.to_string());
+                row.push(String::new());
+                row.extend(metrics.iter().map(|_| String::new()));
+                w.write_record(&row)?;
+            }
+            for (step, rec) in history.into_iter().enumerate() {
+                let mut row = base.clone();
+                // A `_step` the program logged itself wins over the record's position.
+                row.push(
+                    rec.get("_step")
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| step.to_string()),
+                );
                 row.extend(
                     metrics
                         .iter()
@@ -585,7 +604,7 @@ fn export_csv(
 }
 
 pub fn predict(
-    store: &SqliteStore,
+    store: &dyn Store,
     run_id: &str,
     input: &Path,
     text: &str,

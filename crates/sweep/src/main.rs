@@ -47,16 +47,18 @@ fn main() -> ExitCode {
             let invalid = err.chain().any(|e| {
                 e.is::<InvalidInput>() || e.is::<sweep_config::SpecError>() && !is_io_spec_error(e)
             });
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", message(&err));
             ExitCode::from(if invalid { code::INVALID } else { code::ERROR })
         }
     }
 }
 
+/// A spec that cannot be read at all (missing file) is not the user's spec being wrong;
+/// one that is not UTF-8 text is.
 fn is_io_spec_error(e: &(dyn std::error::Error + 'static)) -> bool {
     matches!(
         e.downcast_ref::<sweep_config::SpecError>(),
-        Some(sweep_config::SpecError::Io { .. })
+        Some(sweep_config::SpecError::Io { source, .. }) if source.kind() != std::io::ErrorKind::InvalidData
     )
 }
 
@@ -68,4 +70,21 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<csv::Error>().is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
             || e.downcast_ref::<serde_json::Error>().is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
+}
+
+/// The error and its causes, each cause added only when the text so far does not already
+/// say it (many errors include their source in their own message).
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }

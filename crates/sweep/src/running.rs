@@ -13,18 +13,24 @@ use std::time::Duration;
 use sweep_config::{Mode, load_spec};
 use sweep_core::{RunStatus, hash8};
 use sweep_exec::{Event, StopReason, SweepOptions, check_runnable, run_sweep};
-use sweep_store::{NewSweep, RunFilter, SqliteStore, Store, SweepRecord, SweepStatus};
+use sweep_store::{NewSweep, RunFilter, Store, SweepRecord, SweepStatus};
 
 /// `sweep run`: the spec is validated before the store is opened, so a bad spec leaves
 /// nothing behind.
 pub fn run_spec(
-    open_store: impl FnOnce() -> Result<SqliteStore>,
+    open_store: impl FnOnce() -> Result<Arc<dyn Store>>,
     spec_path: &Path,
     work: &WorkArgs,
     new: bool,
 ) -> Result<Outcome> {
     let spec = load_spec(spec_path, Mode::Run)?;
     check_runnable(&spec).map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    sweep_exec::preflight(&spec, &cwd)
+        .map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
+    if spec.method == sweep_core::Method::Grid {
+        check_grid(&spec, spec_path)?;
+    }
     if spec.trainer.is_some() {
         let problems = sweep_exec::check_configs(&spec, spec_dir(spec_path));
         if !problems.is_empty() {
@@ -78,13 +84,27 @@ pub fn run_spec(
         spec,
         seed,
     })?;
-    execute(Arc::new(store), sweep, work)
+    execute(store, sweep, work)
 }
 
-pub fn run_existing(store: SqliteStore, sweep_id: &str, work: &WorkArgs) -> Result<Outcome> {
+pub fn run_existing(store: Arc<dyn Store>, sweep_id: &str, work: &WorkArgs) -> Result<Outcome> {
     let sweep = user_lookup(store.sweep(sweep_id))?;
     check_runnable(&sweep.spec).map_err(|e| InvalidInput(format!("sweep {}: {e}", sweep.id)))?;
-    execute(Arc::new(store), sweep, work)
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    sweep_exec::preflight(&sweep.spec, &cwd)
+        .map_err(|e| InvalidInput(format!("sweep {}: {e}", sweep.id)))?;
+    execute(store, sweep, work)
+}
+
+/// The number of grid points, or why the grid cannot be enumerated.
+pub fn check_grid(spec: &sweep_core::SweepSpec, spec_path: &Path) -> Result<u128> {
+    let n = sweep_search::grid_size(&spec.parameters)
+        .map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
+    for p in &spec.parameters {
+        sweep_search::grid_values(p)
+            .map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
+    }
+    Ok(n)
 }
 
 /// The directory of a spec file (relative data paths are read from there).
@@ -122,14 +142,26 @@ struct Tally {
     best: Option<(f64, String)>,
 }
 
-fn execute(store: Arc<SqliteStore>, sweep: SweepRecord, work: &WorkArgs) -> Result<Outcome> {
+fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result<Outcome> {
     let cancel = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // A second signal while stopping ends the process at once.
-        signal_hook::flag::register_conditional_shutdown(sig, 1, Arc::clone(&cancel))
-            .context("installing the signal handler")?;
-        signal_hook::flag::register(sig, Arc::clone(&cancel))
-            .context("installing the signal handler")?;
+    // First SIGINT/SIGTERM: stop starting trials and end the running ones (SIGTERM, then
+    // SIGKILL after the grace). A second one: SIGKILL them at once.
+    let kill_now = Arc::new(AtomicBool::new(false));
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])
+    .context("installing the signal handler")?;
+    {
+        let cancel = Arc::clone(&cancel);
+        let kill_now = Arc::clone(&kill_now);
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                if cancel.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    kill_now.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+        });
     }
     let interactive = !work.quiet && std::io::stderr().is_terminal();
     let before = store.runs(&RunFilter {
@@ -261,6 +293,7 @@ fn execute(store: Arc<SqliteStore>, sweep: SweepRecord, work: &WorkArgs) -> Resu
                     _ => t.other += 1,
                 }
                 if let Some(m) = &metric
+                    && run.status == RunStatus::Completed
                     && let Some(v) = run.summary.get(&m.name).and_then(|s| s.best)
                     && t.best.as_ref().is_none_or(|(b, _)| m.goal.better(v, *b))
                 {
@@ -276,7 +309,8 @@ fn execute(store: Arc<SqliteStore>, sweep: SweepRecord, work: &WorkArgs) -> Resu
         count: work.count,
         cwd: std::env::current_dir().context("reading the current directory")?,
         lease_secs: 60.0,
-        kill_grace: Duration::from_secs_f64(work.kill_grace.max(0.0)),
+        kill_grace: Duration::try_from_secs_f64(work.kill_grace).unwrap_or(Duration::from_secs(5)),
+        kill_now,
     };
     let store_dyn: Arc<dyn Store> = store.clone();
     let report = run_sweep(store_dyn, &sweep, &opts, Arc::clone(&cancel), &on_event);
@@ -295,6 +329,7 @@ fn execute(store: Arc<SqliteStore>, sweep: SweepRecord, work: &WorkArgs) -> Resu
         StopReason::Count => "--count reached",
         StopReason::Target => "metric target reached",
         StopReason::Cancelled => "interrupted",
+        StopReason::Failing => "stopped: every trial so far failed; see `sweep ls --status failed`",
     };
     eprintln!(
         "sweep {}: {} trial(s) this time; {} completed, {} failed, {} pruned, {} interrupted in all ({stop})",

@@ -992,3 +992,163 @@ fn the_shipped_text_classification_quickstart_runs() {
         "the quickstart's models learn something: {best}"
     );
 }
+
+#[test]
+fn a_second_ctrl_c_kills_trials_that_ignore_sigterm() {
+    let env = Env::new();
+    env.write(
+        "stubborn.sh",
+        "#!/bin/sh\ntrap '' TERM\nsleep 30 &\nwait\nwait\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: stubborn.sh\nmethod: grid\nparameters:\n  x: {values: [1, 2]}\n",
+    );
+    let child = env.spawn(&["run", "spec.yaml", "--workers", "2", "--kill-grace", "60"]);
+    wait_for(|| running_count(&env) == 2, "two running trials");
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "no 60 s grace after the second Ctrl-C"
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(status_counts(&env.runs()).get("interrupted"), Some(&2));
+}
+
+#[test]
+fn orphans_of_a_killed_controller_are_ended_when_the_sweep_resumes() {
+    let env = Env::new();
+    // The trial's own child writes its pid and outlives the trial's direct process.
+    env.write(
+        "train.sh",
+        "#!/bin/sh\nsh -c 'echo $$ > orphan.pid; exec sleep 60' &\nwait\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nparameters:\n  x: {values: [1]}\n",
+    );
+    let child = env.spawn(&["run", "spec.yaml"]);
+    wait_for(
+        || env.path().join("orphan.pid").is_file(),
+        "the trial's child",
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = child.wait_with_output();
+    std::thread::sleep(Duration::from_millis(200));
+    let pid: i32 = std::fs::read_to_string(env.path().join("orphan.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|stat| {
+                !stat
+                    .rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+            .unwrap_or(false)
+    };
+    assert!(
+        alive(pid),
+        "the grandchild survived the controller (the case being tested)"
+    );
+    // Resuming recovers the run and ends the orphan; the retry then runs to the end.
+    env.write("train.sh", "#!/bin/sh\necho '{\"ok\": 1}'\n");
+    env.ok(&["run", "spec.yaml"]);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!alive(pid), "the orphan was killed");
+    assert_eq!(env.runs()[0]["status"], "completed");
+}
+
+#[test]
+fn a_program_that_cannot_run_is_refused_and_repeated_failures_stop_the_sweep() {
+    let env = Env::new();
+    env.write(
+        "spec.yaml",
+        "program: nothere.sh\nmethod: random\nparameters:\n  a: {min: 0.0, max: 1.0}\n",
+    );
+    let out = env.run(&["run", "spec.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`nothere.sh` does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    env.write("plain", "#!/bin/sh\nexit 0\n");
+    env.write(
+        "plain.yaml",
+        "program: plain\nmethod: random\nparameters:\n  a: {min: 0.0, max: 1.0}\n",
+    );
+    let out = env.run(&["run", "plain.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not executable"), "{}", stderr(&out));
+    // An endless random search whose every trial fails stops by itself.
+    env.write("fail.sh", "#!/bin/sh\necho 'bad flag' >&2\nexit 2\n");
+    env.write(
+        "fail.yaml",
+        "program: fail.sh\nmethod: random\nparameters:\n  a: {min: 0.0, max: 1.0}\n",
+    );
+    let out = env.run(&["run", "fail.yaml", "--workers", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("every trial so far failed"),
+        "{}",
+        stderr(&out)
+    );
+    let n = env.runs().len();
+    assert!((10..=12).contains(&n), "{n} runs");
+}
+
+#[test]
+fn trials_get_absolute_paths_and_failed_runs_rank_last() {
+    let env = Env::new();
+    env.write(
+        "sub/train.sh",
+        "#!/bin/sh\ncd \"$(dirname \"$0\")\"\nfor a in \"$@\"; do case \"$a\" in --x=1) echo '{\"loss\": 0.01}' >> \"$SWEEP_METRICS\"; exit 1 ;; esac; done\n\
+         test -f \"$SWEEP_CONFIG\" || exit 3\necho '{\"loss\": 0.5}' >> \"$SWEEP_METRICS\"\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: sub/train.sh\nmethod: grid\nmetric: {name: loss, goal: minimize}\nparameters:\n  x: {values: [1, 2, 3]}\n",
+    );
+    let out = env.ok(&["run", "spec.yaml", "--format", "json"]);
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["completed", "completed", "failed"], "{rows:?}");
+}
+
+#[test]
+fn a_detached_descendant_does_not_hold_the_trial_past_its_end() {
+    let env = Env::new();
+    env.write(
+        "d.sh",
+        "#!/bin/sh\nsetsid sleep 20 &\necho '{\"loss\": 1}'\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: d.sh\nmethod: grid\nparameters:\n  x: {value: 1}\n",
+    );
+    let start = Instant::now();
+    env.ok(&["run", "spec.yaml"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+    let run = &env.runs()[0];
+    assert_eq!(run["status"], "completed");
+    assert_eq!(run["summary"]["loss"]["count"], 1);
+}
