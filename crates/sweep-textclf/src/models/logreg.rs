@@ -2,6 +2,9 @@ use super::linear::{LinearModel, ProbaKind, sigmoid};
 use super::{ClassWeight, FitInfo, ModelError, check_positive, lbfgs};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+/// Correction pairs kept by L-BFGS (scipy's default, which scikit-learn uses).
+const LBFGS_MEMORY: usize = 10;
 use sweep_features::CsrMatrix;
 
 /// L2-regularised logistic regression: multinomial for more than two classes, a single
@@ -139,7 +142,7 @@ pub(super) fn fit(
         }
         loss + 0.5 * reg * penalty
     };
-    let result = lbfgs::minimize(&mut params, objective, cfg.tol, cfg.max_iter, 10);
+    let result = lbfgs::minimize(&mut params, objective, cfg.tol, cfg.max_iter, LBFGS_MEMORY);
     let intercepts = params.split_off(v * d);
     // Back to the class-major layout of `LinearModel`.
     let mut weights = vec![0.0; v * d];
