@@ -67,7 +67,7 @@ pub(super) fn fit(
     let cw = cfg.class_weight.resolve(y, classes)?;
     let k = classes.len();
     let targets: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
-    let fits: Vec<(Vec<f64>, f64, usize, bool)> = targets
+    let fits: Vec<(Vec<(u32, f64)>, f64, usize, bool)> = targets
         .par_iter()
         .map(|&class| {
             let signs: Vec<f64> = y
@@ -85,12 +85,14 @@ pub(super) fn fit(
         })
         .collect();
     let d = x.n_cols;
-    let mut weights = Vec::with_capacity(targets.len() * d);
+    let mut weights = vec![0.0; targets.len() * d];
     let mut intercepts = Vec::new();
     let mut iterations = 0;
     let mut converged = true;
-    for (w, b, it, conv) in fits {
-        weights.extend(w);
+    for (c, (w, b, it, conv)) in fits.into_iter().enumerate() {
+        for (j, value) in w {
+            weights[c * d + j as usize] = value;
+        }
         intercepts.push(b);
         iterations = iterations.max(it);
         converged &= conv;
@@ -143,10 +145,13 @@ fn plain_sgd(
     y: &[f64],
     sample_weight: &[f64],
     seed: u64,
-) -> (Vec<f64>, f64, usize, bool) {
+) -> (Vec<(u32, f64)>, f64, usize, bool) {
     let n = x.n_rows;
     let alpha = cfg.alpha;
     let mut v = vec![0.0; x.n_cols];
+    // Hashing features make `v` wide and mostly untouched: remember which entries an update
+    // reached, so that the end of the fit touches only those.
+    let mut touched = vec![false; x.n_cols];
     let mut wscale = 1.0f64;
     let mut intercept = 0.0;
     let typw = (1.0 / alpha.sqrt()).sqrt();
@@ -179,8 +184,10 @@ fn plain_sgd(
             let update = -eta * dl.clamp(-1e12, 1e12) * sample_weight[i];
             wscale *= (1.0 - eta * alpha).max(0.0);
             if wscale < 1e-9 {
-                for w in v.iter_mut() {
-                    *w *= wscale;
+                for (w, t) in v.iter_mut().zip(&touched) {
+                    if *t {
+                        *w *= wscale;
+                    }
                 }
                 wscale = 1.0;
             }
@@ -188,6 +195,7 @@ fn plain_sgd(
                 let step = update / wscale;
                 for (&j, &val) in cols.iter().zip(vals) {
                     v[j as usize] += step * val as f64;
+                    touched[j as usize] = true;
                 }
                 intercept += update * INTERCEPT_DECAY;
             }
@@ -204,8 +212,11 @@ fn plain_sgd(
             break;
         }
     }
-    for w in v.iter_mut() {
-        *w *= wscale;
-    }
-    (v, intercept, epochs, converged)
+    let entries: Vec<(u32, f64)> = touched
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| **t)
+        .map(|(j, _)| (j as u32, v[j] * wscale))
+        .collect();
+    (entries, intercept, epochs, converged)
 }
