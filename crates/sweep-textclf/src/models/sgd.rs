@@ -48,6 +48,9 @@ impl Default for SgdConfig {
     }
 }
 
+/// One binary problem's result: non-zero weights, intercept, epochs, convergence.
+type BinaryFit = (Vec<(u32, f64)>, f64, usize, bool);
+
 /// scikit-learn's intercept decay for sparse input.
 const INTERCEPT_DECAY: f64 = 0.01;
 
@@ -67,7 +70,7 @@ pub(super) fn fit(
     let cw = cfg.class_weight.resolve(y, classes)?;
     let k = classes.len();
     let targets: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
-    let fits: Vec<(Vec<(u32, f64)>, f64, usize, bool)> = targets
+    let fits: Vec<BinaryFit> = targets
         .par_iter()
         .map(|&class| {
             let signs: Vec<f64> = y
@@ -145,7 +148,7 @@ fn plain_sgd(
     y: &[f64],
     sample_weight: &[f64],
     seed: u64,
-) -> (Vec<(u32, f64)>, f64, usize, bool) {
+) -> BinaryFit {
     let n = x.n_rows;
     let alpha = cfg.alpha;
     let mut v = vec![0.0; x.n_cols];
