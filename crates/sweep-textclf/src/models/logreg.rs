@@ -132,9 +132,8 @@ pub(super) fn fit(
         }
         loss /= sw_sum;
         grad.iter_mut().for_each(|g| *g /= sw_sum);
-        let mut penalty = 0.0;
+                let penalty = lbfgs::dot(w, w);
         for (gj, wj) in grad[..v * d].iter_mut().zip(w) {
-            penalty += wj * wj;
             *gj += reg * wj;
         }
         if !fit_intercept {
