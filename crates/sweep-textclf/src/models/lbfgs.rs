@@ -152,7 +152,10 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
 fn max_abs(v: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = v.chunks_exact(8);
-    let tail = chunks.remainder().iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(0.0f64, |m, x| m.max(x.abs()));
     for c in chunks {
         for k in 0..8 {
             acc[k] = acc[k].max(c[k].abs());

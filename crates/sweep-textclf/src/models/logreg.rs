@@ -132,7 +132,7 @@ pub(super) fn fit(
         }
         loss /= sw_sum;
         grad.iter_mut().for_each(|g| *g /= sw_sum);
-                let penalty = lbfgs::dot(w, w);
+        let penalty = lbfgs::dot(w, w);
         for (gj, wj) in grad[..v * d].iter_mut().zip(w) {
             *gj += reg * wj;
         }
