@@ -101,17 +101,20 @@ pub fn run_trial(
     let started = Instant::now();
     let mut last_beat = Instant::now();
     let beat_every = Duration::from_secs_f64((plan.lease_secs / 3.0).max(0.5));
+    let bad_line = |line: u64, message: String| {
+        on_event(Event::BadLine {
+            run_id: plan.key.run_id.clone(),
+            source: "stdout".into(),
+            line,
+            message,
+        })
+    };
     let mut stopping: Option<(RunStatus, String, Instant)> = None;
     let mut killed = false;
     let exit = loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(Msg::Record(r)) => pending.push(r),
-            Ok(Msg::Bad { line, message }) => on_event(Event::BadLine {
-                run_id: plan.key.run_id.clone(),
-                source: "stdout".into(),
-                line,
-                message,
-            }),
+            Ok(Msg::Bad { line, message }) => bad_line(line, message),
             Ok(Msg::Exited(status)) => break status,
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
@@ -174,12 +177,7 @@ pub fn run_trial(
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(Msg::Record(r)) => pending.push(r),
-            Ok(Msg::Bad { line, message }) => on_event(Event::BadLine {
-                run_id: plan.key.run_id.clone(),
-                source: "stdout".into(),
-                line,
-                message,
-            }),
+            Ok(Msg::Bad { line, message }) => bad_line(line, message),
             Ok(Msg::Exited(_)) => {}
             Err(_) => break,
         }

@@ -373,24 +373,19 @@ pub fn compare(store: &dyn Store, ids: &[String]) -> Result<()> {
     let mut s = new_table();
     s.set_header(header);
     for m in metrics {
-        let mut row = vec![format!("{m} (best)")];
-        row.extend(runs.iter().map(|r| {
-            r.summary
-                .get(m)
-                .and_then(|x| x.best)
-                .map(num)
-                .unwrap_or_else(|| "—".into())
-        }));
-        s.add_row(row);
-        let mut row = vec![format!("{m} (last)")];
-        row.extend(runs.iter().map(|r| {
-            r.summary
-                .get(m)
-                .and_then(|x| x.last)
-                .map(num)
-                .unwrap_or_else(|| "—".into())
-        }));
-        s.add_row(row);
+        type Stat = fn(&sweep_core::MetricSummary) -> Option<f64>;
+        let stats: [(&str, Stat); 2] = [("best", |x| x.best), ("last", |x| x.last)];
+        for (label, stat) in stats {
+            let mut row = vec![format!("{m} ({label})")];
+            row.extend(runs.iter().map(|r| {
+                r.summary
+                    .get(m)
+                    .and_then(stat)
+                    .map(num)
+                    .unwrap_or_else(|| "—".into())
+            }));
+            s.add_row(row);
+        }
     }
     let mut row = vec!["duration".to_string()];
     row.extend(runs.iter().map(|r| duration_text(r.duration())));

@@ -1224,7 +1224,10 @@ fn cross_validation_and_bad_data_rows() {
     let s = &run["summary"];
     assert_eq!(s["cv/fold"]["count"], 3, "one record per fold: {s}");
     assert_eq!(s["cv/val/macro_f1"]["count"], 3);
-    assert!(s["cv/macro_f1"]["last"].is_number() && s["cv/macro_f1_std"]["last"].is_number(), "{s}");
+    assert!(
+        s["cv/macro_f1"]["last"].is_number() && s["cv/macro_f1_std"]["last"].is_number(),
+        "{s}"
+    );
     // Bad rows: skipped and counted by default, a failed run naming file and line with
     // `bad_rows: error`.
     let mut text = std::fs::read_to_string(env.path().join("data/train.jsonl")).unwrap();
@@ -1236,12 +1239,30 @@ fn cross_validation_and_bad_data_rows() {
          \x20 model: {kind: naive_bayes}\nparameters:\n  data.bad_rows: {values: [skip, error]}\n",
     );
     env.ok(&["run", "bad.yaml"]);
-    let runs: Vec<Value> = env.runs().into_iter().filter(|r| r["config"]["data"]["train"] == "data/bad.jsonl").collect();
-    let skip = runs.iter().find(|r| r["params"]["data.bad_rows"] == "skip").unwrap();
+    let runs: Vec<Value> = env
+        .runs()
+        .into_iter()
+        .filter(|r| r["config"]["data"]["train"] == "data/bad.jsonl")
+        .collect();
+    let skip = runs
+        .iter()
+        .find(|r| r["params"]["data.bad_rows"] == "skip")
+        .unwrap();
     assert_eq!(skip["status"], "completed");
-    assert_eq!(skip["summary"]["data/train/skipped"]["last"].as_f64(), Some(2.0), "{}", skip["summary"]);
-    let error = runs.iter().find(|r| r["params"]["data.bad_rows"] == "error").unwrap();
+    assert_eq!(
+        skip["summary"]["data/train/skipped"]["last"].as_f64(),
+        Some(2.0),
+        "{}",
+        skip["summary"]
+    );
+    let error = runs
+        .iter()
+        .find(|r| r["params"]["data.bad_rows"] == "error")
+        .unwrap();
     assert_eq!(error["status"], "failed");
     let reason = error["reason"].as_str().unwrap();
-    assert!(reason.contains("bad.jsonl:73") && reason.contains("bad.jsonl:74"), "{reason}");
+    assert!(
+        reason.contains("bad.jsonl:73") && reason.contains("bad.jsonl:74"),
+        "{reason}"
+    );
 }
