@@ -140,9 +140,25 @@ impl SqliteStore {
         let mut stmt = conn.prepare(&format!(
             "SELECT id FROM {table} WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 4"
         ))?;
-        let ids: Vec<String> = stmt
+        let mut ids: Vec<String> = stmt
             .query_map([pattern], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        if ids.is_empty() && table == "runs" {
+            // Run ids start with the time, shared by a sweep's runs: the config hash at the
+            // end identifies them too.
+            let suffix = format!(
+                "%{}",
+                id.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            let mut stmt = conn.prepare(&format!(
+                "SELECT id FROM {table} WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 4"
+            ))?;
+            ids = stmt
+                .query_map([suffix], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+        }
         match ids.len() {
             0 => Err(StoreError::NotFound {
                 what,
@@ -909,6 +925,11 @@ mod tests {
             store.run(&run.id[..10]).unwrap().id,
             run.id,
             "unique prefix resolves"
+        );
+        assert_eq!(
+            store.run(parts[3]).unwrap().id,
+            run.id,
+            "the config hash resolves"
         );
     }
 
