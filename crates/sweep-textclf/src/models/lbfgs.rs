@@ -131,6 +131,21 @@ pub fn minimize(
 /// Dot product with eight independent accumulators: a plain `sum()` is one long chain of
 /// dependent additions, which the compiler may not reorder, and runs several times slower.
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    if a.len() >= PAR_MIN {
+        use rayon::prelude::*;
+        return a
+            .par_chunks(PAR_MIN / 2)
+            .zip(b.par_chunks(PAR_MIN / 2))
+            .map(|(x, y)| dot_serial(x, y))
+            .sum();
+    }
+    dot_serial(a, b)
+}
+
+/// Vectors at least this long are split over the cores.
+const PAR_MIN: usize = 1 << 16;
+
+fn dot_serial(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let (ra, rb) = (ca.remainder(), cb.remainder());
@@ -144,8 +159,18 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += a * xi;
+    fn serial(a: f64, x: &[f64], y: &mut [f64]) {
+        for (yi, xi) in y.iter_mut().zip(x) {
+            *yi += a * xi;
+        }
+    }
+    if x.len() >= PAR_MIN {
+        use rayon::prelude::*;
+        y.par_chunks_mut(PAR_MIN / 2)
+            .zip(x.par_chunks(PAR_MIN / 2))
+            .for_each(|(yc, xc)| serial(a, xc, yc));
+    } else {
+        serial(a, x, y);
     }
 }
 

@@ -1,4 +1,4 @@
-use super::linear::{LinearModel, ProbaKind, sigmoid};
+use super::linear::{LinearModel, ProbaKind};
 use super::{ClassWeight, FitInfo, ModelError, check_positive, lbfgs};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -65,61 +65,29 @@ pub(super) fn fit(
         chunks.iter().map(|_| (0.0, vec![0.0; v * d + v])).collect();
     let objective = |p: &[f64], grad: &mut [f64]| -> f64 {
         let (w, b) = p.split_at(v * d);
+        let data = Batch {
+            x,
+            y,
+            sw: &sw,
+            w,
+            b,
+            d,
+        };
         buffers
             .par_iter_mut()
             .zip(chunks.par_iter())
             .for_each(|((loss, g), &(start, end))| {
                 g.iter_mut().for_each(|x| *x = 0.0);
-                *loss = 0.0;
-                let mut z = vec![0.0; v];
-                let mut coef = vec![0.0; v];
-                for i in start..end {
-                    let (cols, vals) = x.row(i);
-                    z.copy_from_slice(b);
-                    for (&j, &val) in cols.iter().zip(vals) {
-                        let wj = &w[j as usize * v..j as usize * v + v];
-                        let val = val as f64;
-                        for (zc, wc) in z.iter_mut().zip(wj) {
-                            *zc += wc * val;
-                        }
-                    }
-                    let wi = sw[i];
-                    if v == 1 {
-                        let yi = if y[i] == 1 { 1.0 } else { -1.0 };
-                        let m = yi * z[0];
-                        // log(1 + exp(-m)), stably.
-                        *loss += wi
-                            * if m > 0.0 {
-                                (-m).exp().ln_1p()
-                            } else {
-                                -m + m.exp().ln_1p()
-                            };
-                        coef[0] = wi * -yi * sigmoid(-m);
-                    } else {
-                        let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                        let mut sum = 0.0;
-                        for (cc, zc) in coef.iter_mut().zip(&z) {
-                            *cc = (zc - max).exp();
-                            sum += *cc;
-                        }
-                        *loss += wi * (max + sum.ln() - z[y[i]]);
-                        let scale = wi / sum;
-                        for cc in coef.iter_mut() {
-                            *cc *= scale;
-                        }
-                        coef[y[i]] -= wi;
-                    }
-                    for (&j, &val) in cols.iter().zip(vals) {
-                        let gj = &mut g[j as usize * v..j as usize * v + v];
-                        let val = val as f64;
-                        for (gc, cc) in gj.iter_mut().zip(&coef) {
-                            *gc += cc * val;
-                        }
-                    }
-                    for (gb, cc) in g[v * d..].iter_mut().zip(&coef) {
-                        *gb += cc;
-                    }
-                }
+                *loss = match v {
+                    1 => data.binary(start, end, g),
+                    3 => data.multinomial::<3>(start, end, g),
+                    4 => data.multinomial::<4>(start, end, g),
+                    5 => data.multinomial::<5>(start, end, g),
+                    6 => data.multinomial::<6>(start, end, g),
+                    7 => data.multinomial::<7>(start, end, g),
+                    8 => data.multinomial::<8>(start, end, g),
+                    _ => data.multinomial_any(v, start, end, g),
+                };
             });
         let partials = &buffers;
         grad.iter_mut().for_each(|g| *g = 0.0);
@@ -169,4 +137,131 @@ pub(super) fn fit(
             converged: result.converged,
         },
     ))
+}
+
+/// What one evaluation of the objective reads.
+struct Batch<'a> {
+    x: &'a CsrMatrix,
+    y: &'a [usize],
+    sw: &'a [f64],
+    /// Feature-major weights: the weights of feature j are `w[j·v..(j+1)·v]`.
+    w: &'a [f64],
+    b: &'a [f64],
+    d: usize,
+}
+
+impl Batch<'_> {
+    /// Binary logistic loss of rows `start..end`; adds the gradient into `g`.
+    fn binary(&self, start: usize, end: usize, g: &mut [f64]) -> f64 {
+        let mut loss = 0.0;
+        for i in start..end {
+            let (cols, vals) = self.x.row(i);
+            let mut s = self.b[0];
+            for (&j, &val) in cols.iter().zip(vals) {
+                s += self.w[j as usize] * val as f64;
+            }
+            let yi = if self.y[i] == 1 { 1.0 } else { -1.0 };
+            let m = yi * s;
+            // log(1 + exp(-m)) and sigmoid(-m) from one exponential, stably.
+            let e = (-m.abs()).exp();
+            loss += self.sw[i] * ((-m).max(0.0) + e.ln_1p());
+            let sig = if m > 0.0 {
+                e / (1.0 + e)
+            } else {
+                1.0 / (1.0 + e)
+            };
+            let c = self.sw[i] * -yi * sig;
+            for (&j, &val) in cols.iter().zip(vals) {
+                g[j as usize] += c * val as f64;
+            }
+            g[self.d] += c;
+        }
+        loss
+    }
+
+    /// Multinomial loss with `V` classes (a compile-time count, so the per-feature loops
+    /// over classes unroll).
+    fn multinomial<const V: usize>(&self, start: usize, end: usize, g: &mut [f64]) -> f64 {
+        let mut loss = 0.0;
+        let (gw, gb) = g.split_at_mut(V * self.d);
+        for i in start..end {
+            let (cols, vals) = self.x.row(i);
+            let mut z = [0.0; V];
+            z.copy_from_slice(&self.b[..V]);
+            for (&j, &val) in cols.iter().zip(vals) {
+                let j = j as usize * V;
+                let wj: &[f64; V] = match self.w.get(j..j + V).and_then(|s| s.try_into().ok()) {
+                    Some(a) => a,
+                    None => continue,
+                };
+                let val = val as f64;
+                for c in 0..V {
+                    z[c] += wj[c] * val;
+                }
+            }
+            softmax_coef(&mut z, self.y[i], self.sw[i], &mut loss);
+            let coef = z;
+            for (&j, &val) in cols.iter().zip(vals) {
+                let j = j as usize * V;
+                let Some(gj) = gw.get_mut(j..j + V) else {
+                    continue;
+                };
+                let val = val as f64;
+                for c in 0..V {
+                    gj[c] += coef[c] * val;
+                }
+            }
+            for c in 0..V {
+                gb[c] += coef[c];
+            }
+        }
+        loss
+    }
+
+    /// Multinomial loss for any number of classes.
+    fn multinomial_any(&self, v: usize, start: usize, end: usize, g: &mut [f64]) -> f64 {
+        let mut loss = 0.0;
+        let (gw, gb) = g.split_at_mut(v * self.d);
+        let mut z = vec![0.0; v];
+        for i in start..end {
+            let (cols, vals) = self.x.row(i);
+            z.copy_from_slice(&self.b[..v]);
+            for (&j, &val) in cols.iter().zip(vals) {
+                let wj = &self.w[j as usize * v..j as usize * v + v];
+                for (zc, wc) in z.iter_mut().zip(wj) {
+                    *zc += wc * val as f64;
+                }
+            }
+            softmax_coef(&mut z, self.y[i], self.sw[i], &mut loss);
+            let coef = &z;
+            for (&j, &val) in cols.iter().zip(vals) {
+                let gj = &mut gw[j as usize * v..j as usize * v + v];
+                for (gc, cc) in gj.iter_mut().zip(coef.iter()) {
+                    *gc += cc * val as f64;
+                }
+            }
+            for (gc, cc) in gb.iter_mut().zip(coef.iter()) {
+                *gc += cc;
+            }
+        }
+        loss
+    }
+}
+
+/// Turns the scores `z` of one row into the gradient coefficients `w·(p − onehot(y))`, in
+/// place, and adds the row's weighted cross-entropy to `loss`.
+fn softmax_coef(zs: &mut [f64], y: usize, weight: f64, loss: &mut f64) {
+    let max = zs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let zy = zs[y];
+    let mut sum = 0.0;
+    for zc in zs.iter_mut() {
+        *zc = (*zc - max).exp();
+        sum += *zc;
+    }
+    *loss += weight * (max + sum.ln() - zy);
+    let scale = weight / sum;
+    for zc in zs.iter_mut() {
+        *zc *= scale;
+    }
+    zs[y] -= weight;
 }
