@@ -70,6 +70,11 @@ pub(super) fn fit(
     let cw = cfg.class_weight.resolve(y, classes)?;
     let k = classes.len();
     let targets: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
+    // Hashing spreads a few hundred thousand used columns over 2^20: train on the used
+    // columns only, so the weights being updated stay in cache, then map back.
+    let n_features = x.n_cols;
+    let (compact, used) = compact_columns(x);
+    let x = &compact;
     let fits: Vec<BinaryFit> = targets
         .par_iter()
         .map(|&class| {
@@ -87,14 +92,14 @@ pub(super) fn fit(
             )
         })
         .collect();
-    let d = x.n_cols;
+    let d = n_features;
     let mut weights = vec![0.0; targets.len() * d];
     let mut intercepts = Vec::new();
     let mut iterations = 0;
     let mut converged = true;
     for (c, (w, b, it, conv)) in fits.into_iter().enumerate() {
         for (j, value) in w {
-            weights[c * d + j as usize] = value;
+            weights[c * d + used[j as usize] as usize] = value;
         }
         intercepts.push(b);
         iterations = iterations.max(it);
@@ -222,4 +227,55 @@ fn plain_sgd(
         .map(|(j, _)| (j as u32, v[j] * wscale))
         .collect();
     (entries, intercept, epochs, converged)
+}
+
+/// The columns of `x` that hold a value, renumbered densely: returns the compact matrix
+/// and, for each new column, the original column.
+fn compact_columns(x: &CsrMatrix) -> (CsrMatrix, Vec<u32>) {
+    let mut used = Vec::new();
+    let mut indices = Vec::with_capacity(x.indices.len());
+    if x.nnz() * 4 < x.n_cols {
+        // Few values in a wide matrix: a hash map is cheaper than a table of every column.
+        let mut map: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        for &j in &x.indices {
+            let next = used.len() as u32;
+            let slot = *map.entry(j).or_insert_with(|| {
+                used.push(j);
+                next
+            });
+            indices.push(slot);
+        }
+    } else {
+        let mut map = vec![u32::MAX; x.n_cols];
+        for &j in &x.indices {
+            let slot = &mut map[j as usize];
+            if *slot == u32::MAX {
+                *slot = used.len() as u32;
+                used.push(j);
+            }
+            indices.push(*slot);
+        }
+    }
+    // Keep each row's columns sorted, as a CSR matrix promises.
+    let mut out = CsrMatrix {
+        n_rows: x.n_rows,
+        n_cols: used.len(),
+        indptr: x.indptr.clone(),
+        indices,
+        data: x.data.clone(),
+    };
+    for i in 0..out.n_rows {
+        let (a, b) = (out.indptr[i], out.indptr[i + 1]);
+        let mut row: Vec<(u32, f32)> = out.indices[a..b]
+            .iter()
+            .copied()
+            .zip(out.data[a..b].iter().copied())
+            .collect();
+        row.sort_unstable_by_key(|(j, _)| *j);
+        for (k, (j, v)) in row.into_iter().enumerate() {
+            out.indices[a + k] = j;
+            out.data[a + k] = v;
+        }
+    }
+    (out, used)
 }
