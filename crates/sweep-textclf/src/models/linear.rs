@@ -23,8 +23,13 @@ pub enum ProbaKind {
 pub struct LinearModel {
     pub classes: Vec<String>,
     pub n_features: usize,
-    /// `n_vectors × n_features`, row-major. Saved sparsely (hashing features leave most
-    /// weights at zero).
+    /// When set, the model has weights for these input columns only (sorted ascending;
+    /// any other column weighs 0), and `weights` is `n_vectors × columns.len()`: a model
+    /// over hashing features keeps only the columns its training data used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<u32>>,
+    /// `n_vectors × width` (width = `columns.len()` or `n_features`), row-major. Saved
+    /// sparsely.
     #[serde(with = "sparse_weights")]
     pub weights: Vec<f64>,
     pub intercepts: Vec<f64>,
@@ -39,7 +44,7 @@ impl LinearModel {
     /// Raw scores, `n_rows × n_vectors`.
     pub fn raw_scores(&self, x: &CsrMatrix) -> Vec<f64> {
         let v = self.n_vectors();
-        let nf = self.n_features;
+        let nf = self.columns.as_ref().map_or(self.n_features, Vec::len);
         let mut out = vec![0.0; x.n_rows * v];
         out.par_chunks_mut(v.max(1))
             .enumerate()
@@ -49,7 +54,14 @@ impl LinearModel {
                     let w = &self.weights[c * nf..(c + 1) * nf];
                     let mut s = *b;
                     for (&j, &val) in cols.iter().zip(vals) {
-                        if let Some(wj) = w.get(j as usize) {
+                        let k = match &self.columns {
+                            Some(used) => match used.binary_search(&j) {
+                                Ok(k) => k,
+                                Err(_) => continue,
+                            },
+                            None => j as usize,
+                        };
+                        if let Some(wj) = w.get(k) {
                             s += wj * val as f64;
                         }
                     }

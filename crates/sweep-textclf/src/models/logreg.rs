@@ -123,6 +123,7 @@ pub(super) fn fit(
         LinearModel {
             classes: classes.to_vec(),
             n_features: d,
+            columns: None,
             weights: params,
             intercepts,
             proba: if v == 1 {

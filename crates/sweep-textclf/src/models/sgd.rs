@@ -92,14 +92,14 @@ pub(super) fn fit(
             )
         })
         .collect();
-    let d = n_features;
+    let d = used.len();
     let mut weights = vec![0.0; targets.len() * d];
     let mut intercepts = Vec::new();
     let mut iterations = 0;
     let mut converged = true;
     for (c, (w, b, it, conv)) in fits.into_iter().enumerate() {
         for (j, value) in w {
-            weights[c * d + used[j as usize] as usize] = value;
+            weights[c * d + j as usize] = value;
         }
         intercepts.push(b);
         iterations = iterations.max(it);
@@ -112,7 +112,8 @@ pub(super) fn fit(
     Ok((
         LinearModel {
             classes: classes.to_vec(),
-            n_features: d,
+            n_features,
+            columns: Some(used),
             weights,
             intercepts,
             proba,
@@ -134,7 +135,9 @@ fn loss_and_dloss(loss: SgdLoss, p: f64, y: f64) -> (f64, f64) {
             } else if z < -18.0 {
                 (-z, -y)
             } else {
-                ((-z).exp().ln_1p(), -y / (z.exp() + 1.0))
+                // One exponential for both: e = exp(-z).
+                let e = (-z).exp();
+                (e.ln_1p(), -y * e / (1.0 + e))
             }
         }
         SgdLoss::Hinge => {
@@ -229,53 +232,39 @@ fn plain_sgd(
     (entries, intercept, epochs, converged)
 }
 
-/// The columns of `x` that hold a value, renumbered densely: returns the compact matrix
-/// and, for each new column, the original column.
+/// The columns of `x` that hold a value, renumbered densely in ascending order (so each
+/// row stays sorted): returns the compact matrix and, for each new column, the original.
 fn compact_columns(x: &CsrMatrix) -> (CsrMatrix, Vec<u32>) {
+    let words = x.n_cols.div_ceil(64);
+    let mut seen = vec![0u64; words];
+    for &j in &x.indices {
+        seen[j as usize / 64] |= 1 << (j % 64);
+    }
+    // rank[w] = number of used columns before word w.
+    let mut rank = Vec::with_capacity(words);
     let mut used = Vec::new();
-    let mut indices = Vec::with_capacity(x.indices.len());
-    if x.nnz() * 4 < x.n_cols {
-        // Few values in a wide matrix: a hash map is cheaper than a table of every column.
-        let mut map: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
-        for &j in &x.indices {
-            let next = used.len() as u32;
-            let slot = *map.entry(j).or_insert_with(|| {
-                used.push(j);
-                next
-            });
-            indices.push(slot);
-        }
-    } else {
-        let mut map = vec![u32::MAX; x.n_cols];
-        for &j in &x.indices {
-            let slot = &mut map[j as usize];
-            if *slot == u32::MAX {
-                *slot = used.len() as u32;
-                used.push(j);
-            }
-            indices.push(*slot);
+    for (w, bits) in seen.iter().enumerate() {
+        rank.push(used.len() as u32);
+        let mut b = *bits;
+        while b != 0 {
+            used.push((w * 64) as u32 + b.trailing_zeros());
+            b &= b - 1;
         }
     }
-    // Keep each row's columns sorted, as a CSR matrix promises.
-    let mut out = CsrMatrix {
+    let indices = x
+        .indices
+        .iter()
+        .map(|&j| {
+            let (w, bit) = (j as usize / 64, j % 64);
+            rank[w] + (seen[w] & ((1u64 << bit) - 1)).count_ones()
+        })
+        .collect();
+    let compact = CsrMatrix {
         n_rows: x.n_rows,
         n_cols: used.len(),
         indptr: x.indptr.clone(),
         indices,
         data: x.data.clone(),
     };
-    for i in 0..out.n_rows {
-        let (a, b) = (out.indptr[i], out.indptr[i + 1]);
-        let mut row: Vec<(u32, f32)> = out.indices[a..b]
-            .iter()
-            .copied()
-            .zip(out.data[a..b].iter().copied())
-            .collect();
-        row.sort_unstable_by_key(|(j, _)| *j);
-        for (k, (j, v)) in row.into_iter().enumerate() {
-            out.indices[a + k] = j;
-            out.data[a + k] = v;
-        }
-    }
-    (out, used)
+    (compact, used)
 }

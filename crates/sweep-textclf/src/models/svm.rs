@@ -90,6 +90,7 @@ pub(super) fn fit(
         LinearModel {
             classes: classes.to_vec(),
             n_features: d,
+            columns: None,
             weights,
             intercepts,
             proba: ProbaKind::None,
