@@ -1,6 +1,7 @@
 use crate::model::*;
 use crate::{Result, RunDir, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -62,6 +63,15 @@ const RUN_COLS: &str = "id, sweep_id, number, status, params_json, config_json, 
 pub struct SqliteStore {
     root: PathBuf,
     conn: Mutex<Connection>,
+    /// Parsed runs of each sweep, in creation order, with the (id, status, history length,
+    /// attempt) they were parsed at: a claim re-parses only the runs that changed since.
+    parsed: Mutex<HashMap<String, ParsedRuns>>,
+}
+
+#[derive(Default)]
+struct ParsedRuns {
+    fingerprints: Vec<(String, String, i64, i64)>,
+    runs: Vec<ExistingRun>,
 }
 
 impl SqliteStore {
@@ -95,6 +105,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn: Mutex::new(conn),
+            parsed: Mutex::new(HashMap::new()),
         })
     }
 
@@ -558,36 +569,55 @@ impl Store for SqliteStore {
         }
 
         // 3. Ask the sampler, given every existing run.
-        let existing = {
+        let rows = {
             let mut stmt = tx.prepare_cached(
-                "SELECT id, status, params_json, summary_json FROM runs WHERE sweep_id = ?1 ORDER BY number",
+                "SELECT id, status, history_len, attempt FROM runs WHERE sweep_id = ?1 ORDER BY number",
             )?;
-            let rows = stmt
-                .query_map([&sweep.id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.into_iter()
-                .map(|(id, status, params, summary)| {
-                    Ok(ExistingRun {
-                        status: status_of(&status)?,
-                        params: serde_json::from_str::<Params>(&params)
-                            .map_err(|e| corrupt(format!("params of run {id}"), e))?,
-                        summary: serde_json::from_str::<Summary>(&summary)
-                            .map_err(|e| corrupt(format!("summary of run {id}"), e))?,
-                        id,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?
+            stmt.query_map([&sweep.id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
         };
+        let mut cache = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        let parsed = cache.entry(sweep.id.clone()).or_default();
+        parsed.fingerprints.truncate(rows.len());
+        parsed.runs.truncate(rows.len());
+        for (k, row) in rows.into_iter().enumerate() {
+            if parsed.fingerprints.get(k) == Some(&row) {
+                continue;
+            }
+            let (params, summary): (String, String) = q_row(
+                &tx,
+                "SELECT params_json, summary_json FROM runs WHERE id = ?1",
+                [&row.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let id = row.0.clone();
+            let run = ExistingRun {
+                status: status_of(&row.1)?,
+                params: serde_json::from_str::<Params>(&params)
+                    .map_err(|e| corrupt(format!("params of run {id}"), e))?,
+                summary: serde_json::from_str::<Summary>(&summary)
+                    .map_err(|e| corrupt(format!("summary of run {id}"), e))?,
+                id,
+            };
+            if k < parsed.runs.len() {
+                parsed.fingerprints[k] = row;
+                parsed.runs[k] = run;
+            } else {
+                parsed.fingerprints.push(row);
+                parsed.runs.push(run);
+            }
+        }
+        let existing = &parsed.runs;
         let proposal = propose(&ClaimContext {
             sweep: &sweep,
-            existing: &existing,
+            existing,
         })
         .map_err(StoreError::Propose)?;
         let (params, config) = match proposal {
