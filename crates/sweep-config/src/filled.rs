@@ -13,7 +13,7 @@ pub fn default_command() -> Vec<String> {
 
 /// The filled spec as JSON: W&B's keys with every default written (`distribution` on every
 /// parameter, nested parameters nested back under `parameters`, `metric.goal`/`impute`,
-/// `early_terminate.eta`/`strict`, the default `command`), plus Sweep's own keys (`config`,
+/// every `early_terminate` default, the default `command`), plus Sweep's own keys (`config`,
 /// `trainer`, `timeout` in seconds, `seed`) when present. Parsing it again gives the same
 /// spec, except that a config loaded from a file comes back inline.
 pub fn filled_spec_json(spec: &SweepSpec) -> Value {
@@ -40,24 +40,8 @@ pub fn filled_spec_json(spec: &SweepSpec) -> Value {
         out.insert("metric".into(), Value::Object(m));
     }
     out.insert("parameters".into(), parameters_json(&spec.parameters));
-    if let Some(EarlyTerminate::Hyperband {
-        min_iter,
-        max_iter,
-        s,
-        eta,
-        strict,
-    }) = &spec.early_terminate
-    {
-        let mut et = Map::new();
-        et.insert("type".into(), json!("hyperband"));
-        for (key, value) in [("min_iter", min_iter), ("max_iter", max_iter), ("s", s)] {
-            if let Some(v) = value {
-                et.insert(key.into(), json!(v));
-            }
-        }
-        et.insert("eta".into(), float(*eta));
-        et.insert("strict".into(), json!(strict));
-        out.insert("early_terminate".into(), Value::Object(et));
+    if let Some(et) = &spec.early_terminate {
+        out.insert("early_terminate".into(), early_terminate_json(et));
     }
     let command = spec.command.clone().unwrap_or_else(default_command);
     out.insert("command".into(), json!(command));
@@ -82,6 +66,47 @@ pub fn filled_spec_json(spec: &SweepSpec) -> Value {
     }
     if let Some(seed) = spec.seed {
         out.insert("seed".into(), json!(seed));
+    }
+    Value::Object(out)
+}
+
+/// The `early_terminate` block with every default written: hyperband's `eta`/`strict`
+/// (W&B's), ASHA's `min_iter`/`eta` (and `max_iter` when given), the median rule's
+/// `min_iter`/`min_runs`.
+fn early_terminate_json(et: &EarlyTerminate) -> Value {
+    let mut out = Map::new();
+    out.insert("type".into(), json!(et.kind()));
+    match et {
+        EarlyTerminate::Hyperband {
+            min_iter,
+            max_iter,
+            s,
+            eta,
+            strict,
+        } => {
+            for (key, value) in [("min_iter", min_iter), ("max_iter", max_iter), ("s", s)] {
+                if let Some(v) = value {
+                    out.insert(key.into(), json!(v));
+                }
+            }
+            out.insert("eta".into(), float(*eta));
+            out.insert("strict".into(), json!(strict));
+        }
+        EarlyTerminate::Asha {
+            min_iter,
+            eta,
+            max_iter,
+        } => {
+            out.insert("min_iter".into(), json!(min_iter));
+            out.insert("eta".into(), float(*eta));
+            if let Some(max) = max_iter {
+                out.insert("max_iter".into(), json!(max));
+            }
+        }
+        EarlyTerminate::Median { min_iter, min_runs } => {
+            out.insert("min_iter".into(), json!(min_iter));
+            out.insert("min_runs".into(), json!(min_runs));
+        }
     }
     Value::Object(out)
 }

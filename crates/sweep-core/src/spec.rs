@@ -91,11 +91,18 @@ impl MetricSpec {
     }
 }
 
-/// W&B's `early_terminate` block.
+/// The `early_terminate` block: W&B's `hyperband`, plus Sweep's own `asha` and `median`.
+///
+/// In every rule an *iteration* is the position of a valid (finite) value of the metric in
+/// a run's history, as in W&B: a run whose metric is NaN on some rows simply has fewer
+/// iterations. Only running runs are ever stopped, and ties survive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum EarlyTerminate {
-    /// Hyperband: bands from `min_iter·eta^k`, or from `max_iter/eta^k` for `k < s`.
+    /// W&B's hyperband: bands from `max_iter/eta^k` for `k = 1..=s` (when `max_iter` and `s`
+    /// are given), otherwise `min_iter·eta^k` for `k = 0, 1, …`; at each band a running run
+    /// must be in the top `1/eta` of the runs that reached it. `strict` compares the value at
+    /// the band, otherwise the run's best value so far.
     Hyperband {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min_iter: Option<u64>,
@@ -103,9 +110,64 @@ pub enum EarlyTerminate {
         max_iter: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         s: Option<u64>,
+        #[serde(default = "default_eta")]
         eta: f64,
+        #[serde(default = "default_true")]
         strict: bool,
     },
+    /// Asynchronous successive halving (Sweep's own): rungs at `floor(min_iter·eta^k)`,
+    /// `k = 0, 1, …` (below `max_iter` when given). A running run is judged at the highest
+    /// rung it has reached, by its value there: it survives if it is among the best
+    /// `max(1, floor(n/eta))` of the `n` runs (any state, itself included) that reached the
+    /// rung, ties included.
+    Asha {
+        #[serde(default = "default_one")]
+        min_iter: u64,
+        #[serde(default = "default_eta")]
+        eta: f64,
+        /// The iteration at which a run is complete; no rung is placed at or beyond it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_iter: Option<u64>,
+    },
+    /// The median stopping rule (Sweep's own, after Google Vizier): a running run with `t`
+    /// iterations (`t ≥ min_iter`) is stopped when its best value so far is strictly worse
+    /// than the median of the running averages over their first `t` iterations of the other
+    /// runs (any state) that reached `t`, once at least `min_runs` of them have.
+    Median {
+        /// Warm-up: a run is not judged before it has this many iterations.
+        #[serde(default = "default_one")]
+        min_iter: u64,
+        /// The number of other runs that must have reached the iteration.
+        #[serde(default = "default_min_runs")]
+        min_runs: u64,
+    },
+}
+
+impl EarlyTerminate {
+    /// The `type` name of the rule, as written in a spec.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EarlyTerminate::Hyperband { .. } => "hyperband",
+            EarlyTerminate::Asha { .. } => "asha",
+            EarlyTerminate::Median { .. } => "median",
+        }
+    }
+}
+
+fn default_eta() -> f64 {
+    3.0
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_one() -> u64 {
+    1
+}
+
+fn default_min_runs() -> u64 {
+    3
 }
 
 /// A built-in trainer named by the spec's `trainer` key.

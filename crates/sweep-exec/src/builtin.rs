@@ -102,6 +102,9 @@ pub(crate) fn run_text_classifier(
     let metric = sh.sweep.spec.metric.as_ref();
     let store = sh.store.as_ref();
     let done = AtomicBool::new(false);
+    // Stops the trainer at its next check: the sweep was cancelled, or the run pruned.
+    let run_stop = AtomicBool::new(false);
+    let pruned: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
     let mut store_error: Option<StoreError> = None;
     let result = std::thread::scope(|s| {
         // The lease must outlive a long fit: renew it from a second thread.
@@ -110,6 +113,15 @@ pub(crate) fn run_text_classifier(
             let mut waited = Duration::ZERO;
             while !done.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(100));
+                if sh.cancel.load(Ordering::SeqCst) {
+                    run_stop.store(true, Ordering::SeqCst);
+                }
+                if let Some(reason) = sh.prune.take(&run.id) {
+                    if let Ok(mut p) = pruned.lock() {
+                        *p = Some(reason);
+                    }
+                    run_stop.store(true, Ordering::SeqCst);
+                }
                 waited += Duration::from_millis(100);
                 if waited >= every {
                     waited = Duration::ZERO;
@@ -133,7 +145,7 @@ pub(crate) fn run_text_classifier(
             }
         };
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            sweep_textclf::train(&cfg, &mut log, &sh.cancel)
+            sweep_textclf::train(&cfg, &mut log, &run_stop)
         }));
         done.store(true, Ordering::SeqCst);
         r
@@ -144,6 +156,14 @@ pub(crate) fn run_text_classifier(
     let output = match result {
         Ok(Ok(output)) => output,
         Ok(Err(TrainError::Stopped)) => {
+            if let Some(reason) = pruned.lock().ok().and_then(|mut p| p.take()) {
+                return Ok(RunOutcome {
+                    status: RunStatus::Pruned,
+                    exit_code: None,
+                    reason: Some(reason),
+                    stderr_tail: None,
+                });
+            }
             return Ok(RunOutcome {
                 status: RunStatus::Interrupted,
                 exit_code: None,

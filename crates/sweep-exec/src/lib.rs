@@ -154,11 +154,6 @@ pub fn check_runnable(spec: &SweepSpec) -> Result<(), ExecError> {
             "`method: bayes` is validated, but this build of sweep has no Bayesian sampler to run it; use `method: random` or `method: grid`".into(),
         ));
     }
-    if spec.early_terminate.is_some() {
-        return Err(ExecError::NotRunnable(
-            "`early_terminate` is validated, but this build of sweep cannot stop trials early; remove the block to run the sweep without early termination".into(),
-        ));
-    }
     if let Some(trainer) = &spec.trainer {
         if !is_builtin(&trainer.kind) {
             return Err(ExecError::NotRunnable(format!(
@@ -317,6 +312,7 @@ pub fn run_sweep(
         cancel,
         stop: AtomicBool::new(false),
         started: AtomicU64::new(0),
+        prune: PruneBoard::default(),
         failed_in_a_row: AtomicU64::new(0),
         succeeded: AtomicBool::new(false),
         reason: Mutex::new(None),
@@ -326,14 +322,20 @@ pub fn run_sweep(
             lease_secs: opts.lease_secs,
         },
     };
+    let workers_done = AtomicBool::new(false);
     let results: Vec<Result<(), ExecError>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..opts.workers.max(1))
             .map(|_| s.spawn(|| worker(&shared, on_event)))
             .collect();
-        handles
+        if let (Some(et), Some(metric)) = (&sweep.spec.early_terminate, &sweep.spec.metric) {
+            s.spawn(|| pruner(&shared, et, metric, &workers_done));
+        }
+        let results = handles
             .into_iter()
             .map(|h| h.join().unwrap_or(Err(ExecError::WorkerPanicked)))
-            .collect()
+            .collect();
+        workers_done.store(true, Ordering::SeqCst);
+        results
     });
     for r in results {
         r?;
@@ -362,8 +364,87 @@ pub fn run_sweep(
     })
 }
 
+/// Early-termination decisions waiting for the worker that runs the trial.
+#[derive(Default)]
+pub struct PruneBoard {
+    requests: Mutex<std::collections::HashMap<String, String>>,
+    /// Runs executing in this process (only those are stopped by it).
+    active: Mutex<std::collections::HashSet<String>>,
+}
+
+impl PruneBoard {
+    /// Asks for a run of this process to be stopped, with the reason to record.
+    pub fn request(&self, run_id: &str, reason: String) {
+        let active = self
+            .active
+            .lock()
+            .map(|a| a.contains(run_id))
+            .unwrap_or(false);
+        if active && let Ok(mut r) = self.requests.lock() {
+            r.entry(run_id.to_string()).or_insert(reason);
+        }
+    }
+
+    /// The pending request for a run, if any (taken once).
+    pub fn take(&self, run_id: &str) -> Option<String> {
+        self.requests.lock().ok().and_then(|mut r| r.remove(run_id))
+    }
+
+    fn start(&self, run_id: &str) {
+        if let Ok(mut a) = self.active.lock() {
+            a.insert(run_id.to_string());
+        }
+    }
+
+    fn end(&self, run_id: &str) {
+        if let Ok(mut a) = self.active.lock() {
+            a.remove(run_id);
+        }
+        let _ = self.take(run_id);
+    }
+}
+
+/// Evaluates the sweep's early-termination rule over every run of the sweep, twice a
+/// second, and asks this process's workers to stop the runs it condemns.
+fn pruner(
+    sh: &Shared<'_>,
+    et: &sweep_core::EarlyTerminate,
+    metric: &sweep_core::MetricSpec,
+    done: &AtomicBool,
+) {
+    while !done.load(Ordering::SeqCst) && !sh.cancel.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(500));
+        let Ok(histories) = sh.store.metric_histories(&sh.sweep.id, &metric.name) else {
+            continue;
+        };
+        let views: Vec<sweep_search::RunView> = histories
+            .iter()
+            .map(|h| sweep_search::RunView {
+                name: &h.run_id,
+                running: h.status == RunStatus::Running,
+                history: &h.values,
+            })
+            .collect();
+        for d in sweep_search::prune(et, metric.goal, &views) {
+            let bands: Vec<String> = d.bands.iter().map(|b| b.to_string()).collect();
+            let reason = format!(
+                "pruned by {} at iteration {}: {} = {} is worse than the threshold {} (bands [{}])",
+                d.rule,
+                d.iteration,
+                metric.name,
+                d.value,
+                d.threshold,
+                bands.join(", ")
+            );
+            sh.prune.request(&d.name, reason);
+        }
+    }
+}
+
 struct Shared<'a> {
     store: Arc<dyn Store>,
+    /// Early-termination requests for this process's trials.
+    prune: PruneBoard,
     sweep: &'a SweepRecord,
     opts: &'a SweepOptions,
     cancel: Arc<AtomicBool>,
@@ -439,7 +520,10 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
             params: run.params.clone(),
             retried,
         });
-        let finished = match execute(sh, &run, retried, on_event) {
+        sh.prune.start(&run.id);
+        let result = execute(sh, &run, retried, on_event);
+        sh.prune.end(&run.id);
+        let finished = match result {
             Ok(finished) => finished,
             // Another controller took this run over (our lease expired): it is theirs now.
             Err(ExecError::Store(StoreError::Fenced { run, attempt })) => {
@@ -555,6 +639,7 @@ fn execute(
             .and_then(|t| Duration::try_from_secs_f64(t).ok()),
         kill_grace: sh.opts.kill_grace,
         kill_now: &sh.opts.kill_now,
+        prune: &sh.prune,
         lease_secs: sh.opts.lease_secs,
         metric: spec.metric.as_ref(),
     };

@@ -28,6 +28,8 @@ pub struct TrialPlan<'a> {
     pub kill_grace: Duration,
     /// Set on a second Ctrl-C: stop trials with SIGKILL at once, without the grace.
     pub kill_now: &'a AtomicBool,
+    /// Early-termination decisions for the runs of this process.
+    pub prune: &'a crate::PruneBoard,
     pub lease_secs: f64,
     pub metric: Option<&'a MetricSpec>,
 }
@@ -145,6 +147,9 @@ pub fn run_trial(
                         "interrupted: the sweep was stopped (SIGINT/SIGTERM)".into(),
                         Instant::now(),
                     ));
+                } else if let Some(reason) = plan.prune.take(&plan.key.run_id) {
+                    signal_group(pgid, nix::sys::signal::Signal::SIGTERM);
+                    stopping = Some((RunStatus::Pruned, reason, Instant::now()));
                 } else if let Some(limit) = plan.timeout.filter(|t| started.elapsed() >= *t) {
                     signal_group(pgid, nix::sys::signal::Signal::SIGTERM);
                     stopping = Some((

@@ -15,11 +15,15 @@
 //!   by `(seed, position)` and maps it through that param's inverse CDF ([`sample_param`]),
 //!   so suggestion *k* never depends on how many were asked for at once.
 
+mod bayes;
 mod grid;
 mod num;
+mod prune;
 mod random;
 
+pub use bayes::{Observation, suggest_bayes};
 pub use grid::{MAX_PARAM_GRID_VALUES, grid_size, grid_values, next_grid_point, next_grid_points};
+pub use prune::{PruneDecision, RunView, hyperband_bands, prune};
 pub use random::{sample_param, sample_random, uniform_draws};
 
 use sweep_core::{Method, ParamSpec, Params, SweepSpec};
@@ -55,8 +59,12 @@ pub enum SearchError {
     /// Two params write to the same dotted name, so a run could not hold both.
     #[error("two params share the dotted name `{0}`")]
     DuplicateParam(String),
-    /// `method: bayes` was passed to a build without the Bayesian sampler.
-    #[error("method `bayes` needs the Bayesian sampler, which this build does not include")]
+    /// `method: bayes` was passed to [`suggest`], which sees params but no metric values;
+    /// [`suggest_with`] takes the runs' values.
+    #[error(
+        "method `bayes` needs the runs' metric values: use `suggest_with` with the \
+         observations"
+    )]
     BayesUnavailable,
 }
 
@@ -80,7 +88,7 @@ pub fn ordered_params(params: &[ParamSpec]) -> Vec<&ParamSpec> {
 ///   the grid is exhausted.
 /// - `random`: [`sample_random`] at position `existing.len()`, so that suggesting N runs
 ///   one at a time (appending each) gives the same runs as positions `len..len + N`.
-/// - `bayes`: [`SearchError::BayesUnavailable`].
+/// - `bayes`: [`SearchError::BayesUnavailable`] (it needs metric values: [`suggest_with`]).
 pub fn suggest(
     spec: &SweepSpec,
     existing: &[Params],
@@ -94,6 +102,28 @@ pub fn suggest(
             existing.len() as u64,
         ))),
         Method::Bayes => Err(SearchError::BayesUnavailable),
+    }
+}
+
+/// The next params for a sweep of any method, given every run it already has with its
+/// metric value ([`Observation`]); `Ok(None)` once a grid is exhausted.
+///
+/// Grid and random search look only at the params, exactly as [`suggest`] does; `bayes`
+/// is [`suggest_bayes`] at position `observations.len()`. Suggesting N runs one at a time,
+/// each earlier one appended as pending (`value: None`), gives positions `len..len + N`.
+pub fn suggest_with(
+    spec: &SweepSpec,
+    observations: &[Observation],
+    seed: u64,
+) -> Result<Option<Params>, SearchError> {
+    match spec.method {
+        Method::Bayes => {
+            suggest_bayes(spec, observations, seed, observations.len() as u64).map(Some)
+        }
+        Method::Grid | Method::Random => {
+            let existing: Vec<Params> = observations.iter().map(|o| o.params.clone()).collect();
+            suggest(spec, &existing, seed)
+        }
     }
 }
 
@@ -115,7 +145,8 @@ mod tests {
         assert_eq!(err, Some(SearchError::BayesUnavailable));
         assert_eq!(
             SearchError::BayesUnavailable.to_string(),
-            "method `bayes` needs the Bayesian sampler, which this build does not include"
+            "method `bayes` needs the runs' metric values: use `suggest_with` with the \
+             observations"
         );
     }
 

@@ -12,8 +12,8 @@ mod sqlite;
 
 pub use layout::RunDir;
 pub use model::{
-    Claim, ClaimContext, ExistingRun, NewSweep, Owner, Proposal, RunFilter, RunKey, RunOutcome,
-    RunRecord, SweepRecord, SweepStatus,
+    Claim, ClaimContext, ExistingRun, MetricHistory, NewSweep, Owner, Proposal, RunFilter, RunKey,
+    RunOutcome, RunRecord, SweepRecord, SweepStatus,
 };
 pub use sqlite::SqliteStore;
 
@@ -107,6 +107,10 @@ pub trait Store: Send + Sync {
     fn run(&self, id: &str) -> Result<RunRecord>;
     /// A run's full history, in order.
     fn history(&self, run_id: &str) -> Result<Vec<MetricRecord>>;
+    /// One metric's values in every run of a sweep, in history order, for early
+    /// termination: records without the metric are left out; a value that is not a number
+    /// is NaN.
+    fn metric_histories(&self, sweep_id: &str, metric: &str) -> Result<Vec<MetricHistory>>;
     /// The run's directory (files written by the trial).
     fn run_dir(&self, run_id: &str) -> RunDir;
 }

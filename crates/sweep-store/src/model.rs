@@ -158,3 +158,11 @@ impl RunRecord {
         Some(self.ended_at? - self.started_at?)
     }
 }
+
+/// One metric's values in one run, in history order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricHistory {
+    pub run_id: String,
+    pub status: RunStatus,
+    pub values: Vec<f64>,
+}

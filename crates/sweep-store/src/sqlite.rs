@@ -844,6 +844,54 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn metric_histories(&self, sweep_id: &str, metric: &str) -> Result<Vec<MetricHistory>> {
+        let conn = self.conn();
+        let path = format!(
+            "$.\"{}\"",
+            metric.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        let mut stmt = conn.prepare_cached(
+            "SELECT r.id, r.status, json_extract(h.record_json, ?2) FROM runs r \
+             LEFT JOIN history h ON h.run_id = r.id \
+             WHERE r.sweep_id = ?1 ORDER BY r.number, h.step",
+        )?;
+        let rows = stmt
+            .query_map(params![sweep_id, path], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, rusqlite::types::Value>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out: Vec<MetricHistory> = Vec::new();
+        for (id, status, value) in rows {
+            if out.last().is_none_or(|h| h.run_id != id) {
+                out.push(MetricHistory {
+                    run_id: id.clone(),
+                    status: status_of(&status)?,
+                    values: Vec::new(),
+                });
+            }
+            let v = match value {
+                rusqlite::types::Value::Null => continue,
+                rusqlite::types::Value::Integer(i) => i as f64,
+                rusqlite::types::Value::Real(f) => f,
+                rusqlite::types::Value::Text(t) => {
+                    parse_metric_line(&format!("{{\"v\": \"{t}\"}}"))
+                        .ok()
+                        .and_then(|(r, _)| r.get("v").copied())
+                        .unwrap_or(f64::NAN)
+                }
+                rusqlite::types::Value::Blob(_) => f64::NAN,
+            };
+            if let Some(h) = out.last_mut() {
+                h.values.push(v);
+            }
+        }
+        Ok(out)
+    }
+
     fn run_dir(&self, run_id: &str) -> RunDir {
         RunDir::new(self.root.join("runs").join(run_id))
     }
@@ -1163,5 +1211,43 @@ mod tests {
         for h in handles {
             h.join().unwrap().unwrap();
         }
+    }
+
+    #[test]
+    fn metric_histories_follow_history_order_and_skip_records_without_the_metric() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        new_sweep(&store, "s1");
+        let a = claimed(claim(&store, "s1", None, 5));
+        let b = claimed(claim(&store, "s1", None, 5));
+        let rec = |pairs: &[(&str, f64)]| -> MetricRecord {
+            pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+        };
+        store
+            .append_history(
+                &a.key(),
+                &[
+                    rec(&[("val/loss", 3.0)]),
+                    rec(&[("other", 1.0)]),
+                    rec(&[("val/loss", f64::NAN)]),
+                    rec(&[("val/loss", 1.5)]),
+                ],
+                None,
+            )
+            .unwrap();
+        store
+            .finish_run(&a.key(), &done(RunStatus::Completed))
+            .unwrap();
+        let h = store.metric_histories("s1", "val/loss").unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h[0].run_id, a.id);
+        assert_eq!(h[0].status, RunStatus::Completed);
+        assert_eq!(h[0].values.len(), 3);
+        assert_eq!((h[0].values[0], h[0].values[2]), (3.0, 1.5));
+        assert!(h[0].values[1].is_nan());
+        assert_eq!(
+            (h[1].run_id.as_str(), h[1].values.len()),
+            (b.id.as_str(), 0)
+        );
     }
 }

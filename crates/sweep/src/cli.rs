@@ -1,4 +1,4 @@
-use crate::{InvalidInput, Outcome, inspect, running};
+use crate::{InvalidInput, Outcome, inspect, running, stateless};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -96,6 +96,16 @@ pub enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         out: Option<PathBuf>,
+    },
+    /// Which running runs an early-termination rule stops now (stateless: runs in the W&B
+    /// run format).
+    Prune {
+        /// The spec (YAML or JSON) with `early_terminate` and `metric`.
+        #[arg(long)]
+        spec: PathBuf,
+        /// A JSON list of runs: `{name, state, config, summary_metrics, history}`.
+        #[arg(long)]
+        runs: PathBuf,
     },
     /// Export every run (params, summaries, status, times) as CSV, JSON or JSONL.
     Export {
@@ -214,6 +224,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
                 format,
                 out.as_deref(),
             )?;
+            Ok(Outcome::Ok)
+        }
+        Command::Prune { spec, runs } => {
+            stateless::prune(&spec, &runs)?;
             Ok(Outcome::Ok)
         }
         Command::Compare { runs } => {

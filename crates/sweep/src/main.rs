@@ -5,6 +5,7 @@ mod cli;
 mod display;
 mod inspect;
 mod running;
+mod stateless;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -526,7 +526,8 @@ fn unsupported_search_features_are_refused_with_a_clear_message() {
         "hb.yaml",
         "program: train.sh\nmethod: random\nmetric: {name: score}\nearly_terminate: {type: hyperband, min_iter: 3}\nparameters:\n  x: {min: 0.0, max: 1.0}\n",
     );
-    for (file, word) in [("bayes.yaml", "bayes"), ("hb.yaml", "early_terminate")] {
+    {
+        let (file, word) = ("bayes.yaml", "bayes");
         let out = env.run(&["run", file]);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         assert!(stderr(&out).contains(word), "{}", stderr(&out));
@@ -1264,5 +1265,73 @@ fn cross_validation_and_bad_data_rows() {
     assert!(
         reason.contains("bad.jsonl:73") && reason.contains("bad.jsonl:74"),
         "{reason}"
+    );
+}
+
+#[test]
+fn hyperband_prunes_running_trials_live_with_its_band_and_threshold() {
+    let env = Env::new();
+    env.write(
+        "train.sh",
+        "#!/bin/sh\nx=1\nfor a in \"$@\"; do case \"$a\" in --x=*) x=\"${a#*=}\" ;; esac; done\n\
+         i=0\nwhile [ $i -lt 14 ]; do i=$((i+1)); echo \"{\\\"loss\\\": $x}\" >> \"$SWEEP_METRICS\"; sleep 0.3; done\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nmetric: {name: loss, goal: minimize}\n\
+         early_terminate: {type: hyperband, min_iter: 2, eta: 3}\nparameters:\n  x: {values: [1, 2, 3]}\n",
+    );
+    env.ok(&["run", "spec.yaml", "--workers", "3", "--kill-grace", "1"]);
+    let runs = env.runs();
+    let by_x = |x: i64| runs.iter().find(|r| r["params"]["x"] == x).unwrap();
+    assert_eq!(by_x(1)["status"], "completed", "{runs:?}");
+    // At band 2 the threshold is the 2nd best of [1, 2, 3] = 2: x=3 is worse, x=2 ties.
+    assert_eq!(by_x(3)["status"], "pruned");
+    let reason = by_x(3)["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("hyperband at iteration 2") && reason.contains("threshold 2"),
+        "{reason}"
+    );
+    // At band 6 the threshold over [1, 2] is 1: x=2 is stopped there.
+    assert_eq!(by_x(2)["status"], "pruned");
+    assert!(
+        by_x(2)["reason"].as_str().unwrap().contains("iteration 6"),
+        "{}",
+        by_x(2)["reason"]
+    );
+    assert!(by_x(3)["summary"]["loss"]["count"].as_u64().unwrap() < 14);
+}
+
+#[test]
+fn prune_reads_wandb_runs_and_names_the_runs_to_stop() {
+    let env = Env::new();
+    env.write(
+        "spec.yaml",
+        "method: random\nmetric: {name: loss, goal: minimize}\n\
+         early_terminate: {type: hyperband, max_iter: 18, eta: 3, s: 2}\nparameters:\n  x: {min: 0.0, max: 1.0}\n",
+    );
+    let runs = serde_json::json!([
+        {"name": "a", "state": "running", "config": {"x": {"value": 0.1}}, "_wandb": {},
+         "history": [{"loss": 1.0}, {"loss": "NaN"}, {"loss": 1.0}]},
+        {"name": "b", "state": "finished", "config": {"x": {"value": 0.2}}, "history": [{"loss": 2.0}, {"loss": 2.0}]},
+        {"name": "c", "state": "running", "config": {"x": {"value": 0.3}}, "history": [{"loss": 3.0}, {"other": 1}, {"loss": 3.0}]},
+        {"name": "d", "state": "preempting", "config": {"x": {"value": 0.4}}, "history": [{"loss": 0.5}]}
+    ]);
+    env.write("runs.json", &runs.to_string());
+    let out = env.ok(&["prune", "--spec", "spec.yaml", "--runs", "runs.json"]);
+    let decisions: Vec<Value> = serde_json::from_str(&out).unwrap();
+    // Band 2: values [1, 2, 3] (the NaN and the record without `loss` are not iterations);
+    // the threshold is the 2nd = 2, so only the running run `c` is stopped.
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(decisions[0]["name"], "c");
+    assert_eq!(decisions[0]["threshold"].as_f64(), Some(2.0));
+    assert_eq!(decisions[0]["bands"], serde_json::json!([2.0]));
+    env.write("bad.json", "{\"not\": \"a list\"}");
+    let out = env.run(&["prune", "--spec", "spec.yaml", "--runs", "bad.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("expected a JSON list of runs"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -1,0 +1,243 @@
+//! The search space seen by the Gaussian process: every non-constant param becomes one
+//! coordinate.
+//!
+//! - Numeric params map to `[0, 1]` through their distribution's CDF, so the inverse map is
+//!   exactly the random sampler's [`sample_param`]: uniform kinds are linear, log kinds are
+//!   linear in the log, `normal`/`log_normal`/`beta` are their CDFs (the search stays where
+//!   the prior has mass, as in W&B's engine). `q_*` kinds and `int_uniform` are rounded when
+//!   mapped back, and a candidate is *snapped* (mapped back and forth) before the model sees
+//!   it, so the model scores exactly the point that will be suggested. An `int_uniform` with
+//!   `n` values uses the bin centres `(k + 0.5) / n`.
+//! - Categorical params are a coordinate holding the value's index; the kernel compares it
+//!   with a Hamming distance (0 when equal, 1 otherwise) under its own length scale, so no
+//!   order between categories is assumed.
+
+use crate::random::sample_param;
+use crate::{num::is_integral, ordered_params};
+use statrs::distribution::{Beta, ContinuousCDF, Normal};
+use sweep_core::{Distribution, ParamSpec, Params, Value, value_key};
+
+/// How one coordinate is treated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kind {
+    /// A real in `[0, 1]`, used as is.
+    Continuous,
+    /// A real in `[0, 1]` that must be snapped through the param (`q_*` kinds).
+    Quantized,
+    /// An integer param with `n` values: `u` is a bin centre `(k + 0.5) / n`.
+    Integer(usize),
+    /// A categorical param with `n` values: the coordinate is the index.
+    Categorical(usize),
+}
+
+pub(crate) struct Dim<'a> {
+    pub name: String,
+    pub dist: &'a Distribution,
+    pub kind: Kind,
+    /// Category keys (canonical JSON), for categorical params.
+    keys: Vec<String>,
+}
+
+/// The coordinates of a spec's params, in W&B's order; constants are left out.
+pub(crate) struct Space<'a> {
+    pub dims: Vec<Dim<'a>>,
+    /// Params that never vary (constants, one-value categoricals), with their value.
+    constants: Vec<(String, &'a Distribution)>,
+}
+
+/// Integer ranges wider than this are treated as continuous and rounded when mapped back.
+const MAX_INT_LEVELS: i128 = 1 << 40;
+
+impl<'a> Space<'a> {
+    pub fn new(params: &'a [ParamSpec]) -> Self {
+        let mut dims = Vec::new();
+        let mut constants = Vec::new();
+        for p in ordered_params(params) {
+            let kind = match &p.dist {
+                Distribution::Constant { .. } => None,
+                Distribution::Categorical { values }
+                | Distribution::CategoricalWProbabilities { values, .. } => {
+                    (values.len() > 1).then_some(Kind::Categorical(values.len()))
+                }
+                Distribution::IntUniform { min, max } => {
+                    let n = i128::from(*max) - i128::from(*min) + 1;
+                    if n <= 1 {
+                        None
+                    } else if n <= MAX_INT_LEVELS {
+                        Some(Kind::Integer(n as usize))
+                    } else {
+                        Some(Kind::Quantized)
+                    }
+                }
+                Distribution::QUniform { .. }
+                | Distribution::QLogUniform { .. }
+                | Distribution::QLogUniformValues { .. }
+                | Distribution::QNormal { .. }
+                | Distribution::QLogNormal { .. }
+                | Distribution::QBeta { .. } => Some(Kind::Quantized),
+                _ => Some(Kind::Continuous),
+            };
+            match kind {
+                None => constants.push((p.name(), &p.dist)),
+                Some(kind) => {
+                    let keys = match &p.dist {
+                        Distribution::Categorical { values }
+                        | Distribution::CategoricalWProbabilities { values, .. } => {
+                            values.iter().map(value_key).collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    dims.push(Dim {
+                        name: p.name(),
+                        dist: &p.dist,
+                        kind,
+                        keys,
+                    });
+                }
+            }
+        }
+        Space { dims, constants }
+    }
+
+    pub fn len(&self) -> usize {
+        self.dims.len()
+    }
+
+    /// Whether every coordinate is categorical or integer (a finite space).
+    pub fn is_discrete(&self) -> bool {
+        self.dims
+            .iter()
+            .all(|d| matches!(d.kind, Kind::Integer(_) | Kind::Categorical(_)))
+    }
+
+    /// The number of points of a discrete space, if at most `limit`.
+    pub fn discrete_size(&self, limit: usize) -> Option<usize> {
+        let mut size: usize = 1;
+        for d in &self.dims {
+            let n = match d.kind {
+                Kind::Integer(n) | Kind::Categorical(n) => n,
+                _ => return None,
+            };
+            size = size.checked_mul(n).filter(|&s| s <= limit)?;
+        }
+        Some(size)
+    }
+
+    /// The `i`-th point (mixed radix, last coordinate fastest) of a discrete space.
+    pub fn discrete_point(&self, mut i: usize) -> Vec<f64> {
+        let mut x = vec![0.0; self.dims.len()];
+        for (j, d) in self.dims.iter().enumerate().rev() {
+            let n = match d.kind {
+                Kind::Integer(n) | Kind::Categorical(n) => n,
+                _ => 1,
+            };
+            let k = i % n;
+            i /= n;
+            x[j] = match d.kind {
+                Kind::Integer(n) => (k as f64 + 0.5) / n as f64,
+                _ => k as f64,
+            };
+        }
+        x
+    }
+
+    /// A run's params as coordinates; `None` when a param is missing or not a value this
+    /// param can take.
+    pub fn encode(&self, params: &Params) -> Option<Vec<f64>> {
+        self.dims
+            .iter()
+            .map(|d| encode_one(d, params.get(&d.name)?))
+            .collect()
+    }
+
+    /// Moves a candidate onto a point the params can take: bins for integers, multiples of
+    /// `q` for `q_*` kinds, whole indices for categories, `[0, 1]` for the rest.
+    pub fn snap(&self, x: &mut [f64]) {
+        for (d, xi) in self.dims.iter().zip(x.iter_mut()) {
+            let u = if xi.is_nan() { 0.5 } else { *xi };
+            *xi = match d.kind {
+                Kind::Continuous => u.clamp(0.0, 1.0),
+                Kind::Integer(n) => {
+                    let k = (u * n as f64).floor().clamp(0.0, (n - 1) as f64);
+                    (k + 0.5) / n as f64
+                }
+                Kind::Categorical(n) => u.round().clamp(0.0, (n - 1) as f64),
+                Kind::Quantized => {
+                    let u = u.clamp(0.0, 1.0);
+                    encode_one(d, &sample_param(d.dist, u)).unwrap_or(u)
+                }
+            };
+        }
+    }
+
+    /// The params of a (snapped) point, constants included.
+    pub fn decode(&self, x: &[f64]) -> Params {
+        let mut out = Params::new();
+        for (name, dist) in &self.constants {
+            out.insert(name.clone(), sample_param(dist, 0.5));
+        }
+        for (d, &u) in self.dims.iter().zip(x) {
+            let value = match (d.kind, d.dist) {
+                (
+                    Kind::Categorical(n),
+                    Distribution::Categorical { values }
+                    | Distribution::CategoricalWProbabilities { values, .. },
+                ) => {
+                    let i = (u.round().max(0.0) as usize).min(n - 1);
+                    values.get(i).cloned().unwrap_or(Value::Null)
+                }
+                _ => sample_param(d.dist, u),
+            };
+            out.insert(d.name.clone(), value);
+        }
+        out
+    }
+}
+
+fn encode_one(d: &Dim<'_>, value: &Value) -> Option<f64> {
+    if let Kind::Categorical(_) = d.kind {
+        let key = value_key(value);
+        return d.keys.iter().position(|k| *k == key).map(|i| i as f64);
+    }
+    let x = value.as_f64().filter(|x| x.is_finite())?;
+    let lin = |v: f64, lo: f64, hi: f64| {
+        if hi > lo { (v - lo) / (hi - lo) } else { 0.5 }
+    };
+    // Quantising can give 0 on a log scale: it maps to the lower end.
+    let ln = |v: f64| Some(if v > 0.0 { v.ln() } else { f64::NEG_INFINITY });
+    let u = match *d.dist {
+        Distribution::IntUniform { min, max } => {
+            if !is_integral(x) {
+                return None;
+            }
+            let n = i128::from(max) - i128::from(min) + 1;
+            match d.kind {
+                Kind::Integer(_) => (x - min as f64 + 0.5) / n as f64,
+                _ => lin(x, min as f64, max as f64),
+            }
+        }
+        Distribution::Uniform { min, max } | Distribution::QUniform { min, max, .. } => {
+            lin(x, min, max)
+        }
+        Distribution::LogUniform { min, max } | Distribution::QLogUniform { min, max, .. } => {
+            lin(ln(x)?, min, max)
+        }
+        Distribution::InvLogUniform { min, max } => 1.0 - lin(-ln(x)?, min, max),
+        Distribution::LogUniformValues { min, max }
+        | Distribution::QLogUniformValues { min, max, .. } => lin(ln(x)?, min.ln(), max.ln()),
+        Distribution::InvLogUniformValues { min, max } => 1.0 - lin(-ln(x)?, -max.ln(), -min.ln()),
+        Distribution::Normal { mu, sigma } | Distribution::QNormal { mu, sigma, .. } => {
+            Normal::new(mu, sigma).ok()?.cdf(x)
+        }
+        Distribution::LogNormal { mu, sigma } | Distribution::QLogNormal { mu, sigma, .. } => {
+            Normal::new(mu, sigma).ok()?.cdf(ln(x)?)
+        }
+        Distribution::Beta { a, b } | Distribution::QBeta { a, b, .. } => {
+            Beta::new(a, b).ok()?.cdf(x.clamp(0.0, 1.0))
+        }
+        Distribution::Constant { .. }
+        | Distribution::Categorical { .. }
+        | Distribution::CategoricalWProbabilities { .. } => return None,
+    };
+    (!u.is_nan()).then(|| u.clamp(0.0, 1.0))
+}

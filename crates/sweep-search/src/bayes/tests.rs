@@ -1,0 +1,486 @@
+use super::*;
+use crate::suggest_with;
+use serde_json::json;
+use sweep_core::{Distribution, Method, MetricSpec, ParamSpec};
+
+fn spec(params: Vec<ParamSpec>, goal: Goal) -> SweepSpec {
+    let mut s = SweepSpec::new(Method::Bayes, params);
+    s.metric = Some(MetricSpec::new("loss", goal));
+    s
+}
+
+fn uniform(name: &str, min: f64, max: f64) -> ParamSpec {
+    ParamSpec::new(name, Distribution::Uniform { min, max })
+}
+
+fn f(p: &Params, name: &str) -> f64 {
+    p.get(name).and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
+}
+
+/// The protocol's sequential loop (ask, evaluate, tell); the values in order.
+fn run(spec: &SweepSpec, seed: u64, n: usize, objective: impl Fn(&Params) -> f64) -> Vec<f64> {
+    let mut obs: Vec<Observation> = Vec::new();
+    for _ in 0..n {
+        let params = suggest_with(spec, &obs, seed)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let value = objective(&params);
+        obs.push(Observation {
+            params,
+            value: Some(value),
+        });
+    }
+    obs.iter().filter_map(|o| o.value).collect()
+}
+
+fn best(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+fn quadratic(p: &Params) -> f64 {
+    (f(p, "x") - 1.3).powi(2)
+}
+
+#[test]
+fn quadratic_1d_converges_in_8_runs() {
+    let s = spec(vec![uniform("x", -5.0, 5.0)], Goal::Minimize);
+    for seed in 0..5 {
+        let values = run(&s, seed, 8, quadratic);
+        let regret = best(&values);
+        eprintln!("quadratic seed {seed}: regret after 8 runs {regret:.3e}");
+        assert!(
+            regret < 1e-3,
+            "seed {seed}: regret {regret}, values {values:?}"
+        );
+    }
+}
+
+#[test]
+fn maximize_converges_too() {
+    let s = spec(vec![uniform("x", -5.0, 5.0)], Goal::Maximize);
+    let values = run(&s, 3, 10, |p| 2.0 - quadratic(p));
+    let best = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert!(2.0 - best < 1e-3, "best {best}, values {values:?}");
+}
+
+fn rosenbrock(p: &Params) -> f64 {
+    let (x, y) = (f(p, "x0"), f(p, "x1"));
+    100.0 * (y - x * x).powi(2) + (1.0 - x).powi(2)
+}
+
+#[test]
+fn rosenbrock_2d_beats_random_search() {
+    let params = vec![uniform("x0", -2.0, 2.0), uniform("x1", -2.0, 2.0)];
+    let bayes = spec(params.clone(), Goal::Minimize);
+    let mut random = bayes.clone();
+    random.method = Method::Random;
+    let (mut rb, mut rr) = (Vec::new(), Vec::new());
+    for seed in 0..5 {
+        rb.push(best(&run(&bayes, seed, 30, rosenbrock)));
+        rr.push(best(&run(&random, seed, 30, rosenbrock)));
+    }
+    let (mb, mr) = (median(rb.clone()), median(rr.clone()));
+    eprintln!("rosenbrock 30 runs: bayes median {mb:.4} {rb:?}, random median {mr:.4} {rr:?}");
+    assert!(mb < 0.25 * mr, "bayes {rb:?} vs random {rr:?}");
+}
+
+fn mixed_params() -> Vec<ParamSpec> {
+    vec![
+        ParamSpec::new(
+            "lr",
+            Distribution::LogUniformValues {
+                min: 1e-5,
+                max: 1e-1,
+            },
+        ),
+        ParamSpec::new("layers", Distribution::IntUniform { min: 1, max: 8 }),
+        ParamSpec::new(
+            "opt",
+            Distribution::Categorical {
+                values: vec![json!("sgd"), json!("adam"), json!("rmsprop")],
+            },
+        ),
+        ParamSpec::new("batch", Distribution::Constant { value: json!(32) }),
+    ]
+}
+
+fn mixed(p: &Params) -> f64 {
+    let u = f(p, "lr").log10();
+    let n = f(p, "layers");
+    let off = match p.get("opt").and_then(|v| v.as_str()) {
+        Some("adam") => 0.0,
+        Some("rmsprop") => 0.15,
+        _ => 0.3,
+    };
+    off + (u + 3.5).powi(2) / 4.0 + 0.05 * (n - 5.0).powi(2)
+}
+
+#[test]
+fn same_seed_same_suggestions_other_seed_others() {
+    let s = spec(mixed_params(), Goal::Minimize);
+    let a = run(&s, 11, 12, mixed);
+    assert_eq!(a, run(&s, 11, 12, mixed));
+    assert_ne!(a, run(&s, 12, 12, mixed));
+    // Every value is of its param's kind.
+    let mut obs = Vec::new();
+    for _ in 0..12 {
+        let p = suggest_with(&s, &obs, 5).ok().flatten().unwrap_or_default();
+        assert!(p["layers"].is_i64(), "{p:?}");
+        assert_eq!(p["batch"], json!(32));
+        assert!((1e-5..=1e-1).contains(&f(&p, "lr")), "{p:?}");
+        let value = mixed(&p);
+        obs.push(Observation {
+            params: p,
+            value: Some(value),
+        });
+    }
+}
+
+#[test]
+fn nan_infinite_failed_and_pending_values_do_not_break_it() {
+    let s = spec(mixed_params(), Goal::Minimize);
+    let mut obs: Vec<Observation> = Vec::new();
+    for i in 0..20u64 {
+        let p = suggest_with(&s, &obs, 1).ok().flatten();
+        assert!(p.is_some(), "no suggestion at {i}");
+        let p = p.unwrap_or_default();
+        let value = match i % 5 {
+            0 => Some(f64::NAN),
+            1 => Some(f64::INFINITY),
+            2 => None,
+            3 => Some(f64::NEG_INFINITY),
+            _ => Some(mixed(&p)),
+        };
+        obs.push(Observation { params: p, value });
+    }
+    // A run whose params are not in the space is ignored.
+    obs.push(Observation {
+        params: Params::from([("lr".to_string(), json!("fast"))]),
+        value: Some(1.0),
+    });
+    let p = suggest_bayes(&s, &obs, 1, obs.len() as u64);
+    assert!(p.is_ok_and(|p| p.len() == 4));
+    // A flat objective.
+    let flat = run(&s, 2, 12, |_| 1.0);
+    assert_eq!(flat.len(), 12);
+}
+
+#[test]
+fn discrete_space_never_repeats_while_unseen_points_remain() {
+    let params = vec![
+        ParamSpec::new("n", Distribution::IntUniform { min: 1, max: 4 }),
+        ParamSpec::new(
+            "c",
+            Distribution::Categorical {
+                values: vec![json!("a"), json!({"b": 1}), json!(null)],
+            },
+        ),
+    ];
+    let s = spec(params, Goal::Minimize);
+    // Sequential with values (a smooth objective pulls towards one corner), and all pending.
+    for with_values in [true, false] {
+        let mut obs: Vec<Observation> = Vec::new();
+        let mut keys = HashSet::new();
+        for i in 0..12 {
+            let p = suggest_with(&s, &obs, 4).ok().flatten().unwrap_or_default();
+            let k = sweep_core::canonical_json(&json!(p));
+            assert!(
+                keys.insert(k.clone()),
+                "repeat {k} at {i} (values: {with_values})"
+            );
+            let value =
+                with_values.then(|| f(&p, "n") + if p["c"] == json!("a") { 0.0 } else { 1.0 });
+            obs.push(Observation { params: p, value });
+        }
+        assert_eq!(keys.len(), 12);
+    }
+}
+
+#[test]
+fn pending_runs_push_parallel_suggestions_apart() {
+    let s = spec(vec![uniform("x", -5.0, 5.0)], Goal::Minimize);
+    let mut obs: Vec<Observation> = (0..6)
+        .map(|i| {
+            let params = Params::from([("x".to_string(), json!(-5.0 + 2.0 * f64::from(i)))]);
+            let value = Some(quadratic(&params));
+            Observation { params, value }
+        })
+        .collect();
+    let a = suggest_bayes(&s, &obs, 0, 6).unwrap_or_default();
+    obs.push(Observation {
+        params: a.clone(),
+        value: None,
+    });
+    let b = suggest_bayes(&s, &obs, 0, 7).unwrap_or_default();
+    assert!((f(&a, "x") - f(&b, "x")).abs() > 1e-3, "{a:?} {b:?}");
+}
+
+#[test]
+fn every_kind_round_trips_through_the_space() {
+    use Distribution::*;
+    let dists = vec![
+        IntUniform { min: -3, max: 9 },
+        Uniform { min: 2.0, max: 6.0 },
+        QUniform {
+            min: 0.0,
+            max: 1.0,
+            q: 0.1,
+        },
+        LogUniform {
+            min: -5.0,
+            max: 0.0,
+        },
+        QLogUniform {
+            min: 0.0,
+            max: 5.0,
+            q: 2.0,
+        },
+        InvLogUniform { min: 0.0, max: 4.0 },
+        LogUniformValues {
+            min: 1e-5,
+            max: 1e-1,
+        },
+        QLogUniformValues {
+            min: 1.0,
+            max: 1000.0,
+            q: 5.0,
+        },
+        InvLogUniformValues {
+            min: 1e-3,
+            max: 10.0,
+        },
+        Normal {
+            mu: 1.0,
+            sigma: 2.0,
+        },
+        QNormal {
+            mu: 0.0,
+            sigma: 1.0,
+            q: 0.5,
+        },
+        LogNormal {
+            mu: 0.0,
+            sigma: 1.0,
+        },
+        QLogNormal {
+            mu: 2.0,
+            sigma: 0.5,
+            q: 1.0,
+        },
+        Beta { a: 2.0, b: 5.0 },
+        QBeta {
+            a: 0.5,
+            b: 0.5,
+            q: 0.05,
+        },
+        CategoricalWProbabilities {
+            values: vec![json!(1), json!("x")],
+            probabilities: vec![0.5, 0.5],
+        },
+    ];
+    let params: Vec<ParamSpec> = dists
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| ParamSpec::new(format!("p{i:02}"), d))
+        .collect();
+    let space = Space::new(&params);
+    assert_eq!(space.len(), params.len());
+    let mut rng = Rng::new(0, 0);
+    for _ in 0..200 {
+        let x = random_point(&space, &mut rng);
+        let p = space.decode(&x);
+        let back = space.encode(&p);
+        assert!(back.is_some(), "{p:?}");
+        let back = back.unwrap_or_default();
+        for (i, (a, b)) in x.iter().zip(&back).enumerate() {
+            assert!((a - b).abs() < 1e-9, "p{i:02}: {a} vs {b} ({p:?})");
+        }
+    }
+}
+
+/// Timing of one suggestion with 100 and 1,000 finished runs (Hartmann-like 6-d space).
+/// Run by hand: `cargo test --release -p sweep-search -- --ignored --nocapture timing`.
+#[test]
+#[ignore]
+fn timing_of_one_suggestion() {
+    let params: Vec<ParamSpec> = (0..6)
+        .map(|i| uniform(&format!("x{i}"), 0.0, 1.0))
+        .collect();
+    let s = spec(params, Goal::Minimize);
+    let objective =
+        |p: &Params| -> f64 { (0..6).map(|i| (f(p, &format!("x{i}")) - 0.3).powi(2)).sum() };
+    for n in [100u64, 1000] {
+        let obs: Vec<Observation> = (0..n)
+            .map(|i| {
+                let params = sample_random(&s.parameters, 9, i);
+                let value = Some(objective(&params));
+                Observation { params, value }
+            })
+            .collect();
+        let t = std::time::Instant::now();
+        let reps = 5;
+        for r in 0..reps {
+            let p = suggest_bayes(&s, &obs, r, n);
+            assert!(p.is_ok());
+        }
+        eprintln!(
+            "{n} observations: {:.2} ms per suggestion",
+            t.elapsed().as_secs_f64() * 1e3 / f64::from(reps as u32)
+        );
+    }
+}
+
+/// A shortened run of the benchmark protocol (`../shared/bench/hpo_testfunctions.py`):
+/// median simple regret at 25/50/100 trials over a few seeds. Run by hand:
+/// `cargo test --release -p sweep-search -- --ignored --nocapture protocol`.
+#[test]
+#[ignore]
+fn protocol_regret() {
+    let lu = |name: &str, min: f64, max: f64| {
+        ParamSpec::new(name, Distribution::LogUniformValues { min, max })
+    };
+    let boxed = |d: usize, lo: f64, hi: f64| -> Vec<ParamSpec> {
+        (0..d).map(|i| uniform(&format!("x{i}"), lo, hi)).collect()
+    };
+    let xs =
+        |p: &Params, d: usize| -> Vec<f64> { (0..d).map(|i| f(p, &format!("x{i}"))).collect() };
+    type Problem = (
+        &'static str,
+        Vec<ParamSpec>,
+        Box<dyn Fn(&Params) -> f64>,
+        f64,
+    );
+    let h6a = [
+        [10.0, 3.0, 17.0, 3.5, 1.7, 8.0],
+        [0.05, 10.0, 17.0, 0.1, 8.0, 14.0],
+        [3.0, 3.5, 1.7, 10.0, 17.0, 8.0],
+        [17.0, 8.0, 0.05, 10.0, 0.1, 14.0],
+    ];
+    let h6p = [
+        [1312.0, 1696.0, 5569.0, 124.0, 8283.0, 5886.0],
+        [2329.0, 4135.0, 8307.0, 3736.0, 1004.0, 9991.0],
+        [2348.0, 1451.0, 3522.0, 2883.0, 3047.0, 6650.0],
+        [4047.0, 8828.0, 8732.0, 5743.0, 1091.0, 381.0],
+    ];
+    let problems: Vec<Problem> = vec![
+        (
+            "branin",
+            vec![uniform("x0", -5.0, 10.0), uniform("x1", 0.0, 15.0)],
+            Box::new(move |p| {
+                let x = xs(p, 2);
+                let pi = std::f64::consts::PI;
+                let b = 5.1 / (4.0 * pi * pi);
+                (x[1] - b * x[0] * x[0] + 5.0 / pi * x[0] - 6.0).powi(2)
+                    + 10.0 * (1.0 - 1.0 / (8.0 * pi)) * x[0].cos()
+                    + 10.0
+            }),
+            0.397_887_357_729_738_16,
+        ),
+        (
+            "hartmann6",
+            boxed(6, 0.0, 1.0),
+            Box::new(move |p| {
+                let x = xs(p, 6);
+                let alpha = [1.0, 1.2, 3.0, 3.2];
+                -(0..4)
+                    .map(|i| {
+                        let inner: f64 = (0..6)
+                            .map(|j| h6a[i][j] * (x[j] - 1e-4 * h6p[i][j]).powi(2))
+                            .sum();
+                        alpha[i] * (-inner).exp()
+                    })
+                    .sum::<f64>()
+            }),
+            -3.322_368_011_415_515,
+        ),
+        (
+            "rosenbrock4",
+            boxed(4, -5.0, 10.0),
+            Box::new(move |p| {
+                let x = xs(p, 4);
+                (0..3)
+                    .map(|i| 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (x[i] - 1.0).powi(2))
+                    .sum()
+            }),
+            0.0,
+        ),
+        (
+            "ackley5",
+            boxed(5, -32.768, 32.768),
+            Box::new(move |p| {
+                let x = xs(p, 5);
+                let s2: f64 = x.iter().map(|v| v * v).sum::<f64>() / 5.0;
+                let c: f64 = x
+                    .iter()
+                    .map(|v| (2.0 * std::f64::consts::PI * v).cos())
+                    .sum::<f64>()
+                    / 5.0;
+                -20.0 * (-0.2 * s2.sqrt()).exp() - c.exp() + 20.0 + std::f64::consts::E
+            }),
+            0.0,
+        ),
+        (
+            "mixed4",
+            vec![
+                lu("lr", 1e-5, 1e-1),
+                lu("wd", 1e-6, 1e-2),
+                ParamSpec::new("layers", Distribution::IntUniform { min: 1, max: 8 }),
+                ParamSpec::new(
+                    "opt",
+                    Distribution::Categorical {
+                        values: vec![
+                            json!("sgd"),
+                            json!("adam"),
+                            json!("rmsprop"),
+                            json!("adagrad"),
+                        ],
+                    },
+                ),
+            ],
+            Box::new(|p| {
+                let (ub, off) = match p.get("opt").and_then(|v| v.as_str()) {
+                    Some("sgd") => (-1.5, 0.3),
+                    Some("adam") => (-3.5, 0.0),
+                    Some("rmsprop") => (-3.0, 0.15),
+                    _ => (-2.0, 0.5),
+                };
+                let (u, v, n) = (f(p, "lr").log10(), f(p, "wd").log10(), f(p, "layers"));
+                off + (u - ub).powi(2) / 4.0
+                    + (v - (-5.0 + n / 4.0)).powi(2) / 4.0
+                    + 0.05 * (n - 5.0).powi(2)
+            }),
+            0.0,
+        ),
+    ];
+    let seeds: u64 = std::env::var("SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    for (name, params, objective, fstar) in &problems {
+        let s = spec(params.clone(), Goal::Minimize);
+        let t = std::time::Instant::now();
+        let runs: Vec<Vec<f64>> = (0..seeds)
+            .map(|seed| run(&s, seed, 100, objective))
+            .collect();
+        let at = |k: usize| median(runs.iter().map(|v| best(&v[..k]) - fstar).collect());
+        let stuck = runs.iter().filter(|v| best(v) - fstar >= 0.1).count();
+        eprintln!(
+            "{name:12} regret@25 {:.4e} @50 {:.4e} @100 {:.4e}  (>=0.1 at 100: {stuck}/{seeds}, {:.1}s)",
+            at(25),
+            at(50),
+            at(100),
+            t.elapsed().as_secs_f64()
+        );
+    }
+}
