@@ -149,9 +149,9 @@ pub struct SweepReport {
 
 /// Checks what `sweep run` cannot do with this spec, with a message that says why.
 pub fn check_runnable(spec: &SweepSpec) -> Result<(), ExecError> {
-    if spec.method == Method::Bayes {
+    if spec.method == Method::Bayes && spec.metric.is_none() {
         return Err(ExecError::NotRunnable(
-            "`method: bayes` is validated, but this build of sweep has no Bayesian sampler to run it; use `method: random` or `method: grid`".into(),
+            "`method: bayes` needs a `metric` to optimise".into(),
         ));
     }
     if let Some(trainer) = &spec.trainer {
@@ -486,8 +486,14 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
         }
         let seed = sh.sweep.seed;
         let mut propose = |ctx: &sweep_store::ClaimContext| -> Result<Proposal, String> {
-            let existing: Vec<Params> = ctx.existing.iter().map(|r| r.params.clone()).collect();
-            match sweep_search::suggest(spec, &existing, seed).map_err(|e| e.to_string())? {
+            let suggestion = if spec.method == Method::Bayes {
+                let observations = observations(spec, ctx.existing);
+                sweep_search::suggest_with(spec, &observations, seed)
+            } else {
+                let existing: Vec<Params> = ctx.existing.iter().map(|r| r.params.clone()).collect();
+                sweep_search::suggest(spec, &existing, seed)
+            };
+            match suggestion.map_err(|e| e.to_string())? {
                 Some(params) => {
                     let config = resolve_config(&spec.config, &params);
                     Ok(Proposal::New { params, config })
@@ -645,4 +651,67 @@ fn execute(
     };
     let outcome = run_trial(sh.store.as_ref(), &plan, &sh.cancel, on_event)?;
     Ok(sh.store.finish_run(&run.key(), &outcome)?)
+}
+
+/// What the Bayesian sampler learns from the runs so far, as W&B defines it: a finished
+/// (completed or pruned) run's value is its best logged value of the metric; a failed run
+/// is imputed as `metric.impute` says (`worst` by default: the worst value seen, `best`, or
+/// `latest`: its own last value); running, pending and interrupted runs are pending unless
+/// `impute_while_running` says otherwise.
+pub fn observations(
+    spec: &SweepSpec,
+    runs: &[sweep_store::ExistingRun],
+) -> Vec<sweep_search::Observation> {
+    let Some(metric) = &spec.metric else {
+        return runs
+            .iter()
+            .map(|r| sweep_search::Observation {
+                params: r.params.clone(),
+                value: None,
+            })
+            .collect();
+    };
+    let finished: Vec<f64> = runs
+        .iter()
+        .filter(|r| matches!(r.status, RunStatus::Completed | RunStatus::Pruned))
+        .filter_map(|r| r.summary.get(&metric.name).and_then(|s| s.best))
+        .collect();
+    let extreme = |worst: bool| -> Option<f64> {
+        let pick_max = (metric.goal == sweep_core::Goal::Minimize) == worst;
+        finished
+            .iter()
+            .copied()
+            .reduce(|a, b| if pick_max { a.max(b) } else { a.min(b) })
+    };
+    let impute = |rule: &str, r: &sweep_store::ExistingRun| -> Option<f64> {
+        match rule {
+            "best" => extreme(false),
+            "latest" => r
+                .summary
+                .get(&metric.name)
+                .and_then(|s| s.last)
+                .or_else(|| extreme(true)),
+            "false" => None,
+            _ => extreme(true),
+        }
+    };
+    runs.iter()
+        .map(|r| {
+            let value = match r.status {
+                RunStatus::Completed | RunStatus::Pruned => r
+                    .summary
+                    .get(&metric.name)
+                    .and_then(|s| s.best)
+                    .or_else(|| impute(&metric.impute, r)),
+                RunStatus::Failed => impute(&metric.impute, r),
+                RunStatus::Running | RunStatus::Pending | RunStatus::Interrupted => {
+                    impute(&metric.impute_while_running, r)
+                }
+            };
+            sweep_search::Observation {
+                params: r.params.clone(),
+                value,
+            }
+        })
+        .collect()
 }

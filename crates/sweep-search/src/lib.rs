@@ -14,6 +14,9 @@
 //! - **Random.** [`sample_random`] gives each param one uniform draw from a PCG stream keyed
 //!   by `(seed, position)` and maps it through that param's inverse CDF ([`sample_param`]),
 //!   so suggestion *k* never depends on how many were asked for at once.
+//! - **Bayes.** [`suggest_bayes`] fits a Gaussian process (Matérn 5/2, one length scale per
+//!   param) to the runs' metric values ([`Observation`]) and maximises log expected
+//!   improvement; see the `bayes` module docs. [`suggest_with`] serves all three methods.
 
 mod bayes;
 mod grid;

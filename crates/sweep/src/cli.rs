@@ -97,6 +97,18 @@ pub enum Command {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// The next run(s) a spec's search proposes (stateless: runs in the W&B run format).
+    Suggest {
+        /// The spec (YAML or JSON).
+        #[arg(long)]
+        spec: PathBuf,
+        /// A JSON list of the runs so far (omit for none).
+        #[arg(long)]
+        runs: Option<PathBuf>,
+        /// How many runs to propose.
+        #[arg(long, short, default_value_t = 1)]
+        n: usize,
+    },
     /// Which running runs an early-termination rule stops now (stateless: runs in the W&B
     /// run format).
     Prune {
@@ -224,6 +236,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
                 format,
                 out.as_deref(),
             )?;
+            Ok(Outcome::Ok)
+        }
+        Command::Suggest { spec, runs, n } => {
+            stateless::suggest(&spec, runs.as_deref(), n)?;
             Ok(Outcome::Ok)
         }
         Command::Prune { spec, runs } => {

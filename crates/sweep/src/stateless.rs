@@ -5,13 +5,14 @@ use crate::InvalidInput;
 use anyhow::{Context, Result};
 use std::path::Path;
 use sweep_config::{Mode, load_spec};
-use sweep_core::Value;
+use sweep_core::{Goal, Params, SweepSpec, Value};
 
-/// A run in the W&B format, as far as early termination reads it (`config` and
-/// `summary_metrics` are accepted and not needed).
+/// A run in the W&B format, as far as Sweep reads it.
 pub struct WandbRun {
     pub name: String,
     pub state: String,
+    pub config: serde_json::Map<String, Value>,
+    pub summary: serde_json::Map<String, Value>,
     pub history: Vec<serde_json::Map<String, Value>>,
 }
 
@@ -22,6 +23,50 @@ impl WandbRun {
             self.state.as_str(),
             "running" | "pending" | "preempting" | "preempted"
         )
+    }
+
+    /// The run's params: each spec param read from `config` (`{param: {value: v}}` or a plain
+    /// value), nested params from the nested value.
+    pub fn params(&self, spec: &SweepSpec) -> Params {
+        let mut out = Params::new();
+        for p in &spec.parameters {
+            let Some(top) = self.config.get(&p.path[0]) else {
+                continue;
+            };
+            let mut v = match top {
+                Value::Object(m) if m.contains_key("value") => &m["value"],
+                other => other,
+            };
+            let mut found = true;
+            for part in &p.path[1..] {
+                match v.get(part) {
+                    Some(next) => v = next,
+                    None => {
+                        found = false;
+                        break;
+                    }
+                }
+            }
+            if found {
+                out.insert(p.name(), v.clone());
+            }
+        }
+        out
+    }
+
+    /// The run's value for Bayesian search: its best valid logged value, else its summary.
+    fn value(&self, metric: &str, goal: Goal) -> Option<f64> {
+        let best = self
+            .metric_history(metric)
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .reduce(|a, b| if goal.better(b, a) { b } else { a });
+        best.or_else(|| {
+            self.summary
+                .get(metric)
+                .and_then(Value::as_f64)
+                .filter(|v| v.is_finite())
+        })
     }
 
     /// The metric's valid values in history order; W&B ignores strings and booleans.
@@ -54,6 +99,10 @@ fn read_runs(path: &Path) -> Result<Vec<WandbRun>> {
             problems.push(format!("run {i}: not an object"));
             continue;
         };
+        let object = |v: Option<Value>| match v {
+            Some(Value::Object(o)) => o,
+            _ => serde_json::Map::new(),
+        };
         let history = match m.remove("history") {
             Some(Value::Array(h)) => h
                 .into_iter()
@@ -78,6 +127,8 @@ fn read_runs(path: &Path) -> Result<Vec<WandbRun>> {
         runs.push(WandbRun {
             name,
             state,
+            config: object(m.remove("config")),
+            summary: object(m.remove("summary_metrics")),
             history,
         });
     }
@@ -121,4 +172,85 @@ pub fn prune(spec_path: &Path, runs_path: &Path) -> Result<()> {
     let decisions = sweep_search::prune(et, metric.goal, &views);
     println!("{}", serde_json::to_string_pretty(&decisions)?);
     Ok(())
+}
+
+/// `sweep suggest --spec S --runs R --n N`: the next runs, in the W&B run format. N at
+/// once equals N calls of one with each earlier suggestion counted as pending.
+pub fn suggest(spec_path: &Path, runs_path: Option<&Path>, n: usize) -> Result<()> {
+    let spec = load_spec(spec_path, Mode::Engine)?;
+    let runs = match runs_path {
+        Some(p) => read_runs(p)?,
+        None => Vec::new(),
+    };
+    let seed = spec.seed.unwrap_or(0);
+    let mut observations: Vec<sweep_search::Observation> = Vec::new();
+    if let Some(metric) = &spec.metric {
+        let finished: Vec<f64> = runs
+            .iter()
+            .filter(|r| r.state == "finished")
+            .filter_map(|r| r.value(&metric.name, metric.goal))
+            .collect();
+        let extreme = |worst: bool| {
+            let pick_max = (metric.goal == Goal::Minimize) == worst;
+            finished
+                .iter()
+                .copied()
+                .reduce(|a, b| if pick_max { a.max(b) } else { a.min(b) })
+        };
+        for r in &runs {
+            let impute = |rule: &str| match rule {
+                "best" => extreme(false),
+                "latest" => r
+                    .metric_history(&metric.name)
+                    .into_iter()
+                    .rev()
+                    .find(|v| v.is_finite())
+                    .or_else(|| extreme(true)),
+                "false" => None,
+                _ => extreme(true),
+            };
+            let value = if r.is_running() {
+                impute(&metric.impute_while_running)
+            } else if r.state == "finished" {
+                r.value(&metric.name, metric.goal)
+                    .or_else(|| impute(&metric.impute))
+            } else {
+                impute(&metric.impute)
+            };
+            observations.push(sweep_search::Observation {
+                params: r.params(&spec),
+                value,
+            });
+        }
+    } else {
+        observations.extend(runs.iter().map(|r| sweep_search::Observation {
+            params: r.params(&spec),
+            value: None,
+        }));
+    }
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let Some(params) = sweep_search::suggest_with(&spec, &observations, seed)
+            .map_err(|e| InvalidInput(e.to_string()))?
+        else {
+            break;
+        };
+        out.push(serde_json::json!({"state": "pending", "config": wandb_config(&spec, &params)}));
+        observations.push(sweep_search::Observation {
+            params,
+            value: None,
+        });
+    }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// `{param: {value: v}}`, nested params under their outermost name.
+fn wandb_config(spec: &SweepSpec, params: &Params) -> Value {
+    let values = sweep_exec::arg_values(params, &spec.parameters);
+    let map: serde_json::Map<String, Value> = values
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::json!({ "value": v })))
+        .collect();
+    Value::Object(map)
 }

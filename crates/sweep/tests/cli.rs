@@ -515,33 +515,37 @@ fn a_controller_killed_at_random_moments_loses_and_repeats_nothing() {
 }
 
 #[test]
-fn unsupported_search_features_are_refused_with_a_clear_message() {
+fn bayes_search_learns_from_the_runs_so_far() {
     let env = Env::new();
-    env.write("train.sh", TRAIN);
     env.write(
-        "bayes.yaml",
-        "program: train.sh\nmethod: bayes\nmetric: {name: score}\nparameters:\n  x: {min: 0.0, max: 1.0}\n",
+        "f.sh",
+        "#!/bin/sh\nx=0\nfor a in \"$@\"; do case \"$a\" in --x=*) x=\"${a#*=}\" ;; esac; done\n\
+         awk -v x=\"$x\" 'BEGIN { printf \"{\\\"loss\\\": %.10f}\\n\", (x - 0.3) ^ 2 }'\n",
     );
     env.write(
-        "hb.yaml",
-        "program: train.sh\nmethod: random\nmetric: {name: score}\nearly_terminate: {type: hyperband, min_iter: 3}\nparameters:\n  x: {min: 0.0, max: 1.0}\n",
+        "spec.yaml",
+        "program: f.sh\nmethod: bayes\nseed: 3\nrun_cap: 12\nmetric: {name: loss, goal: minimize}\n\
+         parameters:\n  x: {min: -5.0, max: 5.0}\n",
     );
-    {
-        let (file, word) = ("bayes.yaml", "bayes");
-        let out = env.run(&["run", file]);
-        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-        assert!(stderr(&out).contains(word), "{}", stderr(&out));
-        // validate accepts them, with a note.
-        let v = env.run(&["validate", file]);
-        assert!(v.status.success(), "{}", stderr(&v));
-    }
+    env.ok(&["run", "spec.yaml", "--workers", "2"]);
+    let runs = env.runs();
+    assert_eq!(runs.len(), 12);
+    let best = runs
+        .iter()
+        .filter_map(|r| r["summary"]["loss"]["best"].as_f64())
+        .fold(f64::INFINITY, f64::min);
     assert!(
-        !env.path()
-            .join("store/runs")
-            .read_dir()
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(false)
+        best < 0.01,
+        "bayes found x near 0.3 in 12 runs: best loss {best}"
     );
+    // A bayes spec without a metric is refused by validation.
+    env.write(
+        "nometric.yaml",
+        "program: f.sh\nmethod: bayes\nparameters:\n  x: {min: 0.0, max: 1.0}\n",
+    );
+    let out = env.run(&["run", "nometric.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("metric"), "{}", stderr(&out));
 }
 
 #[test]
@@ -1334,4 +1338,73 @@ fn prune_reads_wandb_runs_and_names_the_runs_to_stop() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn suggest_is_stateless_and_a_batch_equals_sequential_calls() {
+    let env = Env::new();
+    env.write(
+        "bayes.yaml",
+        "method: bayes\nseed: 1\nmetric: {name: loss}\nparameters:\n  x: {min: 0.0, max: 1.0}\n  k: {min: 1, max: 5}\n",
+    );
+    let runs: Vec<Value> = (0..6)
+        .map(|i| {
+            let x = i as f64 / 6.0;
+            serde_json::json!({"name": format!("r{i}"), "state": if i == 5 { "running" } else { "finished" },
+                "config": {"x": {"value": x}, "k": {"value": 1 + i % 5}},
+                "summary_metrics": {"loss": (x - 0.4) * (x - 0.4)}, "history": [{"loss": "NaN"}, {"loss": (x - 0.4) * (x - 0.4)}]})
+        })
+        .collect();
+    env.write("runs.json", &Value::Array(runs.clone()).to_string());
+    let batch: Vec<Value> = serde_json::from_str(&env.ok(&[
+        "suggest",
+        "--spec",
+        "bayes.yaml",
+        "--runs",
+        "runs.json",
+        "--n",
+        "3",
+    ]))
+    .unwrap();
+    assert_eq!(batch.len(), 3);
+    // One at a time, each earlier suggestion added as a pending run, gives the same three.
+    let mut seq = runs;
+    for (i, expected) in batch.iter().enumerate() {
+        env.write("seq.json", &Value::Array(seq.clone()).to_string());
+        let one: Vec<Value> = serde_json::from_str(&env.ok(&[
+            "suggest",
+            "--spec",
+            "bayes.yaml",
+            "--runs",
+            "seq.json",
+        ]))
+        .unwrap();
+        assert_eq!(one[0]["config"], expected["config"], "suggestion {i}");
+        assert!(
+            one[0]["config"]["k"]["value"].is_i64(),
+            "integers print as integers"
+        );
+        seq.push(serde_json::json!({"name": format!("s{i}"), "state": "running", "config": one[0]["config"]}));
+    }
+    // A grid returns fewer than asked when it runs out, then [].
+    env.write(
+        "grid.yaml",
+        "method: grid\nparameters:\n  a: {values: [1, 2]}\n",
+    );
+    env.write(
+        "done.json",
+        r#"[{"name": "r", "state": "crashed", "config": {"a": {"value": 1}}}]"#,
+    );
+    let left: Vec<Value> = serde_json::from_str(&env.ok(&[
+        "suggest",
+        "--spec",
+        "grid.yaml",
+        "--runs",
+        "done.json",
+        "-n",
+        "5",
+    ]))
+    .unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["config"]["a"]["value"], 2);
 }
