@@ -715,3 +715,67 @@ pub fn observations(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use sweep_core::{Distribution, Goal, MetricSpec, MetricSummary, ParamSpec};
+    use sweep_store::ExistingRun;
+
+    fn run(status: RunStatus, best: Option<f64>, last: Option<f64>) -> ExistingRun {
+        let mut summary = sweep_core::Summary::new();
+        if best.is_some() || last.is_some() {
+            let mut s = MetricSummary::new(Goal::Minimize);
+            s.best = best;
+            s.last = last;
+            summary.insert("loss".into(), s);
+        }
+        ExistingRun {
+            id: "r".into(),
+            status,
+            params: [("x".to_string(), json!(0.5))].into(),
+            summary,
+        }
+    }
+
+    #[test]
+    fn observations_follow_wandb_imputation() {
+        let mut spec = SweepSpec::new(
+            Method::Bayes,
+            vec![ParamSpec::new(
+                "x",
+                Distribution::Uniform { min: 0.0, max: 1.0 },
+            )],
+        );
+        spec.metric = Some(MetricSpec::new("loss", Goal::Minimize));
+        let runs = vec![
+            run(RunStatus::Completed, Some(0.2), Some(0.3)),
+            run(RunStatus::Pruned, Some(0.9), Some(0.9)),
+            run(RunStatus::Failed, None, Some(0.5)),
+            run(RunStatus::Running, None, Some(0.4)),
+        ];
+        let values = |spec: &SweepSpec| -> Vec<Option<f64>> {
+            observations(spec, &runs)
+                .into_iter()
+                .map(|o| o.value)
+                .collect()
+        };
+        // Default: failed → the worst finished value, running → pending.
+        assert_eq!(values(&spec), vec![Some(0.2), Some(0.9), Some(0.9), None]);
+        let m = spec.metric.as_mut().unwrap();
+        m.impute = "best".into();
+        m.impute_while_running = "latest".into();
+        assert_eq!(
+            values(&spec),
+            vec![Some(0.2), Some(0.9), Some(0.2), Some(0.4)]
+        );
+        spec.metric.as_mut().unwrap().goal = Goal::Maximize;
+        spec.metric.as_mut().unwrap().impute = "worst".into();
+        assert_eq!(
+            values(&spec)[2],
+            Some(0.2),
+            "worst of a maximised metric is the smallest"
+        );
+    }
+}

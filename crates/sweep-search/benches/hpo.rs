@@ -1,0 +1,272 @@
+//! The search benchmark of issue 4 / design §6: the five-function protocol of
+//! `../shared/bench/optuna_baseline.py` (`hpo_testfunctions.py`: 20 seeds × 100 sequential
+//! trials, simple regret at 25/50/100) through Sweep's default `bayes`, printed beside the
+//! recorded Optuna TPE and W&B bayes numbers in `../shared/bench/results/`, and the time of
+//! one suggestion at 100 and 1,000 finished trials.
+//!
+//! `cargo bench -p sweep-search --bench hpo [-- SEEDS]`
+
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+use sweep_core::{Distribution, Goal, Method, MetricSpec, ParamSpec, Params, SweepSpec};
+use sweep_search::{Observation, sample_random, suggest_bayes, suggest_with};
+
+fn spec(params: Vec<ParamSpec>) -> SweepSpec {
+    let mut s = SweepSpec::new(Method::Bayes, params);
+    s.metric = Some(MetricSpec::new("loss", Goal::Minimize));
+    s
+}
+
+fn uniform(name: &str, min: f64, max: f64) -> ParamSpec {
+    ParamSpec::new(name, Distribution::Uniform { min, max })
+}
+
+fn f(p: &Params, name: &str) -> f64 {
+    p.get(name).and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
+}
+
+/// The protocol's sequential loop (ask, evaluate, tell); the values in order.
+fn run(spec: &SweepSpec, seed: u64, n: usize, objective: &dyn Fn(&Params) -> f64) -> Vec<f64> {
+    let mut obs: Vec<Observation> = Vec::new();
+    for _ in 0..n {
+        let params = suggest_with(spec, &obs, seed)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let value = objective(&params);
+        obs.push(Observation {
+            params,
+            value: Some(value),
+        });
+    }
+    obs.iter().filter_map(|o| o.value).collect()
+}
+
+fn best(values: &[f64]) -> f64 {
+    values.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Recorded medians: (function, trials) → median, for rows where `column` equals `which`.
+fn recorded(file: &str, column: &str, which: &str) -> BTreeMap<(String, u32), f64> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/bench/results")
+        .join(file);
+    let mut out = BTreeMap::new();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return out;
+    };
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name);
+    let (Some(fc), Some(sc), Some(tc), Some(mc)) =
+        (col("function"), col(column), col("trials"), col("median"))
+    else {
+        return out;
+    };
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells.get(sc) != Some(&which) {
+            continue;
+        }
+        if let (Some(func), Some(t), Some(m)) = (
+            cells.get(fc),
+            cells.get(tc).and_then(|t| t.parse().ok()),
+            cells.get(mc).and_then(|m| m.parse().ok()),
+        ) {
+            out.insert((func.to_string(), t), m);
+        }
+    }
+    out
+}
+
+fn main() {
+    let seeds: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(20);
+    let lu = |name: &str, min: f64, max: f64| {
+        ParamSpec::new(name, Distribution::LogUniformValues { min, max })
+    };
+    let boxed = |d: usize, lo: f64, hi: f64| -> Vec<ParamSpec> {
+        (0..d).map(|i| uniform(&format!("x{i}"), lo, hi)).collect()
+    };
+    let xs =
+        |p: &Params, d: usize| -> Vec<f64> { (0..d).map(|i| f(p, &format!("x{i}"))).collect() };
+    type Problem = (
+        &'static str,
+        Vec<ParamSpec>,
+        Box<dyn Fn(&Params) -> f64>,
+        f64,
+    );
+    let h6a = [
+        [10.0, 3.0, 17.0, 3.5, 1.7, 8.0],
+        [0.05, 10.0, 17.0, 0.1, 8.0, 14.0],
+        [3.0, 3.5, 1.7, 10.0, 17.0, 8.0],
+        [17.0, 8.0, 0.05, 10.0, 0.1, 14.0],
+    ];
+    let h6p = [
+        [1312.0, 1696.0, 5569.0, 124.0, 8283.0, 5886.0],
+        [2329.0, 4135.0, 8307.0, 3736.0, 1004.0, 9991.0],
+        [2348.0, 1451.0, 3522.0, 2883.0, 3047.0, 6650.0],
+        [4047.0, 8828.0, 8732.0, 5743.0, 1091.0, 381.0],
+    ];
+    let problems: Vec<Problem> = vec![
+        (
+            "branin",
+            vec![uniform("x0", -5.0, 10.0), uniform("x1", 0.0, 15.0)],
+            Box::new(move |p| {
+                let x = xs(p, 2);
+                let pi = std::f64::consts::PI;
+                let b = 5.1 / (4.0 * pi * pi);
+                (x[1] - b * x[0] * x[0] + 5.0 / pi * x[0] - 6.0).powi(2)
+                    + 10.0 * (1.0 - 1.0 / (8.0 * pi)) * x[0].cos()
+                    + 10.0
+            }),
+            0.397_887_357_729_738_16,
+        ),
+        (
+            "hartmann6",
+            boxed(6, 0.0, 1.0),
+            Box::new(move |p| {
+                let x = xs(p, 6);
+                let alpha = [1.0, 1.2, 3.0, 3.2];
+                -(0..4)
+                    .map(|i| {
+                        let inner: f64 = (0..6)
+                            .map(|j| h6a[i][j] * (x[j] - 1e-4 * h6p[i][j]).powi(2))
+                            .sum();
+                        alpha[i] * (-inner).exp()
+                    })
+                    .sum::<f64>()
+            }),
+            -3.322_368_011_415_515,
+        ),
+        (
+            "rosenbrock4",
+            boxed(4, -5.0, 10.0),
+            Box::new(move |p| {
+                let x = xs(p, 4);
+                (0..3)
+                    .map(|i| 100.0 * (x[i + 1] - x[i] * x[i]).powi(2) + (x[i] - 1.0).powi(2))
+                    .sum()
+            }),
+            0.0,
+        ),
+        (
+            "ackley5",
+            boxed(5, -32.768, 32.768),
+            Box::new(move |p| {
+                let x = xs(p, 5);
+                let s2: f64 = x.iter().map(|v| v * v).sum::<f64>() / 5.0;
+                let c: f64 = x
+                    .iter()
+                    .map(|v| (2.0 * std::f64::consts::PI * v).cos())
+                    .sum::<f64>()
+                    / 5.0;
+                -20.0 * (-0.2 * s2.sqrt()).exp() - c.exp() + 20.0 + std::f64::consts::E
+            }),
+            0.0,
+        ),
+        (
+            "mixed4",
+            vec![
+                lu("lr", 1e-5, 1e-1),
+                lu("wd", 1e-6, 1e-2),
+                ParamSpec::new("layers", Distribution::IntUniform { min: 1, max: 8 }),
+                ParamSpec::new(
+                    "opt",
+                    Distribution::Categorical {
+                        values: vec![
+                            json!("sgd"),
+                            json!("adam"),
+                            json!("rmsprop"),
+                            json!("adagrad"),
+                        ],
+                    },
+                ),
+            ],
+            Box::new(|p| {
+                let (ub, off) = match p.get("opt").and_then(|v| v.as_str()) {
+                    Some("sgd") => (-1.5, 0.3),
+                    Some("adam") => (-3.5, 0.0),
+                    Some("rmsprop") => (-3.0, 0.15),
+                    _ => (-2.0, 0.5),
+                };
+                let (u, v, n) = (f(p, "lr").log10(), f(p, "wd").log10(), f(p, "layers"));
+                off + (u - ub).powi(2) / 4.0
+                    + (v - (-5.0 + n / 4.0)).powi(2) / 4.0
+                    + 0.05 * (n - 5.0).powi(2)
+            }),
+            0.0,
+        ),
+    ];
+    let tpe = recorded("optuna_baseline_summary.csv", "sampler", "tpe_multivariate");
+    let wandb = recorded("wandb_baseline_summary.csv", "method", "bayes");
+    println!(
+        "median simple regret over {seeds} seeds (Sweep measured now; Optuna TPE multivariate and W&B bayes recorded)\n"
+    );
+    println!("| function | trials | Sweep bayes | Optuna TPE | W&B bayes | Sweep < TPE |");
+    println!("|---|---|---|---|---|---|");
+    let mut stuck_line = String::new();
+    for (name, params, objective, fstar) in &problems {
+        let s = spec(params.clone());
+        let runs: Vec<Vec<f64>> = (0..seeds)
+            .map(|seed| run(&s, seed, 100, objective.as_ref()))
+            .collect();
+        for k in [25usize, 50, 100] {
+            let ours = median(runs.iter().map(|v| best(&v[..k]) - fstar).collect());
+            let key = (name.to_string(), k as u32);
+            let t = tpe.get(&key).copied().unwrap_or(f64::NAN);
+            let w = wandb.get(&key).copied().unwrap_or(f64::NAN);
+            let win = if t.is_nan() {
+                "-"
+            } else if ours < t {
+                "yes"
+            } else {
+                "no"
+            };
+            println!("| {name} | {k} | {ours:.4e} | {t:.4e} | {w:.4e} | {win} |");
+        }
+        let stuck = runs.iter().filter(|v| best(v) - fstar >= 0.1).count();
+        stuck_line.push_str(&format!("{name}: {stuck}/{seeds}  "));
+    }
+    println!("\nseeds ending with regret >= 0.1 at 100 trials: {stuck_line}");
+
+    // Latency of one suggestion (6-d continuous space).
+    let params: Vec<ParamSpec> = (0..6)
+        .map(|i| uniform(&format!("x{i}"), 0.0, 1.0))
+        .collect();
+    let s = spec(params);
+    let objective =
+        |p: &Params| -> f64 { (0..6).map(|i| (f(p, &format!("x{i}")) - 0.3).powi(2)).sum() };
+    for n in [100u64, 1000] {
+        let obs: Vec<Observation> = (0..n)
+            .map(|i| {
+                let params = sample_random(&s.parameters, 9, i);
+                let value = Some(objective(&params));
+                Observation { params, value }
+            })
+            .collect();
+        let reps = 10;
+        let t = Instant::now();
+        for r in 0..reps {
+            let _ = suggest_bayes(&s, &obs, r, n);
+        }
+        println!(
+            "one suggestion at {n} finished trials: {:.2} ms (bar: <= 1 ms; Optuna TPE ~10.6 ms, W&B bayes ~75 ms)",
+            t.elapsed().as_secs_f64() * 1e3 / reps as f64
+        );
+    }
+}
