@@ -142,33 +142,24 @@ impl SqliteStore {
         if let Some(found) = exact {
             return Ok(found);
         }
-        let pattern = format!(
-            "{}%",
-            id.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        let mut stmt = conn.prepare(&format!(
-            "SELECT id FROM {table} WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 4"
-        ))?;
-        let mut ids: Vec<String> = stmt
-            .query_map([pattern], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        if ids.is_empty() && table == "runs" {
-            // Run ids start with the time, shared by a sweep's runs: the config hash at the
-            // end identifies them too.
-            let suffix = format!(
-                "%{}",
-                id.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+        let escaped = id
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let like = |pattern: String| -> Result<Vec<String>> {
             let mut stmt = conn.prepare(&format!(
                 "SELECT id FROM {table} WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 4"
             ))?;
-            ids = stmt
-                .query_map([suffix], |r| r.get(0))?
+            let ids = stmt
+                .query_map([pattern], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
+            Ok(ids)
+        };
+        let mut ids = like(format!("{escaped}%"))?;
+        if ids.is_empty() && table == "runs" {
+            // Run ids start with the time, shared by a sweep's runs: the config hash at the
+            // end identifies them too.
+            ids = like(format!("%{escaped}"))?;
         }
         match ids.len() {
             0 => Err(StoreError::NotFound {
