@@ -27,6 +27,11 @@ impl RunDir {
     pub fn stderr(&self) -> PathBuf {
         self.root.join("stderr.log")
     }
+    /// Every history record the store holds for the run (from the metrics file and from
+    /// stdout), one JSON object per line, written when the run ends.
+    pub fn history(&self) -> PathBuf {
+        self.root.join("history.jsonl")
+    }
     /// The final summary, written when the run ends.
     pub fn summary(&self) -> PathBuf {
         self.root.join("summary.json")

@@ -740,6 +740,19 @@ impl Store for SqliteStore {
                 path: dir.summary(),
                 source,
             })?;
+            if record.history_len > 0 {
+                // The whole recorded history (metrics file and stdout records, in the order
+                // they were stored), so that a copied run directory is complete.
+                let mut lines = String::new();
+                for rec in self.history(&record.id)? {
+                    lines.push_str(&record_json(&rec));
+                    lines.push('\n');
+                }
+                std::fs::write(dir.history(), lines).map_err(|source| StoreError::Io {
+                    path: dir.history(),
+                    source,
+                })?;
+            }
         }
         Ok(record)
     }

@@ -173,9 +173,17 @@ fn grid_sweep_runs_every_point_once_and_records_metrics() {
         "stdout.log",
         "stderr.log",
         "summary.json",
+        "history.jsonl",
     ] {
         assert!(dir.join(f).is_file(), "{f} in run dir");
     }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("history.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
     let stdout = std::fs::read_to_string(dir.join("stdout.log")).unwrap();
     assert!(stdout.starts_with("done x="), "{stdout}");
 }
