@@ -171,8 +171,83 @@ fn unit(x: u64) -> f64 {
     ((x >> 12) as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
 }
 
+/// One of every W&B distribution (shared by the tests of the samplers).
+#[cfg(test)]
+pub(crate) fn every_distribution() -> Vec<Distribution> {
+    use Distribution::*;
+    use serde_json::json;
+    vec![
+        Constant { value: json!("c") },
+        Categorical {
+            values: vec![json!(1), json!("a"), json!([1, 2]), json!(null)],
+        },
+        CategoricalWProbabilities {
+            values: vec![json!(1), json!(2)],
+            probabilities: vec![0.4, 0.6],
+        },
+        IntUniform { min: -5, max: 5 },
+        Uniform {
+            min: -1.0,
+            max: 3.0,
+        },
+        QUniform {
+            min: 0.0,
+            max: 1.0,
+            q: 0.1,
+        },
+        LogUniform {
+            min: -5.0,
+            max: 0.0,
+        },
+        QLogUniform {
+            min: 0.0,
+            max: 5.0,
+            q: 2.0,
+        },
+        InvLogUniform { min: 0.0, max: 5.0 },
+        LogUniformValues {
+            min: 1e-5,
+            max: 1e-1,
+        },
+        QLogUniformValues {
+            min: 1.0,
+            max: 1000.0,
+            q: 5.0,
+        },
+        InvLogUniformValues {
+            min: 1e-3,
+            max: 10.0,
+        },
+        Normal {
+            mu: 1.0,
+            sigma: 2.0,
+        },
+        QNormal {
+            mu: 0.0,
+            sigma: 1.0,
+            q: 0.5,
+        },
+        LogNormal {
+            mu: 0.0,
+            sigma: 1.0,
+        },
+        QLogNormal {
+            mu: 2.0,
+            sigma: 0.5,
+            q: 1.0,
+        },
+        Beta { a: 2.0, b: 5.0 },
+        QBeta {
+            a: 0.5,
+            b: 0.5,
+            q: 0.05,
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
+    use super::every_distribution;
     use super::*;
     use serde_json::json;
     use statrs::distribution::{LogNormal, Normal};
@@ -208,77 +283,6 @@ mod tests {
                 (f - i as f64 / n).max((i + 1) as f64 / n - f)
             })
             .fold(0.0, f64::max)
-    }
-
-    fn every_distribution() -> Vec<Distribution> {
-        use Distribution::*;
-        vec![
-            Constant { value: json!("c") },
-            Categorical {
-                values: vec![json!(1), json!("a"), json!([1, 2]), json!(null)],
-            },
-            CategoricalWProbabilities {
-                values: vec![json!(1), json!(2)],
-                probabilities: vec![0.4, 0.6],
-            },
-            IntUniform { min: -5, max: 5 },
-            Uniform {
-                min: -1.0,
-                max: 3.0,
-            },
-            QUniform {
-                min: 0.0,
-                max: 1.0,
-                q: 0.1,
-            },
-            LogUniform {
-                min: -5.0,
-                max: 0.0,
-            },
-            QLogUniform {
-                min: 0.0,
-                max: 5.0,
-                q: 2.0,
-            },
-            InvLogUniform { min: 0.0, max: 5.0 },
-            LogUniformValues {
-                min: 1e-5,
-                max: 1e-1,
-            },
-            QLogUniformValues {
-                min: 1.0,
-                max: 1000.0,
-                q: 5.0,
-            },
-            InvLogUniformValues {
-                min: 1e-3,
-                max: 10.0,
-            },
-            Normal {
-                mu: 1.0,
-                sigma: 2.0,
-            },
-            QNormal {
-                mu: 0.0,
-                sigma: 1.0,
-                q: 0.5,
-            },
-            LogNormal {
-                mu: 0.0,
-                sigma: 1.0,
-            },
-            QLogNormal {
-                mu: 2.0,
-                sigma: 0.5,
-                q: 1.0,
-            },
-            Beta { a: 2.0, b: 5.0 },
-            QBeta {
-                a: 0.5,
-                b: 0.5,
-                q: 0.05,
-            },
-        ]
     }
 
     #[test]

@@ -229,66 +229,15 @@ fn pending_runs_push_parallel_suggestions_apart() {
 #[test]
 fn every_kind_round_trips_through_the_space() {
     use Distribution::*;
-    let dists = vec![
-        IntUniform { min: -3, max: 9 },
-        Uniform { min: 2.0, max: 6.0 },
-        QUniform {
-            min: 0.0,
-            max: 1.0,
-            q: 0.1,
-        },
-        LogUniform {
-            min: -5.0,
-            max: 0.0,
-        },
-        QLogUniform {
-            min: 0.0,
-            max: 5.0,
-            q: 2.0,
-        },
-        InvLogUniform { min: 0.0, max: 4.0 },
-        LogUniformValues {
-            min: 1e-5,
-            max: 1e-1,
-        },
-        QLogUniformValues {
-            min: 1.0,
-            max: 1000.0,
-            q: 5.0,
-        },
-        InvLogUniformValues {
-            min: 1e-3,
-            max: 10.0,
-        },
-        Normal {
-            mu: 1.0,
-            sigma: 2.0,
-        },
-        QNormal {
-            mu: 0.0,
-            sigma: 1.0,
-            q: 0.5,
-        },
-        LogNormal {
-            mu: 0.0,
-            sigma: 1.0,
-        },
-        QLogNormal {
-            mu: 2.0,
-            sigma: 0.5,
-            q: 1.0,
-        },
-        Beta { a: 2.0, b: 5.0 },
-        QBeta {
-            a: 0.5,
-            b: 0.5,
-            q: 0.05,
-        },
-        CategoricalWProbabilities {
-            values: vec![json!(1), json!("x")],
-            probabilities: vec![0.5, 0.5],
-        },
-    ];
+    // Every non-constant kind (the space has no coordinate for constants), and categoricals.
+    let mut dists: Vec<Distribution> = crate::random::every_distribution()
+        .into_iter()
+        .filter(|d| !d.is_constant())
+        .collect();
+    dists.extend([CategoricalWProbabilities {
+        values: vec![json!(1), json!("x")],
+        probabilities: vec![0.5, 0.5],
+    }]);
     let params: Vec<ParamSpec> = dists
         .into_iter()
         .enumerate()
