@@ -7,12 +7,14 @@
 //! failure. Every candidate is snapped onto a point the params can take before it is
 //! scored, and points already observed (finished, failed or pending) are never chosen.
 
+use super::Budget;
 use super::gp::Gp;
 use super::space::{Kind, Space};
 use rand_core::RngCore;
 use rand_pcg::Pcg64Mcg;
 use statrs::function::erf::erfc;
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// `ln h(z)` with `h(z) = φ(z) + z Φ(z)`, the expected improvement of a unit normal over
 /// `z`, accurate far into the lower tail (where `h` underflows).
@@ -68,9 +70,35 @@ impl Rng {
     }
 }
 
-/// Identity of a snapped point, for "already observed" checks.
-pub(crate) fn key(x: &[f64]) -> Vec<u64> {
-    x.iter().map(|v| v.to_bits()).collect()
+/// Identity of a snapped point, for "already observed" checks: a 64-bit hash of its
+/// coordinates' bits (two distinct points share one with probability about 2⁻⁶⁴).
+pub(crate) fn key(x: &[f64]) -> u64 {
+    x.iter()
+        .fold(0x5eed_u64, |h, v| splitmix64(h ^ v.to_bits()))
+}
+
+/// The keys of the points already observed. A key is already a well-mixed hash, so the
+/// set uses it as it is.
+pub(crate) type Seen = HashSet<u64, BuildHasherDefault<KeyHasher>>;
+
+/// The identity hasher of [`Seen`].
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = splitmix64(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// A uniform random point of the space (snapped).
@@ -98,54 +126,61 @@ pub(crate) struct Acquisition<'s, 'a> {
     pub gp: &'s Gp,
     /// The incumbent (lowest standardised value observed).
     pub best: f64,
-    pub seen: &'s HashSet<Vec<u64>>,
+    pub seen: &'s Seen,
+    pub budget: Budget,
 }
 
 impl Acquisition<'_, '_> {
-    /// Log EI at a snapped point; `-inf` for points already observed.
-    fn score(&self, x: &[f64], buf: &mut Vec<f64>) -> f64 {
-        if self.seen.contains(&key(x)) {
-            return f64::NEG_INFINITY;
+    /// Log EI at each snapped point of `xs`; `-inf` for points already observed.
+    fn score(&self, xs: &[Vec<f64>]) -> Vec<f64> {
+        let mut scores = vec![f64::NEG_INFINITY; xs.len()];
+        let unseen: Vec<usize> = (0..xs.len())
+            .filter(|&i| !self.seen.contains(&key(&xs[i])))
+            .collect();
+        let zs: Vec<&[f64]> = unseen.iter().map(|&i| xs[i].as_slice()).collect();
+        let mut predicted = Vec::with_capacity(zs.len());
+        self.gp.predict_batch(&zs, &mut predicted);
+        for (&i, (mean, var)) in unseen.iter().zip(predicted) {
+            let sd = var.sqrt();
+            let v = sd.ln() + log_h((self.best - mean) / sd);
+            scores[i] = if v.is_nan() { f64::NEG_INFINITY } else { v };
         }
-        let (mean, var) = self.gp.predict(x, buf);
-        let sd = var.sqrt();
-        let v = sd.ln() + log_h((self.best - mean) / sd);
-        if v.is_nan() { f64::NEG_INFINITY } else { v }
+        scores
     }
 
     /// The unseen point with the highest log EI that the search found, or `None` if every
     /// point it looked at had been observed.
     pub fn maximise(&self, incumbents: &[Vec<f64>], rng: &mut Rng) -> Option<Vec<f64>> {
         let d = self.space.len();
-        let mut buf = Vec::new();
-        let mut scored: Vec<(f64, Vec<f64>)> = Vec::new();
-        if let Some(size) = self.space.discrete_size(ENUMERATE_LIMIT) {
-            for i in 0..size {
-                let x = self.space.discrete_point(i);
-                scored.push((self.score(&x, &mut buf), x));
-            }
+        let mut candidates: Vec<Vec<f64>> = Vec::new();
+        let enumerated = self.space.discrete_size(ENUMERATE_LIMIT);
+        if let Some(size) = enumerated {
+            candidates.extend((0..size).map(|i| self.space.discrete_point(i)));
         } else {
-            let n_random = (512 + 256 * d).min(3000);
+            let n_random = self.budget.random.unwrap_or((512 + 256 * d).min(3000));
             for _ in 0..n_random {
-                let x = random_point(self.space, rng);
-                scored.push((self.score(&x, &mut buf), x));
+                candidates.push(random_point(self.space, rng));
             }
             for inc in incumbents {
-                for _ in 0..64 {
+                for _ in 0..self.budget.perturbations {
                     let sd = [0.2, 0.05, 0.01][rng.below(3)];
-                    let x = self.perturb(inc, sd, rng);
-                    scored.push((self.score(&x, &mut buf), x));
+                    candidates.push(self.perturb(inc, sd, rng));
                 }
             }
         }
-        scored.retain(|(s, _)| *s > f64::NEG_INFINITY);
+        let scores = self.score(&candidates);
+        let mut scored: Vec<(f64, Vec<f64>)> = scores
+            .into_iter()
+            .zip(candidates)
+            .filter(|(s, _)| *s > f64::NEG_INFINITY)
+            .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        if self.space.discrete_size(ENUMERATE_LIMIT).is_some() {
+        if enumerated.is_some() {
             return scored.into_iter().next().map(|s| s.1);
         }
         let mut best: Option<(f64, Vec<f64>)> = None;
-        for (s0, x0) in scored.into_iter().take(5) {
-            let (s, x) = self.refine(s0, x0, rng, &mut buf);
+        for (s0, x0) in scored.into_iter().take(self.budget.refined) {
+            let (s, x) = self.refine(s0, x0, rng);
             if best.as_ref().is_none_or(|b| s > b.0) {
                 best = Some((s, x));
             }
@@ -153,11 +188,15 @@ impl Acquisition<'_, '_> {
         if best.is_none()
             && let Some(size) = self.space.discrete_size(EXHAUSTIVE_LIMIT)
         {
-            for i in 0..size {
-                let x = self.space.discrete_point(i);
-                let s = self.score(&x, &mut buf);
-                if s > f64::NEG_INFINITY && best.as_ref().is_none_or(|b| s > b.0) {
-                    best = Some((s, x));
+            // Every candidate had been observed: look at the whole space, a block at a time.
+            for start in (0..size).step_by(ENUMERATE_LIMIT) {
+                let block: Vec<Vec<f64>> = (start..size.min(start + ENUMERATE_LIMIT))
+                    .map(|i| self.space.discrete_point(i))
+                    .collect();
+                for (s, x) in self.score(&block).into_iter().zip(block) {
+                    if s > f64::NEG_INFINITY && best.as_ref().is_none_or(|b| s > b.0) {
+                        best = Some((s, x));
+                    }
                 }
             }
         }
@@ -192,17 +231,11 @@ impl Acquisition<'_, '_> {
         y
     }
 
-    fn refine(
-        &self,
-        mut s: f64,
-        mut x: Vec<f64>,
-        rng: &mut Rng,
-        buf: &mut Vec<f64>,
-    ) -> (f64, Vec<f64>) {
+    fn refine(&self, mut s: f64, mut x: Vec<f64>, rng: &mut Rng) -> (f64, Vec<f64>) {
         let mut sd = 0.05;
-        for _ in 0..40 {
+        for _ in 0..self.budget.refine_steps {
             let y = self.perturb(&x, sd, rng);
-            let t = self.score(&y, buf);
+            let t = self.score(std::slice::from_ref(&y))[0];
             if t > s {
                 s = t;
                 x = y;

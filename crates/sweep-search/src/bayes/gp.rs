@@ -7,6 +7,10 @@
 //! the Matérn shape); the others as `((a - b) / l)²`. Targets are standardised by the
 //! caller.
 
+use std::collections::VecDeque;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+
 /// Bounds of the log parameters: length scales, signal variance, noise variance.
 const LN_LS: (f64, f64) = (-4.6, 3.0); // 0.01 .. 20
 const LN_SIGNAL: (f64, f64) = (-4.6, 2.3); // 0.01 .. 10
@@ -18,6 +22,9 @@ const PRIOR_NOISE: (f64, f64) = (-9.2, 2.0); // median 1e-4
 /// Added to the diagonal for numerical stability.
 const JITTER: f64 = 1e-8;
 const SQRT5: f64 = 2.236_067_977_499_79;
+/// Fits remembered by [`Gp::fit_hyper_cached`].
+const MEMO_SIZE: usize = 8;
+static FITTED: Mutex<VecDeque<(u64, Hyper)>> = Mutex::new(VecDeque::new());
 
 #[derive(Debug, Clone)]
 pub(crate) struct Hyper {
@@ -38,48 +45,129 @@ impl Hyper {
     }
 }
 
-/// Squared scaled distance between two points.
-#[inline]
-fn dist2(a: &[f64], b: &[f64], inv_ls2: &[f64], cat: &[bool]) -> f64 {
-    let mut s = 0.0;
-    for i in 0..a.len() {
-        let diff = if cat[i] {
-            if a[i] == b[i] { 0.0 } else { 1.0 }
-        } else {
-            let t = a[i] - b[i];
-            t * t
-        };
-        s += diff * inv_ls2[i];
+/// The per-coordinate squared distances of every pair `j < i` of a point set, computed
+/// once for all the hyperparameter evaluations of a fit: a categorical coordinate
+/// contributes `[a != b]`, the others `(a - b)²`. Stored coordinate by coordinate (`d` rows
+/// of one value per pair, pairs in the order of the kernel matrix's lower triangle, row by
+/// row) so that weighting them by the length scales runs along contiguous memory.
+struct Pairs {
+    n: usize,
+    diff: Vec<Vec<f64>>,
+}
+
+impl Pairs {
+    fn new(x: &[Vec<f64>], cat: &[bool]) -> Pairs {
+        let n = x.len();
+        let count = n * n.saturating_sub(1) / 2;
+        let diff = cat
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| {
+                let mut row = Vec::with_capacity(count);
+                for i in 0..n {
+                    for j in 0..i {
+                        let (a, b) = (x[i][k], x[j][k]);
+                        row.push(if c {
+                            f64::from(u8::from(a != b))
+                        } else {
+                            (a - b) * (a - b)
+                        });
+                    }
+                }
+                row
+            })
+            .collect();
+        Pairs { n, diff }
     }
-    s
 }
 
+/// The Matérn 5/2 kernel of each squared scaled distance in `r2`, in place.
 #[inline]
-fn matern52(r2: f64, signal: f64) -> f64 {
-    let r = r2.sqrt();
-    signal * (1.0 + SQRT5 * r + 5.0 / 3.0 * r2) * (-SQRT5 * r).exp()
+fn matern52(r2: &mut [f64], signal: f64) {
+    for v in r2 {
+        let r = v.sqrt();
+        *v = signal * (1.0 + SQRT5 * r + 5.0 / 3.0 * *v) * exp_neg(SQRT5 * r);
+    }
 }
 
-/// In-place lower Cholesky factor of a row-major `n × n` matrix; `false` if not positive
-/// definite.
+/// `e^(-x)` for `x ≥ 0`, to a relative error below 1e-14: the kernel's only
+/// transcendental, evaluated for every pair of points. Unlike a call into libm it is
+/// branch-free arithmetic that the compiler inlines and vectorises over a row of the
+/// kernel. `2^-k · p(r)` with `x = k ln 2 + r`, `|r| ≤ ln 2 / 2` and `p` the degree-12
+/// Taylor polynomial of `e^(-r)` (evaluated by Estrin's scheme, a shallow tree rather than
+/// a chain of twelve steps); 0 below the smallest normal number.
+#[inline]
+fn exp_neg(x: f64) -> f64 {
+    const LN2_HI: f64 = 0.693_147_180_369_123_8;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    const C: [f64; 13] = [
+        1.0,
+        -1.0,
+        1.0 / 2.0,
+        -1.0 / 6.0,
+        1.0 / 24.0,
+        -1.0 / 120.0,
+        1.0 / 720.0,
+        -1.0 / 5_040.0,
+        1.0 / 40_320.0,
+        -1.0 / 362_880.0,
+        1.0 / 3_628_800.0,
+        -1.0 / 39_916_800.0,
+        1.0 / 479_001_600.0,
+    ];
+    let x = x.clamp(0.0, 708.0);
+    // x ≥ 0, so truncating x·log2(e) + 1/2 rounds it to the nearest integer.
+    let k = (x * std::f64::consts::LOG2_E + 0.5) as i32;
+    let kf = f64::from(k);
+    let r = (x - kf * LN2_HI) - kf * LN2_LO;
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let r8 = r4 * r4;
+    let p01 = C[0] + C[1] * r;
+    let p23 = C[2] + C[3] * r;
+    let p45 = C[4] + C[5] * r;
+    let p67 = C[6] + C[7] * r;
+    let p89 = C[8] + C[9] * r;
+    let p1011 = C[10] + C[11] * r;
+    let p = (p01 + r2 * p23) + r4 * (p45 + r2 * p67) + r8 * ((p89 + r2 * p1011) + r4 * C[12]);
+    // 2^-k as a float: 0 ≤ k ≤ 1022 here, so the exponent field stays normal.
+    let scale = f64::from_bits(((1023 - i64::from(k)) as u64) << 52);
+    if x >= 708.0 { 0.0 } else { p * scale }
+}
+
+/// `Σ aᵢ bᵢ` with four independent partial sums, which the compiler can vectorise (a
+/// single running sum is one long chain of dependent additions).
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..4 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// In-place lower Cholesky factor of a row-major `n × n` matrix (only the lower triangle
+/// is read); `false` if not positive definite.
 fn cholesky(a: &mut [f64], n: usize) -> bool {
     for j in 0..n {
-        let mut s = a[j * n + j];
-        for k in 0..j {
-            s -= a[j * n + k] * a[j * n + k];
-        }
+        let rj = j * n;
+        let s = a[rj + j] - dot(&a[rj..rj + j], &a[rj..rj + j]);
         if s <= 0.0 || !s.is_finite() {
             return false;
         }
         let l = s.sqrt();
-        a[j * n + j] = l;
+        a[rj + j] = l;
         for i in j + 1..n {
-            let mut s = a[i * n + j];
-            let (ri, rj) = (i * n, j * n);
-            for k in 0..j {
-                s -= a[ri + k] * a[rj + k];
-            }
-            a[i * n + j] = s / l;
+            let ri = i * n;
+            let s = a[ri + j] - dot(&a[ri..ri + j], &a[rj..rj + j]);
+            a[ri + j] = s / l;
         }
     }
     true
@@ -88,11 +176,7 @@ fn cholesky(a: &mut [f64], n: usize) -> bool {
 /// Solves `L v = b` in place (forward substitution).
 fn solve_lower(l: &[f64], n: usize, b: &mut [f64]) {
     for i in 0..n {
-        let mut s = b[i];
-        let row = &l[i * n..i * n + i];
-        for (k, lk) in row.iter().enumerate() {
-            s -= lk * b[k];
-        }
+        let s = b[i] - dot(&l[i * n..i * n + i], &b[..i]);
         b[i] = s / l[i * n + i];
     }
 }
@@ -110,35 +194,48 @@ fn solve_upper_t(l: &[f64], n: usize, b: &mut [f64]) {
 
 /// A fitted process, ready to predict.
 pub(crate) struct Gp {
-    x: Vec<Vec<f64>>,
-    cat: Vec<bool>,
-    hyper: Hyper,
+    /// For each continuous coordinate: its index, the square root of its inverse squared
+    /// length scale, and the conditioning points' values scaled by it.
+    cont: Vec<(usize, f64, Vec<f64>)>,
+    /// For each categorical coordinate: its index, its inverse squared length scale, and
+    /// the conditioning points' values.
+    cats: Vec<(usize, f64, Vec<f64>)>,
+    signal: f64,
     chol: Vec<f64>,
     alpha: Vec<f64>,
 }
 
-/// The factor of `K + noise·I` and `K⁻¹ y`, with the log marginal likelihood.
-fn factor(x: &[Vec<f64>], y: &[f64], cat: &[bool], h: &Hyper) -> Option<(Vec<f64>, Vec<f64>, f64)> {
-    let n = x.len();
-    let mut k = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..i {
-            let v = matern52(dist2(&x[i], &x[j], &h.inv_ls2, cat), h.signal);
-            k[i * n + j] = v;
-            k[j * n + i] = v;
+/// Factors `K + noise·I` of the point set `p` under `h` into `k` (lower Cholesky) and
+/// solves `K⁻¹ y` into `alpha`; returns the log marginal likelihood, or `None` if the matrix
+/// is not positive definite.
+fn factor(p: &Pairs, y: &[f64], h: &Hyper, k: &mut Vec<f64>, alpha: &mut Vec<f64>) -> Option<f64> {
+    let n = p.n;
+    let mut r2 = vec![0.0; n * n.saturating_sub(1) / 2];
+    for (row, &w) in p.diff.iter().zip(&h.inv_ls2) {
+        for (r, v) in r2.iter_mut().zip(row) {
+            *r += w * v;
         }
+    }
+    matern52(&mut r2, h.signal);
+    k.clear();
+    k.resize(n * n, 0.0);
+    let mut start = 0;
+    for i in 0..n {
+        k[i * n..i * n + i].copy_from_slice(&r2[start..start + i]);
+        start += i;
         k[i * n + i] = h.signal + h.noise + JITTER;
     }
-    if !cholesky(&mut k, n) {
+    if !cholesky(k, n) {
         return None;
     }
-    let mut alpha = y.to_vec();
-    solve_lower(&k, n, &mut alpha);
+    alpha.clear();
+    alpha.extend_from_slice(y);
+    solve_lower(k, n, alpha);
     let fit: f64 = alpha.iter().map(|a| a * a).sum();
     let logdet: f64 = (0..n).map(|i| k[i * n + i].ln()).sum();
     let lml = -0.5 * fit - logdet - 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
-    solve_upper_t(&k, n, &mut alpha);
-    Some((k, alpha, lml))
+    solve_upper_t(k, n, alpha);
+    Some(lml)
 }
 
 fn log_prior(theta: &[f64]) -> f64 {
@@ -232,25 +329,20 @@ fn nelder_mead(
 }
 
 impl Gp {
-    /// Fits the hyperparameters on `(x, y)` (MAP), then conditions on `(x_post, y_post)`
-    /// (the same points plus any pending ones with their lie). `None` if no factorisation
+    /// Fits the hyperparameters on `(x, y)`: the maximum a posteriori from two
+    /// Nelder–Mead starts, `max_evals` evaluations in all. `None` if no factorisation
     /// succeeded (which jitter makes practically impossible).
-    pub fn fit(
-        x: &[Vec<f64>],
-        y: &[f64],
-        x_post: Vec<Vec<f64>>,
-        y_post: &[f64],
-        cat: Vec<bool>,
-        max_evals: usize,
-    ) -> Option<Gp> {
+    pub fn fit_hyper(x: &[Vec<f64>], y: &[f64], cat: &[bool], max_evals: usize) -> Option<Hyper> {
         let d = cat.len();
+        let pairs = Pairs::new(x, cat);
+        let (mut k, mut alpha) = (Vec::new(), Vec::new());
         let mut objective = |theta: &[f64]| -> f64 {
             let mut t = theta.to_vec();
             clamp_theta(&mut t);
             // A penalty for leaving the box keeps the simplex inside it.
             let out: f64 = theta.iter().zip(&t).map(|(a, b)| (a - b).powi(2)).sum();
-            match factor(x, y, &cat, &Hyper::from_theta(&t)) {
-                Some((_, _, lml)) => -(lml + log_prior(&t)) + 10.0 * out,
+            match factor(&pairs, y, &Hyper::from_theta(&t), &mut k, &mut alpha) {
+                Some(lml) => -(lml + log_prior(&t)) + 10.0 * out,
                 None => f64::INFINITY,
             }
         };
@@ -268,37 +360,161 @@ impl Gp {
         }
         let mut theta = best.map(|b| b.0)?;
         clamp_theta(&mut theta);
-        let hyper = Hyper::from_theta(&theta);
-        let (chol, alpha, _) = factor(&x_post, y_post, &cat, &hyper)?;
-        Some(Gp {
-            x: x_post,
-            cat,
+        Some(Hyper::from_theta(&theta))
+    }
+
+    /// [`Gp::fit_hyper`] through a memo of the fits already made in this process, keyed by
+    /// everything the fit depends on: the result is the same, hit or miss.
+    pub fn fit_hyper_cached(
+        x: &[Vec<f64>],
+        y: &[f64],
+        cat: &[bool],
+        max_evals: usize,
+    ) -> Option<Hyper> {
+        let mut h = DefaultHasher::new();
+        for xi in x {
+            xi.iter().for_each(|v| v.to_bits().hash(&mut h));
+        }
+        y.iter().for_each(|v| v.to_bits().hash(&mut h));
+        cat.hash(&mut h);
+        max_evals.hash(&mut h);
+        let key = h.finish();
+        if let Ok(memo) = FITTED.lock()
+            && let Some((_, hyper)) = memo.iter().find(|(k, _)| *k == key)
+        {
+            return Some(hyper.clone());
+        }
+        let hyper = Gp::fit_hyper(x, y, cat, max_evals)?;
+        if let Ok(mut memo) = FITTED.lock() {
+            if memo.len() >= MEMO_SIZE {
+                memo.pop_front();
+            }
+            memo.push_back((key, hyper.clone()));
+        }
+        Some(hyper)
+    }
+
+    /// The posterior given `(x_post, y_post)` under `hyper`; `None` if the kernel matrix
+    /// cannot be factored.
+    pub fn condition(
+        hyper: &Hyper,
+        x_post: &[Vec<f64>],
+        y_post: &[f64],
+        cat: &[bool],
+    ) -> Option<Gp> {
+        let (mut chol, mut alpha) = (Vec::new(), Vec::new());
+        factor(
+            &Pairs::new(x_post, cat),
+            y_post,
             hyper,
+            &mut chol,
+            &mut alpha,
+        )?;
+        let mut cont = Vec::new();
+        let mut cats = Vec::new();
+        for (i, (&c, &w)) in cat.iter().zip(&hyper.inv_ls2).enumerate() {
+            if c {
+                cats.push((i, w, x_post.iter().map(|x| x[i]).collect()));
+            } else {
+                let s = w.sqrt();
+                cont.push((i, s, x_post.iter().map(|x| x[i] * s).collect()));
+            }
+        }
+        Some(Gp {
+            cont,
+            cats,
+            signal: hyper.signal,
             chol,
             alpha,
         })
     }
 
-    /// Posterior mean and variance of the latent function at `z`; `buf` is scratch space.
-    pub fn predict(&self, z: &[f64], buf: &mut Vec<f64>) -> (f64, f64) {
-        let n = self.x.len();
-        buf.clear();
-        buf.extend(self.x.iter().map(|xi| {
-            matern52(
-                dist2(xi, z, &self.hyper.inv_ls2, &self.cat),
-                self.hyper.signal,
-            )
-        }));
-        let mean: f64 = buf.iter().zip(&self.alpha).map(|(k, a)| k * a).sum();
-        solve_lower(&self.chol, n, buf);
-        let explained: f64 = buf.iter().map(|v| v * v).sum();
-        (mean, (self.hyper.signal - explained).max(1e-12))
+    /// Posterior mean and variance of the latent function at each of `zs`, into `out`.
+    /// Candidates are scored together so that the triangular solve runs across them (one
+    /// vectorisable update per pair of conditioning points) rather than once per candidate.
+    pub fn predict_batch(&self, zs: &[&[f64]], out: &mut Vec<(f64, f64)>) {
+        let (n, m) = (self.alpha.len(), zs.len());
+        out.clear();
+        if m == 0 {
+            return;
+        }
+        // kt[i·m + c] = k(x_i, z_c), computed a candidate at a time along the points.
+        let mut kt = vec![0.0; n * m];
+        let mut r2 = vec![0.0; n];
+        for (c, z) in zs.iter().enumerate() {
+            r2.iter_mut().for_each(|v| *v = 0.0);
+            for (j, s, xs) in &self.cont {
+                let zj = z[*j] * s;
+                for (r, x) in r2.iter_mut().zip(xs) {
+                    *r += (x - zj) * (x - zj);
+                }
+            }
+            for (j, w, xs) in &self.cats {
+                for (r, x) in r2.iter_mut().zip(xs) {
+                    if *x != z[*j] {
+                        *r += w;
+                    }
+                }
+            }
+            matern52(&mut r2, self.signal);
+            for (i, v) in r2.iter().enumerate() {
+                kt[i * m + c] = *v;
+            }
+        }
+        let mut mean = vec![0.0; m];
+        for (i, &a) in self.alpha.iter().enumerate() {
+            for (mc, k) in mean.iter_mut().zip(&kt[i * m..(i + 1) * m]) {
+                *mc += a * k;
+            }
+        }
+        // Forward substitution L V = Kᵀ: for one candidate, dot products along the rows of
+        // L; for several, row by row with every candidate at once.
+        if m == 1 {
+            solve_lower(&self.chol, n, &mut kt);
+        }
+        for i in (0..n).filter(|_| m > 1) {
+            let (done, rest) = kt.split_at_mut(i * m);
+            let row = &mut rest[..m];
+            for k in 0..i {
+                let l = self.chol[i * n + k];
+                for (r, v) in row.iter_mut().zip(&done[k * m..(k + 1) * m]) {
+                    *r -= l * v;
+                }
+            }
+            let d = self.chol[i * n + i];
+            row.iter_mut().for_each(|r| *r /= d);
+        }
+        let mut explained = vec![0.0; m];
+        for i in 0..n {
+            for (e, v) in explained.iter_mut().zip(&kt[i * m..(i + 1) * m]) {
+                *e += v * v;
+            }
+        }
+        out.extend(
+            mean.into_iter()
+                .zip(explained)
+                .map(|(mu, e)| (mu, (self.signal - e).max(1e-12))),
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exp_neg_matches_libm() {
+        let mut worst: f64 = 0.0;
+        for i in 0..=700_000 {
+            let x = f64::from(i) * 0.001;
+            let (fast, exact) = (exp_neg(x), (-x).exp());
+            worst = worst.max((fast - exact).abs() / exact);
+        }
+        assert!(worst < 1e-14, "relative error {worst:e}");
+        assert_eq!(exp_neg(0.0), 1.0);
+        assert_eq!(exp_neg(800.0), 0.0);
+        assert_eq!(exp_neg(f64::INFINITY), 0.0);
+    }
 
     #[test]
     fn cholesky_solves() {
@@ -317,13 +533,16 @@ mod tests {
     fn gp_interpolates_and_is_uncertain_far_away() {
         let x: Vec<Vec<f64>> = (0..8).map(|i| vec![f64::from(i) / 7.0]).collect();
         let y: Vec<f64> = x.iter().map(|v| (6.0 * v[0]).sin()).collect();
-        let gp = Gp::fit(&x, &y, x.clone(), &y, vec![false], 200);
+        let hyper = Gp::fit_hyper(&x, &y, &[false], 200);
+        assert!(hyper.is_some());
+        let Some(hyper) = hyper else { return };
+        let gp = Gp::condition(&hyper, &x, &y, &[false]);
         assert!(gp.is_some());
         let Some(gp) = gp else { return };
-        let mut buf = Vec::new();
-        let (m, v) = gp.predict(&[3.0 / 7.0], &mut buf);
+        let mut out = Vec::new();
+        gp.predict_batch(&[&[3.0 / 7.0], &[5.0]], &mut out);
+        let ((m, v), (_, far)) = (out[0], out[1]);
         assert!((m - y[3]).abs() < 0.05, "{m} vs {}", y[3]);
-        let (_, far) = gp.predict(&[5.0], &mut buf);
         assert!(far > 10.0 * v, "{far} vs {v}");
     }
 }

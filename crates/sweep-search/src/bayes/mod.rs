@@ -22,11 +22,19 @@
 //!    best with `impute_while_running: best`; they shape the posterior but not the fitted
 //!    hyperparameters.
 //! 5. **Model.** Length scales, signal and noise variance are the MAP under log-normal
-//!    priors (Nelder–Mead in log space, two starts). Beyond 128 finished runs the model
-//!    keeps the 64 best and the 64 most recent of the rest, and the hyperparameters are
-//!    fitted on at most 64 of those (the 32 best and the 32 most recent), which bounds the
-//!    cost.
-//! 6. **Acquisition.** Log EI over the incumbent, maximised by scoring random points and
+//!    priors (Nelder–Mead in log space, two starts), fitted on at most 64 finished runs
+//!    (the 32 best and the 32 most recent); the posterior is conditioned on at most 128
+//!    (the 64 best and the 64 most recent). The fit depends on the finished runs only and
+//!    is remembered by the process, so the suggestions of a batch or of parallel workers,
+//!    which differ by pending runs, share it.
+//! 6. **Long sweeps.** From 200 finished runs on, a suggestion must stay cheap (about
+//!    0.6 ms at 1,000 runs, see `BENCHMARKS.md`): the posterior is a local model of the 24
+//!    best and 24 most recent runs (and at most 16 pending), the hyperparameters are
+//!    refitted only every 32 finished runs (on the runs up to that mark, so the suggestions
+//!    in between share one remembered fit), and the acquisition search looks mostly around
+//!    the incumbents. The runs' coordinates are encoded into one buffer and the kernel is
+//!    evaluated for many candidates at once.
+//! 7. **Acquisition.** Log EI over the incumbent, maximised by scoring random points and
 //!    perturbations of the best observed points, then refining the best five (see `acq`).
 //!    Observed points are never re-suggested while the search finds an unseen one; a purely
 //!    categorical/integer space is searched exhaustively (up to 2^20 points) before a repeat.
@@ -36,10 +44,9 @@ mod gp;
 mod space;
 
 use crate::{SearchError, random::sample_random};
-use acq::{Acquisition, Rng, key, random_point};
+use acq::{Acquisition, Rng, Seen, key, random_point};
 use gp::Gp;
 use space::{Kind, Space};
-use std::collections::HashSet;
 use sweep_core::{Goal, Params, SweepSpec};
 
 /// One run as the Bayesian sampler sees it.
@@ -58,17 +65,65 @@ pub struct Observation {
     pub value: Option<f64>,
 }
 
-/// Finished runs the model is conditioned on at most.
-const MAX_MODEL_POINTS: usize = 128;
-/// Pending runs the posterior includes at most (the most recent).
-const MAX_PENDING: usize = 64;
 /// Where the prior mean sits between the values' mean (0) and their worst (1); on the
 /// benchmark protocol 1 beat 0.5, which beat 0 (Ackley most of all).
 const PESSIMISM: f64 = 1.0;
-/// Finished runs the hyperparameters are fitted on at most.
-const MAX_FIT_POINTS: usize = 64;
-/// Nelder–Mead evaluations for the hyperparameters, in all.
-const FIT_EVALS: usize = 200;
+
+/// How much work one suggestion does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    /// Finished runs the model is conditioned on at most (the best half and the most
+    /// recent of the rest).
+    pub model: usize,
+    /// Pending runs the posterior includes at most (the most recent).
+    pub pending: usize,
+    /// Finished runs the hyperparameters are fitted on at most.
+    pub fit_points: usize,
+    /// Nelder–Mead evaluations for the hyperparameters, in all.
+    pub fit_evals: usize,
+    /// Uniform random candidates of the acquisition search (`None`: `512 + 256·d`, at
+    /// most 3,000).
+    pub random: Option<usize>,
+    /// Incumbents perturbed, and perturbations of each.
+    pub incumbents: usize,
+    pub perturbations: usize,
+    /// Best candidates refined, and steps of each refinement.
+    pub refined: usize,
+    pub refine_steps: usize,
+}
+
+/// Up to [`LEAN_FROM`] finished runs: the model that wins the benchmark protocol.
+const FULL: Budget = Budget {
+    model: 128,
+    pending: 64,
+    fit_points: 64,
+    fit_evals: 200,
+    random: None,
+    incumbents: 5,
+    perturbations: 64,
+    refined: 5,
+    refine_steps: 40,
+};
+
+/// From [`LEAN_FROM`] finished runs on, a sweep has converged on its good regions and one
+/// suggestion must stay cheap (≤ 1 ms at 1,000 runs): a local model of the best and most
+/// recent runs, searched mostly around the incumbents.
+const LEAN: Budget = Budget {
+    model: 48,
+    pending: 16,
+    fit_points: 32,
+    fit_evals: 120,
+    random: Some(96),
+    incumbents: 3,
+    perturbations: 32,
+    refined: 2,
+    refine_steps: 24,
+};
+
+/// Finished runs from which a suggestion uses the [`LEAN`] budget.
+const LEAN_FROM: usize = 200;
+/// With the [`LEAN`] budget, the hyperparameters are refitted every this many finished runs.
+const REFIT_EVERY: usize = 32;
 
 /// The next params of a `method: bayes` sweep, given every run it has (finished, failed
 /// and pending), the sweep's seed and the position of this suggestion (the number of runs
@@ -92,21 +147,28 @@ pub fn suggest_bayes(
         .is_some_and(|m| m.impute_while_running == "best");
     let sign = if goal == Goal::Maximize { -1.0 } else { 1.0 };
 
-    let mut seen = HashSet::new();
-    let mut finished: Vec<(Vec<f64>, f64)> = Vec::new();
-    let mut pending: Vec<Vec<f64>> = Vec::new();
+    // Every run's coordinates in one buffer (run `i` at `i·d`), snapped: this runs for
+    // every run on every suggestion, so it allocates once.
+    let mut seen = Seen::with_capacity_and_hasher(observations.len(), Default::default());
+    let mut coords: Vec<f64> = Vec::with_capacity(observations.len() * d);
+    let mut finished: Vec<(usize, f64)> = Vec::with_capacity(observations.len());
+    let mut pending: Vec<usize> = Vec::new();
     for obs in observations {
-        let Some(mut x) = space.encode(&obs.params) else {
+        let start = coords.len();
+        if !space.encode_into(&obs.params, &mut coords) {
+            coords.truncate(start);
             continue;
-        };
-        space.snap(&mut x);
-        seen.insert(key(&x));
+        }
+        space.snap(&mut coords[start..]);
+        seen.insert(key(&coords[start..]));
+        let i = start / d;
         match obs.value {
-            None => pending.push(x),
+            None => pending.push(i),
             Some(v) if v.is_nan() => {}
-            Some(v) => finished.push((x, sign * v)),
+            Some(v) => finished.push((i, sign * v)),
         }
     }
+    let point = |i: usize| coords[i * d..(i + 1) * d].to_vec();
     let finite = finished.iter().map(|f| f.1).filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
@@ -119,46 +181,62 @@ pub fn suggest_bayes(
     for f in &mut finished {
         f.1 = f.1.clamp(lo, hi);
     }
-
-    // Keep the best and the most recent points when there are too many.
-    let values: Vec<f64> = finished.iter().map(|f| f.1).collect();
-    let keep = best_and_recent(&values, MAX_MODEL_POINTS);
-    let finished: Vec<(Vec<f64>, f64)> = keep.into_iter().map(|i| finished[i].clone()).collect();
-    if pending.len() > MAX_PENDING {
-        pending.drain(..pending.len() - MAX_PENDING);
-    }
-
-    let y = standardize(&warp(&finished.iter().map(|f| f.1).collect::<Vec<_>>()));
-    let x: Vec<Vec<f64>> = finished.iter().map(|f| f.0.clone()).collect();
-    let best = y.iter().copied().fold(f64::INFINITY, f64::min);
-    let worst = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let lie = if lie_best { best } else { worst };
-    let mut x_post = x.clone();
-    let mut y_post = y.clone();
-    for p in pending {
-        x_post.push(p);
-        y_post.push(lie);
-    }
+    let lean = finished.len() >= LEAN_FROM;
+    let budget = if lean { LEAN } else { FULL };
     let cat: Vec<bool> = space
         .dims
         .iter()
         .map(|dim| matches!(dim.kind, Kind::Categorical(_)))
         .collect();
-    let fit = best_and_recent(&y, MAX_FIT_POINTS);
-    let x_fit: Vec<Vec<f64>> = fit.iter().map(|&i| x[i].clone()).collect();
-    let y_fit: Vec<f64> = fit.iter().map(|&i| y[i]).collect();
-    let Some(gp) = Gp::fit(&x_fit, &y_fit, x_post, &y_post, cat, FIT_EVALS) else {
+    // The hyperparameters depend on the finished runs only, so suggestions that differ by
+    // pending runs (a batch, parallel workers) share one fit, remembered by the process.
+    // Those of a long sweep change slowly: they are fitted on the first runs of the sweep
+    // up to a multiple of `REFIT_EVERY`, so its suggestions between two marks share one.
+    let fitted = if lean {
+        LEAN_FROM + (finished.len() - LEAN_FROM) / REFIT_EVERY * REFIT_EVERY
+    } else {
+        finished.len()
+    };
+    let (x_fit, y_fit) = fit_set(&finished[..fitted], &point, budget.fit_points);
+    let hyper = Gp::fit_hyper_cached(&x_fit, &y_fit, &cat, budget.fit_evals);
+    let Some(hyper) = hyper else {
+        return Ok(startup_point(spec, &space, &seen, seed, position, &mut rng));
+    };
+
+    // Keep the best and the most recent points when there are too many.
+    let values: Vec<f64> = finished.iter().map(|f| f.1).collect();
+    let keep = best_and_recent(&values, budget.model);
+    if pending.len() > budget.pending {
+        pending.drain(..pending.len() - budget.pending);
+    }
+    let y = standardize(&warp(&keep.iter().map(|&i| values[i]).collect::<Vec<_>>()));
+    let x: Vec<Vec<f64>> = keep.iter().map(|&i| point(finished[i].0)).collect();
+    let best = y.iter().copied().fold(f64::INFINITY, f64::min);
+    let worst = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lie = if lie_best { best } else { worst };
+    let mut x_post = x.clone();
+    let mut y_post = y.clone();
+    for i in pending {
+        x_post.push(point(i));
+        y_post.push(lie);
+    }
+    let Some(gp) = Gp::condition(&hyper, &x_post, &y_post, &cat) else {
         return Ok(startup_point(spec, &space, &seen, seed, position, &mut rng));
     };
 
     let mut ranked: Vec<usize> = (0..y.len()).collect();
     ranked.sort_by(|&a, &b| y[a].total_cmp(&y[b]).then(a.cmp(&b)));
-    let incumbents: Vec<Vec<f64>> = ranked.iter().take(5).map(|&i| x[i].clone()).collect();
+    let incumbents: Vec<Vec<f64>> = ranked
+        .iter()
+        .take(budget.incumbents)
+        .map(|&i| x[i].clone())
+        .collect();
     let acq = Acquisition {
         space: &space,
         gp: &gp,
         best,
         seen: &seen,
+        budget,
     };
     let point = match acq.maximise(&incumbents, &mut rng) {
         Some(p) => p,
@@ -169,19 +247,31 @@ pub fn suggest_bayes(
     Ok(space.decode(&point))
 }
 
-/// A monotone compression of large values, `ln(1 + (v - min) / s)` with `s` the median
+/// A monotone compression of large values, `ln(1 + (v - min) / s)` with `s` the mean
 /// distance from the minimum: objectives whose bad values are orders of magnitude above the
 /// good ones (Rosenbrock, losses that blow up) become nearly stationary, while the order of
 /// the values, and so the incumbent, is kept.
 fn warp(values: &[f64]) -> Vec<f64> {
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let mut gaps: Vec<f64> = values.iter().map(|v| v - lo).collect();
-    gaps.sort_by(f64::total_cmp);
-    let s = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let s = values.iter().map(|v| v - lo).sum::<f64>() / values.len() as f64;
     if !(s > 0.0 && s.is_finite()) {
         return values.to_vec();
     }
     values.iter().map(|v| ((v - lo) / s).ln_1p()).collect()
+}
+
+/// The points and standardised values the hyperparameters are fitted on: at most `cap` of
+/// the finished `runs` (the best half and the most recent of the rest).
+fn fit_set(
+    runs: &[(usize, f64)],
+    point: &dyn Fn(usize) -> Vec<f64>,
+    cap: usize,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let y = standardize(&warp(&runs.iter().map(|r| r.1).collect::<Vec<_>>()));
+    let keep = best_and_recent(&y, cap);
+    let x_fit = keep.iter().map(|&i| point(runs[i].0)).collect();
+    let y_fit = keep.iter().map(|&i| y[i]).collect();
+    (x_fit, y_fit)
 }
 
 /// Zero mean, unit variance (a constant stays 0).
@@ -198,18 +288,33 @@ fn standardize(values: &[f64]) -> Vec<f64> {
 /// The indices (ascending) of at most `cap` values: the `cap / 2` lowest and the most
 /// recent of the rest.
 fn best_and_recent(values: &[f64], cap: usize) -> Vec<usize> {
-    if values.len() <= cap {
-        return (0..values.len()).collect();
+    let n = values.len();
+    if n <= cap {
+        return (0..n).collect();
     }
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    // A selection, not a sort: this runs over every finished run on every suggestion.
     let half = cap / 2;
-    let mut keep: Vec<usize> = order[..half].to_vec();
-    let mut rest: Vec<usize> = order[half..].to_vec();
-    rest.sort_unstable();
-    keep.extend(&rest[rest.len() - (cap - half)..]);
-    keep.sort_unstable();
-    keep
+    let mut order: Vec<usize> = (0..n).collect();
+    if half > 0 {
+        order.select_nth_unstable_by(half - 1, |&a, &b| {
+            values[a].total_cmp(&values[b]).then(a.cmp(&b))
+        });
+    }
+    let mut chosen = vec![false; n];
+    for &i in &order[..half] {
+        chosen[i] = true;
+    }
+    let mut recent = cap - half;
+    for i in (0..n).rev() {
+        if recent == 0 {
+            break;
+        }
+        if !chosen[i] {
+            chosen[i] = true;
+            recent -= 1;
+        }
+    }
+    (0..n).filter(|&i| chosen[i]).collect()
 }
 
 /// The random sampler's point for `(seed, position)`; in a discrete space, an unseen
@@ -217,7 +322,7 @@ fn best_and_recent(values: &[f64], cap: usize) -> Vec<usize> {
 fn startup_point(
     spec: &SweepSpec,
     space: &Space<'_>,
-    seen: &HashSet<Vec<u64>>,
+    seen: &Seen,
     seed: u64,
     position: u64,
     rng: &mut Rng,

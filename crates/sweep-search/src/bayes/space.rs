@@ -43,6 +43,8 @@ pub(crate) struct Space<'a> {
     pub dims: Vec<Dim<'a>>,
     /// Params that never vary (constants, one-value categoricals), with their value.
     constants: Vec<(String, &'a Distribution)>,
+    /// The indices of `dims` by name, the order of a run's [`Params`] map.
+    by_name: Vec<usize>,
 }
 
 /// Integer ranges wider than this are treated as continuous and rounded when mapped back.
@@ -96,7 +98,13 @@ impl<'a> Space<'a> {
                 }
             }
         }
-        Space { dims, constants }
+        let mut by_name: Vec<usize> = (0..dims.len()).collect();
+        by_name.sort_by(|&a, &b| dims[a].name.cmp(&dims[b].name));
+        Space {
+            dims,
+            constants,
+            by_name,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -144,10 +152,36 @@ impl<'a> Space<'a> {
     /// A run's params as coordinates; `None` when a param is missing or not a value this
     /// param can take.
     pub fn encode(&self, params: &Params) -> Option<Vec<f64>> {
-        self.dims
-            .iter()
-            .map(|d| encode_one(d, params.get(&d.name)?))
-            .collect()
+        let mut x = Vec::with_capacity(self.dims.len());
+        self.encode_into(params, &mut x).then_some(x)
+    }
+
+    /// [`Space::encode`] appending to `out`; `false` (with `out` partly written) when a
+    /// param is missing or not a value this param can take.
+    pub fn encode_into(&self, params: &Params, out: &mut Vec<f64>) -> bool {
+        // One merged walk over the sorted map and the sorted names: this runs for every
+        // observation on every suggestion.
+        let start = out.len();
+        out.resize(start + self.dims.len(), 0.0);
+        let mut entries = params.iter();
+        for &j in &self.by_name {
+            let dim = &self.dims[j];
+            let value = loop {
+                let Some((name, value)) = entries.next() else {
+                    return false;
+                };
+                match name.as_str().cmp(dim.name.as_str()) {
+                    std::cmp::Ordering::Less => continue,
+                    std::cmp::Ordering::Equal => break value,
+                    std::cmp::Ordering::Greater => return false,
+                }
+            };
+            match encode_one(dim, value) {
+                Some(u) => out[start + j] = u,
+                None => return false,
+            }
+        }
+        true
     }
 
     /// Moves a candidate onto a point the params can take: bins for integers, multiples of
@@ -196,6 +230,12 @@ impl<'a> Space<'a> {
 
 fn encode_one(d: &Dim<'_>, value: &Value) -> Option<f64> {
     if let Kind::Categorical(_) = d.kind {
+        if let Distribution::Categorical { values }
+        | Distribution::CategoricalWProbabilities { values, .. } = d.dist
+            && let Some(i) = values.iter().position(|v| v == value)
+        {
+            return Some(i as f64);
+        }
         let key = value_key(value);
         return d.keys.iter().position(|k| *k == key).map(|i| i as f64);
     }

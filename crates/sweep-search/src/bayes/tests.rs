@@ -191,7 +191,7 @@ fn discrete_space_never_repeats_while_unseen_points_remain() {
     // Sequential with values (a smooth objective pulls towards one corner), and all pending.
     for with_values in [true, false] {
         let mut obs: Vec<Observation> = Vec::new();
-        let mut keys = HashSet::new();
+        let mut keys = std::collections::HashSet::new();
         for i in 0..12 {
             let p = suggest_with(&s, &obs, 4).ok().flatten().unwrap_or_default();
             let k = sweep_core::canonical_json(&json!(p));
