@@ -517,6 +517,26 @@ mod tests {
     }
 
     #[test]
+    fn a_remembered_fit_equals_a_fresh_one() {
+        let x: Vec<Vec<f64>> = (0..10).map(|i| vec![f64::from(i) / 9.0, 0.5]).collect();
+        let y: Vec<f64> = x.iter().map(|v| (5.0 * v[0]).cos()).collect();
+        let fresh = Gp::fit_hyper(&x, &y, &[false, false], 80);
+        for _ in 0..2 {
+            let cached = Gp::fit_hyper_cached(&x, &y, &[false, false], 80);
+            let (Some(a), Some(b)) = (&fresh, &cached) else {
+                panic!("no fit: {fresh:?} {cached:?}");
+            };
+            assert_eq!(
+                (&a.inv_ls2, a.signal, a.noise),
+                (&b.inv_ls2, b.signal, b.noise)
+            );
+        }
+        // Another categorical mask is another fit.
+        let other = Gp::fit_hyper_cached(&x, &y, &[false, true], 80);
+        assert!(other.is_some());
+    }
+
+    #[test]
     fn cholesky_solves() {
         // A = [[4, 2], [2, 3]], b = [2, 1] → x = [0.5, 0].
         let mut a = vec![4.0, 2.0, 2.0, 3.0];

@@ -257,3 +257,68 @@ fn every_kind_round_trips_through_the_space() {
         }
     }
 }
+
+#[test]
+fn best_and_recent_keeps_the_best_half_and_the_most_recent_rest() {
+    // Values 9, 8, …, 0 then 5 (index 10): the two best are indices 9 and 8 (values 0, 1);
+    // of the rest the two most recent are 10 and 7.
+    let values: Vec<f64> = (0..10).map(|i| f64::from(9 - i)).chain([5.0]).collect();
+    assert_eq!(best_and_recent(&values, 4), vec![7, 8, 9, 10]);
+    // Ties are broken by position, so the choice is a function of the values' order.
+    assert_eq!(best_and_recent(&[1.0; 6], 4), vec![0, 1, 4, 5]);
+    assert_eq!(best_and_recent(&[3.0, 1.0], 4), vec![0, 1]);
+}
+
+/// Observations of the 2-d quadratic at the random sampler's first `n` points.
+fn random_history(s: &SweepSpec, n: u64) -> Vec<Observation> {
+    (0..n)
+        .map(|i| {
+            let params = sample_random(&s.parameters, 3, i);
+            let value = Some((f(&params, "x") - 1.3).powi(2) + (f(&params, "y") + 0.7).powi(2));
+            Observation { params, value }
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_sweep_keeps_converging_with_the_lean_model() {
+    let s = spec(
+        vec![uniform("x", -5.0, 5.0), uniform("y", -5.0, 5.0)],
+        Goal::Minimize,
+    );
+    let mut obs = random_history(&s, LEAN_FROM as u64 + 20);
+    let start = best(&obs.iter().filter_map(|o| o.value).collect::<Vec<_>>());
+    for _ in 0..25 {
+        let position = obs.len() as u64;
+        let params = suggest_bayes(&s, &obs, 0, position).unwrap_or_default();
+        let value = Some((f(&params, "x") - 1.3).powi(2) + (f(&params, "y") + 0.7).powi(2));
+        obs.push(Observation { params, value });
+    }
+    let end = best(&obs.iter().filter_map(|o| o.value).collect::<Vec<_>>());
+    assert!(end < 1e-3 && end < start / 10.0, "{start} -> {end}");
+}
+
+#[test]
+fn a_long_sweep_is_deterministic_and_batch_equals_sequential() {
+    let s = spec(
+        vec![uniform("x", -5.0, 5.0), uniform("y", -5.0, 5.0)],
+        Goal::Minimize,
+    );
+    let obs = random_history(&s, LEAN_FROM as u64 + 40);
+    let n = obs.len() as u64;
+    // The same call twice (the second finds the fit remembered) gives the same point.
+    let a = suggest_bayes(&s, &obs, 5, n).unwrap_or_default();
+    assert_eq!(suggest_bayes(&s, &obs, 5, n).unwrap_or_default(), a);
+    // Pending runs move the next suggestion elsewhere without a new fit.
+    let mut with_pending = obs.clone();
+    with_pending.push(Observation {
+        params: a.clone(),
+        value: None,
+    });
+    let b = suggest_bayes(&s, &with_pending, 5, n + 1).unwrap_or_default();
+    assert_ne!(a, b);
+    assert_eq!(
+        suggest_bayes(&s, &with_pending, 5, n + 1).unwrap_or_default(),
+        b
+    );
+}
