@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 use sweep_core::{Distribution, Goal, Method, MetricSpec, ParamSpec, Params, SweepSpec};
-use sweep_search::{Observation, suggest_with};
+use sweep_search::{Observation, optimize, suggest_with};
 
 fn spec(params: Vec<ParamSpec>) -> SweepSpec {
     let mut s = SweepSpec::new(Method::Bayes, params);
@@ -29,19 +29,8 @@ fn f(p: &Params, name: &str) -> f64 {
 
 /// The protocol's sequential loop (ask, evaluate, tell); the values in order.
 fn run(spec: &SweepSpec, seed: u64, n: usize, objective: &dyn Fn(&Params) -> f64) -> Vec<f64> {
-    let mut obs: Vec<Observation> = Vec::new();
-    for _ in 0..n {
-        let params = suggest_with(spec, &obs, seed)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let value = objective(&params);
-        obs.push(Observation {
-            params,
-            value: Some(value),
-        });
-    }
-    obs.iter().filter_map(|o| o.value).collect()
+    let trials = optimize(spec, seed, n, objective).unwrap_or_default();
+    trials.into_iter().map(|t| t.1).collect()
 }
 
 fn best(values: &[f64]) -> f64 {

@@ -130,6 +130,34 @@ pub fn suggest_with(
     }
 }
 
+/// Minimises (or maximises, by the spec's `metric.goal`) `objective` in process: `n_trials`
+/// sequential suggestions of the spec's method (ask, evaluate, tell), each counted before
+/// the next. Returns every trial's params and value, in order; fewer than `n_trials` when a
+/// grid is exhausted. The same loop a sweep runs, without a store or workers, for searching
+/// a function from Rust (and for the search benchmark).
+pub fn optimize(
+    spec: &SweepSpec,
+    seed: u64,
+    n_trials: usize,
+    mut objective: impl FnMut(&Params) -> f64,
+) -> Result<Vec<(Params, f64)>, SearchError> {
+    let mut observations: Vec<Observation> = Vec::with_capacity(n_trials);
+    for _ in 0..n_trials {
+        let Some(params) = suggest_with(spec, &observations, seed)? else {
+            break;
+        };
+        let value = objective(&params);
+        observations.push(Observation {
+            params,
+            value: Some(value),
+        });
+    }
+    Ok(observations
+        .into_iter()
+        .map(|o| (o.params, o.value.unwrap_or(f64::NAN)))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +167,20 @@ mod tests {
     fn cat(name: &str, values: serde_json::Value) -> ParamSpec {
         let values = values.as_array().cloned().unwrap_or_default();
         ParamSpec::new(name, Distribution::Categorical { values })
+    }
+
+    #[test]
+    fn optimize_runs_the_trials_in_order_and_stops_with_the_grid() {
+        let spec = SweepSpec::new(Method::Grid, vec![cat("a", json!([3, 1, 2]))]);
+        let trials = optimize(&spec, 0, 10, |p| p["a"].as_f64().unwrap_or(f64::NAN));
+        let values: Vec<f64> = trials.unwrap_or_default().iter().map(|t| t.1).collect();
+        assert_eq!(values, vec![3.0, 1.0, 2.0]);
+        // Bayes without a metric still searches (minimising), one trial per call.
+        let spec = SweepSpec::new(Method::Bayes, vec![cat("a", json!([3, 1, 2]))]);
+        let trials = optimize(&spec, 0, 3, |p| p["a"].as_f64().unwrap_or(f64::NAN));
+        let mut seen: Vec<f64> = trials.unwrap_or_default().iter().map(|t| t.1).collect();
+        seen.sort_by(f64::total_cmp);
+        assert_eq!(seen, vec![1.0, 2.0, 3.0]);
     }
 
     #[test]

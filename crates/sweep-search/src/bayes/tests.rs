@@ -17,35 +17,14 @@ fn f(p: &Params, name: &str) -> f64 {
     p.get(name).and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
 }
 
-/// The protocol's sequential loop (ask, evaluate, tell); the values in order.
+/// The values of `n` sequential trials.
 fn run(spec: &SweepSpec, seed: u64, n: usize, objective: impl Fn(&Params) -> f64) -> Vec<f64> {
-    let mut obs: Vec<Observation> = Vec::new();
-    for _ in 0..n {
-        let params = suggest_with(spec, &obs, seed)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let value = objective(&params);
-        obs.push(Observation {
-            params,
-            value: Some(value),
-        });
-    }
-    obs.iter().filter_map(|o| o.value).collect()
+    let trials = crate::optimize(spec, seed, n, objective).unwrap_or_default();
+    trials.into_iter().map(|t| t.1).collect()
 }
 
 fn best(values: &[f64]) -> f64 {
     values.iter().copied().fold(f64::INFINITY, f64::min)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
 }
 
 fn quadratic(p: &Params) -> f64 {
@@ -90,7 +69,9 @@ fn rosenbrock_2d_beats_random_search() {
         rb.push(best(&run(&bayes, seed, 30, rosenbrock)));
         rr.push(best(&run(&random, seed, 30, rosenbrock)));
     }
-    let (mb, mr) = (median(rb.clone()), median(rr.clone()));
+    rb.sort_by(f64::total_cmp);
+    rr.sort_by(f64::total_cmp);
+    let (mb, mr) = (rb[rb.len() / 2], rr[rr.len() / 2]);
     eprintln!("rosenbrock 30 runs: bayes median {mb:.4} {rb:?}, random median {mr:.4} {rr:?}");
     assert!(mb < 0.25 * mr, "bayes {rb:?} vs random {rr:?}");
 }
