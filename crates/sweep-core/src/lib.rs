@@ -5,6 +5,7 @@
 //! [`Distribution`]), run statuses, metric records and per-metric summaries, and the
 //! canonical form of config values used for hashing and for comparing values by content.
 
+pub mod num;
 mod param;
 mod record;
 mod spec;

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
+use sweep_core::num::dot;
 
 /// Bounds of the log parameters: length scales, signal variance, noise variance.
 const LN_LS: (f64, f64) = (-4.6, 3.0); // 0.01 .. 20
@@ -133,24 +134,6 @@ fn exp_neg(x: f64) -> f64 {
     // 2^-k as a float: 0 ≤ k ≤ 1022 here, so the exponent field stays normal.
     let scale = f64::from_bits(((1023 - i64::from(k)) as u64) << 52);
     if x >= 708.0 { 0.0 } else { p * scale }
-}
-
-/// `Σ aᵢ bᵢ` with four independent partial sums, which the compiler can vectorise (a
-/// single running sum is one long chain of dependent additions).
-#[inline]
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for i in 0..4 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// In-place lower Cholesky factor of a row-major `n × n` matrix (only the lower triangle

@@ -128,35 +128,22 @@ pub fn minimize(
     }
 }
 
-/// Dot product with eight independent accumulators: a plain `sum()` is one long chain of
-/// dependent additions, which the compiler may not reorder, and runs several times slower.
+/// Dot product: [`sweep_core::num::dot`] (eight independent accumulators), over the cores
+/// for long vectors.
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     if a.len() >= PAR_MIN {
         use rayon::prelude::*;
         return a
             .par_chunks(PAR_MIN / 2)
             .zip(b.par_chunks(PAR_MIN / 2))
-            .map(|(x, y)| dot_serial(x, y))
+            .map(|(x, y)| sweep_core::num::dot(x, y))
             .sum();
     }
-    dot_serial(a, b)
+    sweep_core::num::dot(a, b)
 }
 
 /// Vectors at least this long are split over the cores.
 const PAR_MIN: usize = 1 << 16;
-
-fn dot_serial(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f64>() + tail
-}
 
 fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     fn serial(a: f64, x: &[f64], y: &mut [f64]) {
