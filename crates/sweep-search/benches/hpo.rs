@@ -4,7 +4,8 @@
 //! recorded Optuna TPE and W&B bayes numbers in `../shared/bench/results/`, and the time of
 //! one suggestion at 100 and 1,000 finished trials.
 //!
-//! `cargo bench -p sweep-search --bench hpo [-- SEEDS]`
+//! `cargo bench -p sweep-search --bench hpo [-- SEEDS]`; `-- latency` runs only the latency
+//! part, `-- long [SEEDS]` the 1,000-trial long-sweep table instead.
 
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -32,6 +33,14 @@ fn run(spec: &SweepSpec, seed: u64, n: usize, objective: &dyn Fn(&Params) -> f64
     let trials = optimize(spec, seed, n, objective).unwrap_or_default();
     trials.into_iter().map(|t| t.1).collect()
 }
+
+/// A benchmark function: name, params, objective, optimum.
+type Problem = (
+    &'static str,
+    Vec<ParamSpec>,
+    Box<dyn Fn(&Params) -> f64>,
+    f64,
+);
 
 fn best(values: &[f64]) -> f64 {
     values.iter().copied().fold(f64::INFINITY, f64::min)
@@ -93,12 +102,6 @@ fn main() {
     };
     let xs =
         |p: &Params, d: usize| -> Vec<f64> { (0..d).map(|i| f(p, &format!("x{i}"))).collect() };
-    type Problem = (
-        &'static str,
-        Vec<ParamSpec>,
-        Box<dyn Fn(&Params) -> f64>,
-        f64,
-    );
     let h6a = [
         [10.0, 3.0, 17.0, 3.5, 1.7, 8.0],
         [0.05, 10.0, 17.0, 0.1, 8.0, 14.0],
@@ -210,6 +213,10 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     let mut stuck_line = String::new();
     let latency_only = std::env::args().any(|a| a == "latency");
+    if std::env::args().any(|a| a == "long") {
+        long_sweeps(&problems, seeds);
+        return;
+    }
     for (name, params, objective, fstar) in problems.iter().filter(|_| !latency_only) {
         let s = spec(params.clone());
         let runs: Vec<Vec<f64>> = (0..seeds)
@@ -290,6 +297,30 @@ fn main() {
         }
     }
     println!("\nbar: one suggestion at 1,000 finished trials <= 1 ms (W&B bayes recorded ~75 ms)");
+}
+
+/// Long sweeps (`-- long [SEEDS]`): Hartmann6 and Ackley5 for 1,000 sequential trials,
+/// median regret and the seeds still at regret ≥ 0.1 after 100, 200, 500 and 1,000.
+fn long_sweeps(problems: &[Problem], seeds: u64) {
+    println!("| function | trials | median regret | seeds with regret >= 0.1 |");
+    println!("|---|---|---|---|");
+    for (name, params, objective, fstar) in problems
+        .iter()
+        .filter(|p| p.0 == "hartmann6" || p.0 == "ackley5")
+    {
+        let s = spec(params.clone());
+        let runs: Vec<Vec<f64>> = (0..seeds)
+            .map(|seed| run(&s, seed, 1000, objective.as_ref()))
+            .collect();
+        for k in [100usize, 200, 500, 1000] {
+            let regrets: Vec<f64> = runs.iter().map(|v| best(&v[..k]) - fstar).collect();
+            let stuck = regrets.iter().filter(|r| **r >= 0.1).count();
+            println!(
+                "| {name} | {k} | {:.4e} | {stuck}/{seeds} |",
+                median(regrets.clone())
+            );
+        }
+    }
 }
 
 /// Recorded Optuna TPE (multivariate) ask times: (seed, trial) → ms.

@@ -28,12 +28,14 @@
 //!    is remembered by the process, so the suggestions of a batch or of parallel workers,
 //!    which differ by pending runs, share it.
 //! 6. **Long sweeps.** From 200 finished runs on, a suggestion must stay cheap (about
-//!    0.6 ms at 1,000 runs, see `BENCHMARKS.md`): the posterior is a local model of the 24
+//!    0.5 ms at 1,000 runs, see `BENCHMARKS.md`): the posterior is a local model of the 24
 //!    best and 24 most recent runs (and at most 16 pending), the hyperparameters are
 //!    refitted only every 32 finished runs (on the runs up to that mark, so the suggestions
 //!    in between share one remembered fit), and the acquisition search looks mostly around
 //!    the incumbents. The runs' coordinates are encoded into one buffer and the kernel is
-//!    evaluated for many candidates at once.
+//!    evaluated for many candidates at once. When the best has not improved for 64 runs
+//!    the search restarts: random points, then a model of the restart's own runs (its fit
+//!    refreshed every 8), for 64 runs at a time until a restart beats the best.
 //! 7. **Acquisition.** Log EI over the incumbent, maximised by scoring random points and
 //!    perturbations of the best observed points, then refining the best five (see `acq`).
 //!    Observed points are never re-suggested while the search finds an unseen one; a purely
@@ -124,6 +126,11 @@ const LEAN: Budget = Budget {
 const LEAN_FROM: usize = 200;
 /// With the [`LEAN`] budget, the hyperparameters are refitted every this many finished runs.
 const REFIT_EVERY: usize = 32;
+/// Finished runs without a new best after which a long sweep restarts its search, and the
+/// length of each restart.
+const STALL: usize = 64;
+/// In a restart, the hyperparameters are refitted every this many of its runs.
+const RESTART_REFIT_EVERY: usize = 8;
 
 /// The next params of a `method: bayes` sweep, given every run it has (finished, failed
 /// and pending), the sweep's seed and the position of this suggestion (the number of runs
@@ -183,6 +190,20 @@ pub fn suggest_bayes(
     }
     let lean = finished.len() >= LEAN_FROM;
     let budget = if lean { LEAN } else { FULL };
+    // A long sweep whose best has not improved for `STALL` runs restarts: the search
+    // starts afresh (random points, then a model of its own runs only) every `STALL` runs
+    // until it beats the best, which then takes over again.
+    let restart = if lean {
+        restart_start(&finished.iter().map(|f| f.1).collect::<Vec<_>>())
+    } else {
+        None
+    };
+    if let Some(start) = restart {
+        if finished.len() - start < startup as usize {
+            return Ok(startup_point(spec, &space, &seen, seed, position, &mut rng));
+        }
+        finished.drain(..start);
+    }
     let cat: Vec<bool> = space
         .dims
         .iter()
@@ -192,7 +213,9 @@ pub fn suggest_bayes(
     // pending runs (a batch, parallel workers) share one fit, remembered by the process.
     // Those of a long sweep change slowly: they are fitted on the first runs of the sweep
     // up to a multiple of `REFIT_EVERY`, so its suggestions between two marks share one.
-    let fitted = if lean {
+    let fitted = if restart.is_some() {
+        (finished.len() / RESTART_REFIT_EVERY * RESTART_REFIT_EVERY).max(startup as usize)
+    } else if lean {
         LEAN_FROM + (finished.len() - LEAN_FROM) / REFIT_EVERY * REFIT_EVERY
     } else {
         finished.len()
@@ -258,6 +281,31 @@ fn warp(values: &[f64]) -> Vec<f64> {
         return values.to_vec();
     }
     values.iter().map(|v| ((v - lo) / s).ln_1p()).collect()
+}
+
+/// Where the current restart of a stalled search begins (an index into `values`, the
+/// finished runs' values in order, lower is better), or `None` while the best improved
+/// within the last [`STALL`] runs. Restarts are [`STALL`] runs long, back to back from
+/// `STALL` runs after the last improvement; an improvement smaller than a millionth of the
+/// values' range does not count.
+fn restart_start(values: &[f64]) -> Option<usize> {
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let tol = 1e-6 * (hi - lo);
+    let mut best = f64::INFINITY;
+    let mut last = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v < best - tol {
+            best = v;
+            last = i;
+        }
+    }
+    let since = values.len().checked_sub(last + 1)?;
+    let restarts = since / STALL;
+    (restarts >= 1).then(|| last + 1 + restarts * STALL)
 }
 
 /// The points and standardised values the hyperparameters are fitted on: at most `cap` of

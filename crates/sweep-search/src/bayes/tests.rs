@@ -303,3 +303,22 @@ fn a_long_sweep_is_deterministic_and_batch_equals_sequential() {
         b
     );
 }
+
+#[test]
+fn a_stalled_search_restarts_every_stall_runs() {
+    // The best improves up to index 9, then never again.
+    let mut values: Vec<f64> = (0..10).map(|i| 10.0 - f64::from(i)).collect();
+    values.extend(std::iter::repeat_n(5.0, STALL - 1));
+    assert_eq!(restart_start(&values), None);
+    values.push(5.0);
+    assert_eq!(restart_start(&values), Some(10 + STALL));
+    values.extend(std::iter::repeat_n(5.0, STALL + 3));
+    assert_eq!(restart_start(&values), Some(10 + 2 * STALL));
+    // A new best ends the restarts; a negligible one does not.
+    values.push(0.5);
+    values.push(0.5 - 1e-9);
+    assert_eq!(restart_start(&values), None);
+    values.extend(std::iter::repeat_n(2.0, STALL));
+    let last_real = values.len() - STALL - 2;
+    assert_eq!(restart_start(&values), Some(last_real + 1 + STALL));
+}
