@@ -19,8 +19,8 @@ pub use record::{
 pub use spec::{CommandToken, EarlyTerminate, Goal, Method, MetricSpec, SweepSpec, TrainerSpec};
 pub use status::{RunStatus, UnknownStatus};
 pub use value::{
-    canonical_json, config_hash, get_dotted, hash8, resolve_config, set_dotted, value_key,
-    values_equal,
+    canonical_json, config_hash, get_dotted, hash8, json_kind, resolve_config, set_dotted,
+    value_key, values_equal,
 };
 
 /// A config value: a JSON-compatible tree. Object keys are kept sorted.

@@ -1,4 +1,4 @@
-use crate::{Goal, MetricSpec, Value};
+use crate::{Goal, MetricSpec, Value, json_kind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -48,17 +48,6 @@ pub fn parse_metric_line(line: &str) -> Result<(MetricRecord, Vec<String>), Reco
         return Err(RecordError::Empty);
     }
     Ok((record, ignored))
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn non_finite(s: &str) -> Option<f64> {

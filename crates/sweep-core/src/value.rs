@@ -145,6 +145,18 @@ pub fn resolve_config(base: &Value, params: &Params) -> Value {
     config
 }
 
+/// The kind of a JSON value, for error messages ("expected an object, found a string").
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sweep_core::json_kind;
 
 use crate::error::{DataError, ProblemKind, RowProblem};
 use crate::source::{BadRowPolicy, DataSource, FieldRef, Format, SourceDefaults};
@@ -385,7 +386,7 @@ impl<'a> Rows<'a> {
             }
         };
         let Value::Object(obj) = &value else {
-            let msg = format!("expected a JSON object, found {}", json_type(&value));
+            let msg = format!("expected a JSON object, found {}", json_kind(&value));
             self.problem(line, ProblemKind::NotAnObject, msg);
             return;
         };
@@ -418,7 +419,7 @@ impl<'a> Rows<'a> {
             Some(other) => {
                 let msg = format!(
                     "text field `{text_key}` is {}, expected a string",
-                    json_type(other)
+                    json_kind(other)
                 );
                 self.problem(line, ProblemKind::TextNotString, msg);
                 return;
@@ -442,7 +443,7 @@ impl<'a> Rows<'a> {
             Some(other) => {
                 let msg = format!(
                     "label field `{label_key}` is {}, expected a string, number or boolean",
-                    json_type(other)
+                    json_kind(other)
                 );
                 self.problem(line, ProblemKind::BadLabel, msg);
                 return;
@@ -470,17 +471,6 @@ impl<'a> Rows<'a> {
             source: self.file.to_path_buf(),
             skipped: self.problems,
         })
-    }
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
