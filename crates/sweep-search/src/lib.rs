@@ -158,6 +158,49 @@ pub fn optimize(
         .collect())
 }
 
+/// [`optimize`] as `workers` parallel workers drive it: each suggestion is asked while the
+/// other workers' runs are still running (given to the sampler as pending), and the oldest
+/// running trial finishes first. A fixed, reproducible schedule of a parallel sweep: the
+/// first `workers` suggestions are asked before any value is known, then each finished trial
+/// frees its worker for the next suggestion. Returns every trial's params and value in the
+/// order they were suggested. With `workers <= 1` this is exactly [`optimize`].
+pub fn optimize_parallel(
+    spec: &SweepSpec,
+    seed: u64,
+    n_trials: usize,
+    workers: usize,
+    mut objective: impl FnMut(&Params) -> f64,
+) -> Result<Vec<(Params, f64)>, SearchError> {
+    let workers = workers.max(1);
+    let mut observations: Vec<Observation> = Vec::with_capacity(n_trials);
+    // Indices of the running trials, oldest first.
+    let mut running = std::collections::VecDeque::with_capacity(workers);
+    let mut asked = 0;
+    loop {
+        while asked < n_trials && running.len() < workers {
+            let Some(params) = suggest_with(spec, &observations, seed)? else {
+                asked = n_trials;
+                break;
+            };
+            running.push_back(observations.len());
+            observations.push(Observation {
+                params,
+                value: None,
+            });
+            asked += 1;
+        }
+        let Some(oldest) = running.pop_front() else {
+            break;
+        };
+        let value = objective(&observations[oldest].params);
+        observations[oldest].value = Some(value);
+    }
+    Ok(observations
+        .into_iter()
+        .map(|o| (o.params, o.value.unwrap_or(f64::NAN)))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -322,3 +322,40 @@ fn a_stalled_search_restarts_every_stall_runs() {
     let last_real = values.len() - STALL - 2;
     assert_eq!(restart_start(&values), Some(last_real + 1 + STALL));
 }
+
+/// The CLI's quadratic (`(x - 0.3)^2` on `[-5, 5]`, 12 runs), as one worker and as two
+/// workers drive it under a fixed schedule (the oldest run finishes first): the parallel
+/// search sees its pending runs and still finds the minimum. Deterministic, unlike a real
+/// two-worker sweep, whose pending runs depend on timing.
+#[test]
+fn two_workers_find_the_quadratic_in_12_runs() {
+    let s = spec(vec![uniform("x", -5.0, 5.0)], Goal::Minimize);
+    let objective = |p: &Params| (f(p, "x") - 0.3).powi(2);
+    for seed in 0..8 {
+        let best_of = |workers: usize| {
+            let trials = crate::optimize_parallel(&s, seed, 12, workers, objective);
+            let trials = trials.unwrap_or_default();
+            assert_eq!(trials.len(), 12);
+            best(&trials.iter().map(|t| t.1).collect::<Vec<_>>())
+        };
+        let (one, two) = (best_of(1), best_of(2));
+        eprintln!("seed {seed}: best of 12 runs, 1 worker {one:.2e}, 2 workers {two:.2e}");
+        assert!(one < 1e-4, "seed {seed}: 1 worker, best {one}");
+        assert!(two < 1e-2, "seed {seed}: 2 workers, best {two}");
+    }
+}
+
+#[test]
+fn optimize_parallel_keeps_workers_busy_and_one_worker_is_sequential() {
+    let s = spec(vec![uniform("x", -5.0, 5.0)], Goal::Minimize);
+    let objective = |p: &Params| (f(p, "x") - 0.3).powi(2);
+    let seq = crate::optimize(&s, 7, 10, objective).unwrap_or_default();
+    let one = crate::optimize_parallel(&s, 7, 10, 1, objective).unwrap_or_default();
+    assert_eq!(seq, one);
+    // With 3 workers, the first 3 points are asked before any value is known: they are
+    // the random startup points, the same as the sequential search's first three.
+    let three = crate::optimize_parallel(&s, 7, 10, 3, objective).unwrap_or_default();
+    assert_eq!(three.len(), 10);
+    assert_eq!(three[..3], seq[..3]);
+    assert_ne!(three, seq, "pending runs change the later suggestions");
+}
