@@ -8,10 +8,16 @@
 //! YAML follows YAML 1.2: `1e-5` is a number and `yes`/`on` are strings. This is the only
 //! crate of the workspace that knows YAML.
 
+mod command;
+mod ctx;
+mod early_terminate;
 mod filled;
+mod metric;
 mod params;
 mod spec;
 mod suggest;
+#[cfg(test)]
+mod test_util;
 mod yaml;
 
 use std::fmt;

@@ -1,7 +1,7 @@
 //! The `parameters` block: W&B's distribution kinds, type inference, defaults and checks.
 
 use crate::Mode;
-use crate::spec::{Ctx, fmt_sig, fmt_sig_n, join, number, to_json};
+use crate::ctx::{Ctx, fmt_sig, fmt_sig_n, join, number, to_json};
 use crate::suggest::{closest, did_you_mean};
 use crate::yaml::{Entry, Kind, Node, Pos};
 use sweep_core::{Distribution, ParamSpec, Value};
@@ -741,4 +741,462 @@ fn probabilities(
         }
     }
     ok.then_some(probs)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Mode;
+    use crate::test_util::{assert_diag, dist_of, errors, errors_in, one_param, parse, parse_mode};
+    use serde_json::json;
+    use sweep_core::{Distribution, ParamSpec};
+
+    #[test]
+    fn types_are_inferred_as_wandb_does() {
+        let spec = parse(
+            "method: random
+parameters:
+  c: {value: 3}
+  cat: {values: [a, b]}
+  catp: {values: [a, b], probabilities: [0.25, 0.75]}
+  i: {min: 1, max: 10}
+  u: {min: 0.1, max: 1}
+  u2: {min: 0, max: 1.5}
+",
+        );
+        assert_eq!(
+            dist_of(&spec, "c"),
+            Distribution::Constant { value: json!(3) }
+        );
+        assert_eq!(
+            dist_of(&spec, "cat"),
+            Distribution::Categorical {
+                values: vec![json!("a"), json!("b")]
+            }
+        );
+        assert_eq!(
+            dist_of(&spec, "catp"),
+            Distribution::CategoricalWProbabilities {
+                values: vec![json!("a"), json!("b")],
+                probabilities: vec![0.25, 0.75]
+            }
+        );
+        assert_eq!(
+            dist_of(&spec, "i"),
+            Distribution::IntUniform { min: 1, max: 10 }
+        );
+        assert_eq!(
+            dist_of(&spec, "u"),
+            Distribution::Uniform { min: 0.1, max: 1.0 }
+        );
+        assert_eq!(
+            dist_of(&spec, "u2"),
+            Distribution::Uniform { min: 0.0, max: 1.5 }
+        );
+    }
+
+    #[test]
+    fn yaml_1_2_numbers_and_strings() {
+        let spec = parse(
+            "method: random
+parameters:
+  lr: {distribution: log_uniform_values, min: 1e-5, max: 1e-3}
+  flag: {values: [yes, no, on, true]}
+",
+        );
+        assert_eq!(
+            dist_of(&spec, "lr"),
+            Distribution::LogUniformValues {
+                min: 1e-5,
+                max: 1e-3
+            }
+        );
+        assert_eq!(
+            dist_of(&spec, "flag"),
+            Distribution::Categorical {
+                values: vec![json!("yes"), json!("no"), json!("on"), json!(true)]
+            }
+        );
+    }
+
+    #[test]
+    fn values_keep_their_json_types() {
+        let spec = parse(
+            "method: grid
+parameters:
+  v: {values: [1, 2.5, 3.0, '4', true, null, [1, 2], {a: 1, b: [x]}]}
+  c: {value: {nested: {k: 1e-5}}}
+",
+        );
+        let Distribution::Categorical { values } = dist_of(&spec, "v") else {
+            panic!("not categorical");
+        };
+        assert_eq!(
+            values,
+            vec![
+                json!(1),
+                json!(2.5),
+                json!(3.0),
+                json!("4"),
+                json!(true),
+                json!(null),
+                json!([1, 2]),
+                json!({"a": 1, "b": ["x"]})
+            ]
+        );
+        assert!(values[0].is_i64());
+        assert!(values[2].is_f64());
+        assert_eq!(
+            dist_of(&spec, "c"),
+            Distribution::Constant {
+                value: json!({"nested": {"k": 1e-5}})
+            }
+        );
+    }
+
+    #[test]
+    fn nested_parameters_recurse_and_sort_by_dotted_name() {
+        let spec = parse(
+            "method: grid
+parameters:
+  z: {value: 1}
+  optimizer:
+    parameters:
+      lr: {values: [0.1, 0.01]}
+      kind:
+        parameters:
+          name: {values: [adam, sgd]}
+  a.b: {values: [1, 2]}
+",
+        );
+        let names: Vec<String> = spec.parameters.iter().map(ParamSpec::name).collect();
+        assert_eq!(names, ["a.b", "optimizer.kind.name", "optimizer.lr", "z"]);
+        let paths: Vec<Vec<String>> = spec.parameters.iter().map(|p| p.path.clone()).collect();
+        assert_eq!(paths[0], vec!["a.b".to_string()]);
+        assert_eq!(
+            paths[1],
+            vec![
+                "optimizer".to_string(),
+                "kind".to_string(),
+                "name".to_string()
+            ]
+        );
+        assert_eq!(paths[2], vec!["optimizer".to_string(), "lr".to_string()]);
+    }
+
+    #[test]
+    fn nested_parameter_problems_name_the_nested_key() {
+        let d = errors(
+            "method: grid
+parameters:
+  optimizer:
+    values: [1]
+    parameters:
+      lr: {min: 0.1, max: 0.01}
+  empty:
+    parameters: {}
+",
+        );
+        assert_diag(&d, 4, "parameters.optimizer.values", "only `parameters`");
+        assert_diag(
+            &d,
+            6,
+            "parameters.optimizer.parameters.lr.min",
+            "min (0.1) must be less than max (0.01)",
+        );
+        assert_diag(&d, 8, "parameters.empty.parameters", "empty");
+        assert_eq!(d.len(), 3);
+    }
+
+    #[test]
+    fn wrong_types_are_reported_at_the_value() {
+        let d = errors(&one_param("random", "    min: abc\n    max: 1.0\n"));
+        assert_diag(
+            &d,
+            4,
+            "parameters.p.min",
+            "`min` must be a number, found the string \"abc\"",
+        );
+        let d = errors(&one_param("random", "    min: '1e-5'\n    max: 1.0\n"));
+        assert_diag(&d, 4, "parameters.p.min", "remove the quotes");
+        let d = errors(&one_param(
+            "random",
+            "    distribution: normal\n    mu: [1]\n    sigma: .inf\n",
+        ));
+        assert_diag(&d, 5, "parameters.p.mu", "must be a number, found a list");
+        assert_diag(&d, 6, "parameters.p.sigma", "finite");
+    }
+
+    #[test]
+    fn min_must_be_less_than_max() {
+        let d = errors(
+            "method: random
+parameters:
+  lr:
+    min: 0.1
+    max: 0.01
+  n:
+    min: 5
+    max: 5
+",
+        );
+        assert_diag(
+            &d,
+            4,
+            "parameters.lr.min",
+            "min (0.1) must be less than max (0.01)",
+        );
+        assert_diag(
+            &d,
+            7,
+            "parameters.n.min",
+            "min (5) must be less than max (5)",
+        );
+        assert_eq!(
+            d[0].to_string(),
+            "spec.yaml:4:10: parameters.lr.min: min (0.1) must be less than max (0.01)"
+        );
+    }
+
+    #[test]
+    fn int_uniform_needs_integer_bounds() {
+        let d = errors(&one_param(
+            "random",
+            "    distribution: int_uniform\n    min: 1.5\n    max: 4.0\n",
+        ));
+        assert_diag(&d, 5, "parameters.p.min", "must be integers, found 1.5");
+        assert_diag(&d, 6, "parameters.p.max", "write 4");
+        let d = errors(&one_param(
+            "random",
+            "    distribution: int_uniform\n    min: a\n    max: 4\n",
+        ));
+        assert_diag(&d, 5, "parameters.p.min", "must be a number");
+    }
+
+    #[test]
+    fn unknown_distributions_and_fields_get_suggestions() {
+        let d = errors(&one_param(
+            "random",
+            "    distribution: log_uniform_value\n    min: 1\n    max: 2\n",
+        ));
+        assert_diag(
+            &d,
+            4,
+            "parameters.p.distribution",
+            "unknown distribution `log_uniform_value`; did you mean `log_uniform_values`?",
+        );
+        let d = errors(&one_param("random", "    vales: [1, 2]\n"));
+        assert_diag(&d, 4, "parameters.p.vales", "did you mean `values`?");
+        let d = errors(&one_param(
+            "random",
+            "    distribution: normal\n    mean: 0\n",
+        ));
+        assert_diag(&d, 5, "parameters.p.mean", "`mu`");
+        let d = errors(&one_param("random", "    distribution: zipf\n"));
+        assert_diag(&d, 4, "parameters.p.distribution", "known distributions:");
+    }
+
+    #[test]
+    fn fields_must_belong_to_the_kind() {
+        let d = errors(&one_param(
+            "random",
+            "    distribution: normal\n    mu: 0\n    min: 1\n",
+        ));
+        assert_diag(
+            &d,
+            6,
+            "parameters.p.min",
+            "does not apply to a `normal` parameter",
+        );
+        let d = errors(&one_param("random", "    value: 1\n    values: [1, 2]\n"));
+        assert_diag(
+            &d,
+            5,
+            "parameters.p.values",
+            "does not apply to a `constant`",
+        );
+        let d = errors(&one_param(
+            "random",
+            "    distribution: categorical\n    values: [1, 2]\n    probabilities: [0.5, 0.5]\n",
+        ));
+        assert_diag(&d, 6, "parameters.p.probabilities", "does not apply");
+    }
+
+    #[test]
+    fn incomplete_params_say_what_is_missing() {
+        let d = errors(&one_param("random", "    mu: 0\n    sigma: 2\n"));
+        assert_diag(&d, 3, "parameters.p", "needs a `distribution`");
+        let d = errors(&one_param("random", "    min: 0\n"));
+        assert_diag(&d, 3, "parameters.p", "`min` without `max`");
+        let d = errors(&one_param(
+            "random",
+            "    distribution: uniform\n    min: 0\n",
+        ));
+        assert_diag(&d, 3, "parameters.p", "needs `max`");
+        let d = errors("method: random\nparameters:\n  p: 0.1\n  q: [1, 2]\n  r: {}\n");
+        assert_diag(&d, 3, "parameters.p", "write `{value: ...}`");
+        assert_diag(&d, 4, "parameters.q", "`{values: [...]}`");
+        assert_diag(&d, 5, "parameters.r", "needs `value`, `values`");
+    }
+
+    #[test]
+    fn categorical_values_and_probabilities_are_checked() {
+        let d = errors(&one_param("grid", "    values: []\n"));
+        assert_diag(&d, 4, "parameters.p.values", "empty");
+        let d = errors(&one_param("grid", "    values: 3\n"));
+        assert_diag(&d, 4, "parameters.p.values", "must be a list");
+        let d = errors(&one_param(
+            "random",
+            "    values: [a, b, c]\n    probabilities: [0.5, 0.5]\n",
+        ));
+        assert_diag(
+            &d,
+            5,
+            "parameters.p.probabilities",
+            "2 probabilities for 3 values",
+        );
+        let d = errors(&one_param(
+            "random",
+            "    values: [a, b]\n    probabilities:\n      - 1.5\n      - -0.5\n",
+        ));
+        assert_diag(&d, 7, "parameters.p.probabilities[1]", "negative");
+        let d = errors(&one_param(
+            "random",
+            "    values: [a, b]\n    probabilities: [0.3, 0.6]\n",
+        ));
+        assert_diag(
+            &d,
+            5,
+            "parameters.p.probabilities",
+            "sum to 1, they sum to 0.9",
+        );
+        // Within 1e-6 is fine.
+        parse(&one_param(
+            "random",
+            "    values: [a, b, c]\n    probabilities: [0.3333333, 0.3333333, 0.3333334]\n",
+        ));
+    }
+
+    #[test]
+    fn log_value_kinds_need_positive_bounds() {
+        for kind in [
+            "log_uniform_values",
+            "q_log_uniform_values",
+            "inv_log_uniform_values",
+        ] {
+            let d = errors(&one_param(
+                "random",
+                &format!("    distribution: {kind}\n    min: 0\n    max: 1\n"),
+            ));
+            assert_diag(&d, 5, "parameters.p.min", "needs min > 0");
+            let d = errors(&one_param(
+                "random",
+                &format!("    distribution: {kind}\n    min: -1\n    max: 1\n"),
+            ));
+            assert_diag(&d, 5, "parameters.p.min", "needs min > 0");
+        }
+    }
+
+    #[test]
+    fn shape_parameters_must_be_positive() {
+        let d = errors(&one_param(
+            "random",
+            "    distribution: q_uniform\n    min: 0\n    max: 1\n    q: 0\n",
+        ));
+        assert_diag(&d, 7, "parameters.p.q", "`q` must be greater than 0");
+        let d = errors(&one_param(
+            "random",
+            "    distribution: normal\n    sigma: -1\n",
+        ));
+        assert_diag(
+            &d,
+            5,
+            "parameters.p.sigma",
+            "`sigma` must be greater than 0",
+        );
+        let d = errors(&one_param(
+            "random",
+            "    distribution: beta\n    a: 0\n    b: -2\n",
+        ));
+        assert_diag(&d, 5, "parameters.p.a", "`a` must be greater than 0");
+        assert_diag(&d, 6, "parameters.p.b", "`b` must be greater than 0");
+    }
+
+    #[test]
+    fn v1_log_kinds_are_rejected_by_run_and_accepted_by_engine() {
+        let text = "method: random
+parameters:
+  lr:
+    distribution: log_uniform
+    min: -9.21
+    max: -2.3
+  w:
+    distribution: inv_log_uniform
+    min: 1
+    max: 3
+  q:
+    distribution: q_log_uniform
+    min: 0
+    max: 4.6
+    q: 2
+";
+        let d = errors_in(text, Mode::Run);
+        assert_eq!(d.len(), 3, "{d:?}");
+        assert_diag(&d, 4, "parameters.lr.distribution", "natural-log exponents");
+        assert_diag(
+            &d,
+            4,
+            "parameters.lr.distribution",
+            "`distribution: log_uniform_values` with `min: 0.0001, max: 0.1003`",
+        );
+        assert_diag(
+            &d,
+            8,
+            "parameters.w.distribution",
+            "`distribution: inv_log_uniform_values` with `min: 0.04979, max: 0.3679`",
+        );
+        assert_diag(
+            &d,
+            12,
+            "parameters.q.distribution",
+            "`distribution: q_log_uniform_values` with `min: 1, max: 99.48, q: 2`",
+        );
+        assert_diag(
+            &d,
+            8,
+            "parameters.w.distribution",
+            "If 1 and 3 are the values you meant",
+        );
+        let spec = match parse_mode(text, Mode::Engine) {
+            Ok(spec) => spec,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(
+            dist_of(&spec, "lr"),
+            Distribution::LogUniform {
+                min: -9.21,
+                max: -2.3
+            }
+        );
+        assert_eq!(
+            dist_of(&spec, "w"),
+            Distribution::InvLogUniform { min: 1.0, max: 3.0 }
+        );
+        assert_eq!(
+            dist_of(&spec, "q"),
+            Distribution::QLogUniform {
+                min: 0.0,
+                max: 4.6,
+                q: 2.0
+            }
+        );
+    }
+
+    #[test]
+    fn parameter_names_follow_wandb_rules() {
+        let d = errors(
+            "method: grid\nparameters:\n  'bad name': {values: [1]}\n  9lives: {values: [1]}\n",
+        );
+        assert_diag(&d, 3, "parameters.bad name", "invalid parameter name");
+        assert_diag(&d, 4, "parameters.9lives", "invalid parameter name");
+    }
 }
