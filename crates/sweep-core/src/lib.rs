@@ -10,6 +10,7 @@ mod param;
 mod record;
 mod spec;
 mod status;
+mod trainer;
 mod value;
 
 pub use param::{Distribution, ParamSpec, Params};
@@ -18,6 +19,10 @@ pub use record::{
 };
 pub use spec::{CommandToken, EarlyTerminate, Goal, Method, MetricSpec, SweepSpec, TrainerSpec};
 pub use status::{RunStatus, UnknownStatus};
+pub use trainer::{
+    ConfigProblem, Prediction, Predictions, RunFiles, TrainContext, TrainFailure, Trained, Trainer,
+    TrainerId, Trainers,
+};
 pub use value::{
     canonical_json, config_hash, get_dotted, hash8, json_kind, resolve_config, set_dotted,
     value_key, values_equal,

@@ -2,23 +2,23 @@
 //! command macros, never a shell), stream their metrics into the store, and stop cleanly on
 //! cancellation. This is the only crate that spawns trial processes.
 
-mod builtin;
 mod command;
+mod inprocess;
+mod supervisor;
 mod trial;
 
-pub use builtin::{check_configs, is_builtin};
 pub use command::{
     CommandContext, CommandError, DEFAULT_COMMAND, arg_values, expand, format_value,
     interpreter_for,
 };
-pub use trial::{TrialPlan, run_trial};
+pub use inprocess::check_configs;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
-use sweep_core::{Method, Params, RunStatus, Summary, SweepSpec, resolve_config};
+use sweep_core::{Method, Params, RunStatus, Summary, SweepSpec, Trainers, resolve_config};
 use sweep_store::{Claim, Owner, Proposal, RunRecord, Store, StoreError, SweepRecord, SweepStatus};
 
 /// Environment variables a trial receives.
@@ -107,6 +107,8 @@ pub struct SweepOptions {
     pub kill_grace: Duration,
     /// Set (for example by a second Ctrl-C) to SIGKILL stopping trials without the grace.
     pub kill_now: Arc<AtomicBool>,
+    /// The in-process trainers a spec's `trainer:` may name.
+    pub trainers: Trainers,
 }
 
 impl Default for SweepOptions {
@@ -118,6 +120,7 @@ impl Default for SweepOptions {
             lease_secs: 60.0,
             kill_grace: Duration::from_secs(5),
             kill_now: Arc::new(AtomicBool::new(false)),
+            trainers: Trainers::new(),
         }
     }
 }
@@ -148,18 +151,15 @@ pub struct SweepReport {
 }
 
 /// Checks what `sweep run` cannot do with this spec, with a message that says why.
-pub fn check_runnable(spec: &SweepSpec) -> Result<(), ExecError> {
+pub fn check_runnable(spec: &SweepSpec, trainers: &Trainers) -> Result<(), ExecError> {
     if spec.method == Method::Bayes && spec.metric.is_none() {
         return Err(ExecError::NotRunnable(
             "`method: bayes` needs a `metric` to optimise".into(),
         ));
     }
     if let Some(trainer) = &spec.trainer {
-        if !is_builtin(&trainer.kind) {
-            return Err(ExecError::NotRunnable(format!(
-                "unknown trainer `{}`: the built-in trainer is `text-classifier`; for your own program use `program:` (and `command:`)",
-                trainer.kind
-            )));
+        if trainers.get(&trainer.kind).is_none() {
+            return Err(ExecError::NotRunnable(trainers.unknown(&trainer.kind)));
         }
         return Ok(());
     }
@@ -173,6 +173,48 @@ pub fn check_runnable(spec: &SweepSpec) -> Result<(), ExecError> {
         ));
     }
     Ok(())
+}
+
+/// Every reason this spec cannot run here, all at once, for `sweep validate` and
+/// `sweep run` alike: a bayes search without a metric, an unknown trainer, a missing program
+/// (`cwd` is where trials run), a grid that cannot be enumerated, and trainer configs that
+/// runs would fail with (relative data paths are read from `base_dir`). Empty when the spec
+/// can run.
+pub fn runnable_problems(
+    spec: &SweepSpec,
+    trainers: &Trainers,
+    cwd: &std::path::Path,
+    base_dir: &std::path::Path,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let reason = |e: ExecError| match e {
+        ExecError::NotRunnable(m) => m,
+        other => other.to_string(),
+    };
+    if let Err(e) = check_runnable(spec, trainers) {
+        problems.push(reason(e));
+    } else if let Err(e) = preflight(spec, cwd) {
+        problems.push(reason(e));
+    }
+    if spec.method == Method::Grid {
+        if let Err(e) = sweep_search::grid_size(&spec.parameters) {
+            problems.push(e.to_string());
+        }
+        for p in &spec.parameters {
+            if let Err(e) = sweep_search::grid_values(p) {
+                problems.push(e.to_string());
+            }
+        }
+    }
+    let configs = check_configs(spec, trainers, base_dir);
+    if !configs.is_empty() {
+        problems.push(format!(
+            "the runs' configs are invalid for the trainer:\n  {}",
+            configs.join("\n  ")
+        ));
+    }
+    problems.dedup();
+    problems
 }
 
 /// The host name recorded with each claim.
@@ -302,7 +344,7 @@ pub fn run_sweep(
     cancel: Arc<AtomicBool>,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<SweepReport, ExecError> {
-    check_runnable(&sweep.spec)?;
+    check_runnable(&sweep.spec, &opts.trainers)?;
     preflight(&sweep.spec, &opts.cwd)?;
     let recovered = recover(store.as_ref(), &sweep.id, on_event)?;
     let shared = Shared {
@@ -591,8 +633,33 @@ fn execute(
     .map_err(io(dir.path().to_path_buf()))?;
     let config_text = serde_json::to_string_pretty(&run.config).unwrap_or_else(|_| "{}".into());
     std::fs::write(dir.config(), config_text).map_err(io(dir.config()))?;
-    if spec.trainer.is_some() {
-        let outcome = builtin::run_text_classifier(sh, run, &dir, on_event)?;
+    let sup = supervisor::Supervision {
+        key: &run.key(),
+        metric: spec.metric.as_ref(),
+        lease_secs: sh.opts.lease_secs,
+        timeout: spec
+            .timeout_secs
+            .and_then(|t| Duration::try_from_secs_f64(t).ok()),
+        kill_grace: sh.opts.kill_grace,
+        kill_now: &sh.opts.kill_now,
+        cancel: &sh.cancel,
+        prune: &sh.prune,
+    };
+    if let Some(trainer) = &spec.trainer {
+        let Some(trainer) = sh.opts.trainers.get(&trainer.kind) else {
+            return Err(ExecError::NotRunnable(
+                sh.opts.trainers.unknown(&trainer.kind),
+            ));
+        };
+        let outcome = inprocess::run_in_process(
+            sh.store.as_ref(),
+            trainer.as_ref(),
+            &run.config,
+            &data_base_dir(sh),
+            &dir,
+            &sup,
+            on_event,
+        )?;
         return Ok(sh.store.finish_run(&run.key(), &outcome)?);
     }
     let template: Vec<String> = spec
@@ -634,23 +701,25 @@ fn execute(
         (env::CONFIG.to_string(), path_str(dir.config())),
         (env::METRICS.to_string(), path_str(dir.metrics())),
     ];
-    let plan = TrialPlan {
-        key: run.key(),
+    let plan = trial::Subprocess {
         argv,
         env,
         cwd: &sh.opts.cwd,
         dir: &dir,
-        timeout: spec
-            .timeout_secs
-            .and_then(|t| Duration::try_from_secs_f64(t).ok()),
-        kill_grace: sh.opts.kill_grace,
-        kill_now: &sh.opts.kill_now,
-        prune: &sh.prune,
-        lease_secs: sh.opts.lease_secs,
-        metric: spec.metric.as_ref(),
     };
-    let outcome = run_trial(sh.store.as_ref(), &plan, &sh.cancel, on_event)?;
+    let outcome = trial::run_subprocess(sh.store.as_ref(), &plan, &sup, on_event)?;
     Ok(sh.store.finish_run(&run.key(), &outcome)?)
+}
+
+/// Relative data paths of a trainer's config are read from the spec file's directory (the
+/// working directory when the sweep has no spec file).
+fn data_base_dir(sh: &Shared<'_>) -> PathBuf {
+    sh.sweep
+        .spec_path
+        .as_deref()
+        .map(|p| sh.opts.cwd.join(p))
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| sh.opts.cwd.clone())
 }
 
 /// What the Bayesian sampler learns from the runs so far, as W&B defines it: a finished

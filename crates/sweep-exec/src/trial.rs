@@ -1,51 +1,67 @@
 //! One external trial: a subprocess in its own process group, its output saved whole, its
-//! metrics read from the metrics file and from stdout as they arrive.
+//! metrics read from the metrics file and from stdout as they arrive. The supervisor
+//! (`supervisor.rs`) owns its lifecycle; this file starts it, reads it and stops it.
 
 use crate::Event;
+use crate::supervisor::{Msg, Running, Supervision, supervise};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use sweep_core::{MetricRecord, MetricSpec, RecordError, RunStatus, parse_metric_line};
-use sweep_store::{RunDir, RunKey, RunOutcome, Store, StoreError};
+use sweep_core::{MetricRecord, RecordError, RunStatus, parse_metric_line};
+use sweep_store::{RunDir, RunOutcome, Store, StoreError};
 
 /// How many bytes of stderr are kept in the store.
 const STDERR_TAIL_BYTES: usize = 4096;
 
-/// Everything a trial needs.
-pub struct TrialPlan<'a> {
-    pub key: RunKey,
+/// The program to start for one trial.
+pub(crate) struct Subprocess<'a> {
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
     pub cwd: &'a Path,
     pub dir: &'a RunDir,
-    pub timeout: Option<Duration>,
-    pub kill_grace: Duration,
-    /// Set on a second Ctrl-C: stop trials with SIGKILL at once, without the grace.
-    pub kill_now: &'a AtomicBool,
-    /// Early-termination decisions for the runs of this process.
-    pub prune: &'a crate::PruneBoard,
-    pub lease_secs: f64,
-    pub metric: Option<&'a MetricSpec>,
 }
 
-enum Msg {
-    Record(MetricRecord),
-    Bad { line: u64, message: String },
-    Exited(std::io::Result<ExitStatus>),
+type SubMsg = Msg<std::io::Result<ExitStatus>>;
+
+/// A started process group, as the supervisor sees it.
+struct Group {
+    pgid: i32,
+    tail: MetricsTail,
+}
+
+impl Running for Group {
+    fn poll(
+        &mut self,
+        out: &mut Vec<MetricRecord>,
+        bad: &mut dyn FnMut(&'static str, u64, String),
+        at_end: bool,
+    ) {
+        self.tail.poll(out, bad, at_end);
+    }
+
+    fn stop(&mut self) {
+        signal_group(self.pgid, nix::sys::signal::Signal::SIGTERM);
+    }
+
+    fn kill(&mut self) {
+        signal_group(self.pgid, nix::sys::signal::Signal::SIGKILL);
+    }
+
+    fn stopped_how(&self) -> &'static str {
+        "its process group was killed"
+    }
 }
 
 /// Runs one trial to its end and reports its outcome; history is written to the store as
 /// it arrives. Only storage failures are errors: whatever the program does is an outcome.
-pub fn run_trial(
+pub(crate) fn run_subprocess(
     store: &dyn Store,
-    plan: &TrialPlan<'_>,
-    cancel: &AtomicBool,
+    plan: &Subprocess<'_>,
+    sup: &Supervision<'_>,
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<RunOutcome, StoreError> {
     let io_err = |path: &Path, source| StoreError::Io {
@@ -78,7 +94,7 @@ pub fn run_trial(
         }
     };
     let pgid = child.id() as i32;
-    let (tx, rx) = mpsc::channel::<Msg>();
+    let (tx, rx) = mpsc::channel::<SubMsg>();
     // The readers report through shared state rather than by being joined: a detached
     // descendant may hold the pipes open long after the trial ended.
     let bad_stdout = Arc::new(Mutex::new(Vec::<u64>::new()));
@@ -98,108 +114,23 @@ pub fn run_trial(
     }
     spawn_waiter(child, tx);
 
-    let mut tail = MetricsTail::new(plan.dir.metrics());
-    let mut pending: Vec<MetricRecord> = Vec::new();
-    let started = Instant::now();
-    let mut last_beat = Instant::now();
-    let beat_every = Duration::from_secs_f64((plan.lease_secs / 3.0).max(0.5));
-    let bad_line = |line: u64, message: String| {
-        on_event(Event::BadLine {
-            run_id: plan.key.run_id.clone(),
-            source: "stdout".into(),
-            line,
-            message,
-        })
+    let mut group = Group {
+        pgid,
+        tail: MetricsTail::new(plan.dir.metrics()),
     };
-    let mut stopping: Option<(RunStatus, String, Instant)> = None;
-    let mut killed = false;
-    let exit = loop {
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Msg::Record(r)) => pending.push(r),
-            Ok(Msg::Bad { line, message }) => bad_line(line, message),
-            Ok(Msg::Exited(status)) => break status,
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                break Err(std::io::Error::other("lost track of the trial process"));
-            }
-        }
-        tail.poll(&mut pending, plan, on_event, false);
-        let mut stored = Ok(());
-        if !pending.is_empty() {
-            stored = flush(store, plan, &mut pending, on_event);
-        }
-        if stored.is_ok() && last_beat.elapsed() >= beat_every {
-            stored = store.heartbeat(&plan.key, plan.lease_secs);
-            last_beat = Instant::now();
-        }
-        if let Err(e) = stored {
-            // The store refused (for example this attempt lost its claim): the trial must
-            // not go on unrecorded.
-            signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
-            return Err(e);
-        }
-        match &stopping {
-            None => {
-                if cancel.load(Ordering::SeqCst) {
-                    signal_group(pgid, nix::sys::signal::Signal::SIGTERM);
-                    stopping = Some((
-                        RunStatus::Interrupted,
-                        "interrupted: the sweep was stopped (SIGINT/SIGTERM)".into(),
-                        Instant::now(),
-                    ));
-                } else if let Some(reason) = plan.prune.take(&plan.key.run_id) {
-                    signal_group(pgid, nix::sys::signal::Signal::SIGTERM);
-                    stopping = Some((RunStatus::Pruned, reason, Instant::now()));
-                } else if let Some(limit) = plan.timeout.filter(|t| started.elapsed() >= *t) {
-                    signal_group(pgid, nix::sys::signal::Signal::SIGTERM);
-                    stopping = Some((
-                        RunStatus::Failed,
-                        format!(
-                            "timed out after {}; its process group was killed",
-                            fmt_secs(limit)
-                        ),
-                        Instant::now(),
-                    ));
-                }
-            }
-            Some((_, _, since))
-                if !killed
-                    && (since.elapsed() >= plan.kill_grace
-                        || plan.kill_now.load(Ordering::SeqCst)) =>
-            {
-                signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
-                killed = true;
-            }
-            Some(_) => {}
-        }
-    };
-    // Whatever the group left behind ends with the trial, so nothing holds its pipes.
-    signal_group(pgid, nix::sys::signal::Signal::SIGKILL);
-    // Read what the pipes still hold; give up after a short while if a process that left
-    // the group (setsid) keeps them open.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(Msg::Record(r)) => pending.push(r),
-            Ok(Msg::Bad { line, message }) => bad_line(line, message),
-            Ok(Msg::Exited(_)) => {}
-            Err(_) => break,
-        }
-    }
+    let supervised = supervise(store, sup, &mut group, &rx, on_event)?;
+    let exit = supervised
+        .end
+        .unwrap_or_else(|| Err(std::io::Error::other("lost track of the trial process")));
     let bad_stdout: Vec<u64> = bad_stdout.lock().map(|v| v.clone()).unwrap_or_default();
     let stderr_tail = stderr_tail
         .lock()
         .map(|t| tail_text(&t))
         .unwrap_or_default();
-    tail.poll(&mut pending, plan, on_event, true);
-    if !pending.is_empty() {
-        flush(store, plan, &mut pending, on_event)?;
-    }
 
     let exit_code = exit.as_ref().ok().and_then(|s| s.code());
-    let (status, mut reason) = match (stopping, &exit) {
-        (Some((status, reason, _)), _) => (status, Some(reason)),
+    let (status, mut reason) = match (supervised.stopped, &exit) {
+        (Some((status, reason)), _) => (status, Some(reason)),
         (None, Ok(s)) if s.success() => (RunStatus::Completed, None),
         (None, Ok(s)) => match (s.code(), s.signal()) {
             (Some(code), _) => (RunStatus::Failed, Some(format!("exited with code {code}"))),
@@ -214,6 +145,7 @@ pub fn run_trial(
             Some(format!("waiting for the trial failed: {e}")),
         ),
     };
+    let tail = &group.tail;
     let bad = bad_stdout.len() + tail.bad.len();
     if bad > 0 {
         let mut places: Vec<String> = bad_stdout.iter().map(|l| format!("stdout:{l}")).collect();
@@ -241,30 +173,6 @@ pub fn run_trial(
     })
 }
 
-fn flush(
-    store: &dyn Store,
-    plan: &TrialPlan<'_>,
-    pending: &mut Vec<MetricRecord>,
-    on_event: &(dyn Fn(Event) + Sync),
-) -> Result<(), StoreError> {
-    let summary = store.append_history(&plan.key, pending, plan.metric)?;
-    pending.clear();
-    on_event(Event::Progress {
-        run_id: plan.key.run_id.clone(),
-        summary,
-    });
-    Ok(())
-}
-
-fn fmt_secs(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0}s")
-    } else {
-        format!("{s:.3}s")
-    }
-}
-
 fn signal_name(sig: i32) -> String {
     nix::sys::signal::Signal::try_from(sig)
         .map(|s| s.as_str().to_string())
@@ -276,10 +184,10 @@ fn signal_group(pgid: i32, sig: nix::sys::signal::Signal) {
     let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), sig);
 }
 
-fn spawn_waiter(mut child: Child, tx: Sender<Msg>) {
+fn spawn_waiter(mut child: Child, tx: Sender<SubMsg>) {
     std::thread::spawn(move || {
         let status = child.wait();
-        let _ = tx.send(Msg::Exited(status));
+        let _ = tx.send(Msg::Ended(status));
     });
 }
 
@@ -307,7 +215,7 @@ fn looks_like_record(line: &str) -> bool {
 
 /// Copies stdout to its log; JSON-object lines become metric records. The line numbers of
 /// malformed record lines go to `bad`.
-fn read_stdout(out: impl Read, mut log: File, tx: &Sender<Msg>, bad: &Mutex<Vec<u64>>) {
+fn read_stdout(out: impl Read, mut log: File, tx: &Sender<SubMsg>, bad: &Mutex<Vec<u64>>) {
     let mut reader = BufReader::new(out);
     let mut buf = Vec::new();
     let mut line_no = 0u64;
@@ -332,6 +240,7 @@ fn read_stdout(out: impl Read, mut log: File, tx: &Sender<Msg>, bad: &Mutex<Vec<
                     b.push(line_no);
                 }
                 Msg::Bad {
+                    source: "stdout",
                     line: line_no,
                     message: e.to_string(),
                 }
@@ -406,8 +315,7 @@ impl MetricsTail {
     fn poll(
         &mut self,
         out: &mut Vec<MetricRecord>,
-        plan: &TrialPlan<'_>,
-        on_event: &(dyn Fn(Event) + Sync),
+        bad: &mut dyn FnMut(&'static str, u64, String),
         at_end: bool,
     ) {
         let Ok(mut file) = File::open(&self.path) else {
@@ -425,13 +333,13 @@ impl MetricsTail {
         while let Some(pos) = self.partial[start..].iter().position(|b| *b == b'\n') {
             let line = String::from_utf8_lossy(&self.partial[start..start + pos]).into_owned();
             start += pos + 1;
-            self.line(&line, out, plan, on_event, false);
+            self.line(&line, out, bad, false);
         }
         self.partial.drain(..start);
         if at_end && !self.partial.is_empty() {
             let line = String::from_utf8_lossy(&self.partial).into_owned();
             self.partial.clear();
-            self.line(&line, out, plan, on_event, true);
+            self.line(&line, out, bad, true);
         }
     }
 
@@ -439,8 +347,7 @@ impl MetricsTail {
         &mut self,
         line: &str,
         out: &mut Vec<MetricRecord>,
-        plan: &TrialPlan<'_>,
-        on_event: &(dyn Fn(Event) + Sync),
+        bad: &mut dyn FnMut(&'static str, u64, String),
         truncated: bool,
     ) {
         self.line_no += 1;
@@ -454,12 +361,7 @@ impl MetricsTail {
             Err(RecordError::Empty) => {}
             Err(e) => {
                 self.bad.push(self.line_no);
-                on_event(Event::BadLine {
-                    run_id: plan.key.run_id.clone(),
-                    source: "metrics.jsonl".into(),
-                    line: self.line_no,
-                    message: e.to_string(),
-                });
+                bad("metrics.jsonl", self.line_no, e.to_string());
             }
         }
     }

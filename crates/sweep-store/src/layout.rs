@@ -1,6 +1,8 @@
 use std::path::{Path, PathBuf};
 
-/// The layout of one run's directory (design §4.3).
+/// The layout of one run's directory: `config.json`, `metrics.jsonl`, `stdout.log`,
+/// `stderr.log`, `history.jsonl`, `summary.json`, `args.json`, and the files its trainer
+/// writes (`artifacts/`), with the files of earlier attempts under `attempt-N/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunDir {
     root: PathBuf,
@@ -40,27 +42,23 @@ impl RunDir {
     pub fn args_json(&self) -> PathBuf {
         self.root.join("args.json")
     }
-    /// The trained pipeline of a built-in trainer (`sweep predict` loads it).
-    pub fn model(&self) -> PathBuf {
-        self.root.join("artifacts").join("model.json")
-    }
-    /// Predictions of a built-in trainer on one split (`test`, or an eval set's name).
-    pub fn predictions(&self, split: &str) -> PathBuf {
-        self.root.join(format!("predictions-{split}.jsonl"))
-    }
-    /// The data report of a built-in trainer.
-    pub fn data_report(&self) -> PathBuf {
-        self.root.join("data_report.json")
-    }
-    /// Full metric reports (confusion matrices included) of a built-in trainer.
-    pub fn reports(&self) -> PathBuf {
-        self.root.join("reports.json")
+    /// A file a trainer writes, at `relative` inside the run directory; refused when the
+    /// path is absolute or leaves the directory.
+    pub fn file(&self, relative: &str) -> std::io::Result<PathBuf> {
+        let path = Path::new(relative);
+        let inside = path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if relative.is_empty() || !inside {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("`{relative}` is not a path inside the run directory"),
+            ));
+        }
+        Ok(self.root.join(path))
     }
     pub fn artifacts(&self) -> PathBuf {
         self.root.join("artifacts")
-    }
-    pub fn checkpoints(&self) -> PathBuf {
-        self.root.join("checkpoints")
     }
     /// Where the files of an earlier attempt are moved before a retry.
     pub fn attempt(&self, attempt: u32) -> PathBuf {
@@ -84,5 +82,11 @@ impl RunDir {
             }
         }
         Ok(())
+    }
+}
+
+impl sweep_core::RunFiles for RunDir {
+    fn read_file(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.file(path).ok()?).ok()
     }
 }

@@ -5,7 +5,8 @@
 
 pub mod models;
 mod pipeline;
+mod trainer;
 
-pub use pipeline::{
-    Prediction, TextClassifierConfig, TrainError, TrainOutput, TrainedPipeline, train,
-};
+pub use pipeline::{TextClassifierConfig, TrainError, TrainOutput, TrainedPipeline, train};
+pub use sweep_core::Prediction;
+pub use trainer::{TextClassifier, files};

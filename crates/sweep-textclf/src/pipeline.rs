@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
-use sweep_core::{MetricRecord, Value};
+use sweep_core::{MetricRecord, Prediction, Value};
 use sweep_data::{DataError, DataPlan, DataReport, Dataset};
 use sweep_features::{CsrMatrix, FeaturesError, Vectorizer, VectorizerConfig};
 use sweep_metrics::{CostScore, CostScoreError, MetricsError, Report, Scores};
@@ -78,20 +78,6 @@ pub struct TrainedPipeline {
     pub model: Model,
 }
 
-/// One prediction, as saved with a run and printed by `sweep predict`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Prediction {
-    pub index: usize,
-    pub text: String,
-    /// The true label, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    pub predicted: String,
-    /// Class → probability, when the model has probabilities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proba: Option<BTreeMap<String, f64>>,
-}
-
 impl TrainedPipeline {
     /// Predicts labels (and probabilities) for texts.
     pub fn predict(&self, texts: &[String], labels: Option<&[String]>) -> Vec<Prediction> {
@@ -155,6 +141,7 @@ fn fit(
     cfg: &TextClassifierConfig,
     train: &Dataset,
     classes: &[String],
+    stop: &AtomicBool,
 ) -> Result<(TrainedPipeline, CsrMatrix, FitInfo, f64, f64), TrainError> {
     let t0 = Instant::now();
     let (vectorizer, x) = Vectorizer::fit_transform(&cfg.features, &train.texts)?;
@@ -162,7 +149,12 @@ fn fit(
     let y = indices(&train.labels, classes);
     let t1 = Instant::now();
     let model_cfg = cfg.model.with_seed(cfg.seed);
-    let (model, info) = model_cfg.fit(&x, &y, classes)?;
+    let (model, info) = model_cfg
+        .fit_until(&x, &y, classes, stop)
+        .map_err(|e| match e {
+            ModelError::Stopped => TrainError::Stopped,
+            e => e.into(),
+        })?;
     let fit_s = t1.elapsed().as_secs_f64();
     Ok((TrainedPipeline { vectorizer, model }, x, info, vec_s, fit_s))
 }
@@ -193,7 +185,7 @@ fn evaluate(
 /// the data report (`data/…`), each cross-validation fold (`cv/…`) and the folds'
 /// mean and standard deviation, then the final fit with `train/…`, `val/…`, `test/…`,
 /// each extra evaluation set's prefix, and timings (`time/…`). `stop` is checked between
-/// stages.
+/// stages and at every iteration of the model's solver.
 pub fn train(
     cfg: &TextClassifierConfig,
     log: &mut dyn FnMut(MetricRecord),
@@ -211,7 +203,7 @@ pub fn train(
             let (train_idx, held_idx) = fold;
             let train = splits.train.subset(train_idx)?;
             let held = splits.train.subset(held_idx)?;
-            let (pipeline, _, _, _, _) = fit(cfg, &train, &classes)?;
+            let (pipeline, _, _, _, _) = fit(cfg, &train, &classes, stop)?;
             let x = pipeline.vectorizer.transform(&held.texts);
             let report = evaluate(cfg, &pipeline, &x, &held.labels, &classes)?;
             let mut record: MetricRecord = report.to_metrics("cv/val");
@@ -240,7 +232,7 @@ pub fn train(
     }
 
     check_stop(stop)?;
-    let (pipeline, x_train, info, vec_s, fit_s) = fit(cfg, &splits.train, &classes)?;
+    let (pipeline, x_train, info, vec_s, fit_s) = fit(cfg, &splits.train, &classes, stop)?;
     check_stop(stop)?;
     let t = Instant::now();
     let mut record = MetricRecord::new();

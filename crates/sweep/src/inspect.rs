@@ -8,36 +8,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
-use sweep_config::{Mode, filled_spec_json, load_spec};
+use sweep_config::filled_spec_json;
 use sweep_core::{RunStatus, Value};
 use sweep_store::{RunFilter, RunRecord, Store, SweepRecord};
 
 pub fn validate(path: &Path, json: bool) -> Result<()> {
-    let spec = load_spec(path, Mode::Run)?;
+    let spec = crate::running::resolve(path)?;
     let mut verdict = format!(
         "{}: valid — method {}, {} parameter(s)",
         path.display(),
         spec.method.as_str(),
         spec.parameters.len()
     );
-    if spec.method == sweep_core::Method::Grid {
-        let n = crate::running::check_grid(&spec, path)?;
+    if let Ok(n) = sweep_search::grid_size(&spec.parameters)
+        && spec.method == sweep_core::Method::Grid
+    {
         verdict.push_str(&format!(", {n} grid point(s)"));
     }
     eprintln!("{verdict}");
-    if let Err(e) = sweep_exec::check_runnable(&spec) {
-        eprintln!("note: {e}");
-    } else if spec.trainer.is_some() {
-        let problems = sweep_exec::check_configs(&spec, crate::running::spec_dir(path));
-        if !problems.is_empty() {
-            return Err(InvalidInput(format!(
-                "{}: the runs' configs are invalid for the trainer:\n  {}",
-                path.display(),
-                problems.join("\n  ")
-            ))
-            .into());
-        }
-    }
     if json {
         println!(
             "{}",
@@ -290,12 +278,9 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
     } else {
         writeln!(out, "{}", summary_table(&run))?;
     }
-    if let Some(report) = std::fs::read_to_string(dir.data_report())
-        .ok()
-        .and_then(|text| serde_json::from_str::<sweep_data::DataReport>(&text).ok())
-    {
+    if let Some(report) = run_trainer(store, &run).and_then(|t| t.describe(&dir)) {
         writeln!(out, "\ndata")?;
-        for line in report.to_string().lines() {
+        for line in report.lines() {
             writeln!(out, "  {line}")?;
         }
     }
@@ -598,6 +583,16 @@ fn export_csv(
     Ok(())
 }
 
+/// The trainer of a run's sweep, when it has one this program ships.
+fn run_trainer(
+    store: &dyn Store,
+    run: &sweep_store::RunRecord,
+) -> Option<std::sync::Arc<dyn sweep_core::Trainer>> {
+    let sweep = store.sweep(&run.sweep_id).ok()?;
+    let kind = sweep.spec.trainer?.kind;
+    crate::running::trainers().get(&kind).cloned()
+}
+
 pub fn predict(
     store: &dyn Store,
     run_id: &str,
@@ -608,19 +603,14 @@ pub fn predict(
     out_path: Option<&Path>,
 ) -> Result<()> {
     let run = user_lookup(store.run(run_id))?;
-    let model_path = store.run_dir(&run.id).model();
-    if !model_path.is_file() {
+    let Some(trainer) = run_trainer(store, &run) else {
         return Err(InvalidInput(format!(
-            "run {} has no saved model ({} is missing): only completed runs of `trainer: text-classifier` have one",
-            run.id,
-            model_path.display()
+            "run {} has no saved model: only runs of a built-in `trainer:` can predict",
+            run.id
         ))
         .into());
-    }
-    let model_text = std::fs::read_to_string(&model_path)
-        .with_context(|| format!("reading {}", model_path.display()))?;
-    let pipeline: sweep_textclf::TrainedPipeline = serde_json::from_str(&model_text)
-        .with_context(|| format!("reading the model in {}", model_path.display()))?;
+    };
+    let dir = store.run_dir(&run.id);
     let field = |f: &str| match f.parse::<usize>() {
         Ok(i) => sweep_data::FieldRef::Index(i),
         Err(_) => sweep_data::FieldRef::name(f),
@@ -636,8 +626,12 @@ pub fn predict(
         eprintln!("warning: skipped {p}");
     }
     let labelled = data.labels.iter().all(|l| !l.is_empty());
-    let predictions = pipeline.predict(&data.texts, labelled.then_some(&data.labels[..]));
-    let classes = pipeline.model.classes().to_vec();
+    let sweep_core::Predictions {
+        classes,
+        predictions,
+    } = trainer
+        .predict(&dir, &data.texts, labelled.then_some(&data.labels[..]))
+        .map_err(|e| InvalidInput(format!("run {}: {e}", run.id)))?;
     let mut sink: Box<dyn Write> = match out_path {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,

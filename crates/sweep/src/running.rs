@@ -11,8 +11,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use sweep_config::{Mode, load_spec};
-use sweep_core::{RunStatus, hash8};
-use sweep_exec::{Event, StopReason, SweepOptions, check_runnable, run_sweep};
+use sweep_core::{RunStatus, SweepSpec, Trainers, hash8};
+use sweep_exec::{Event, StopReason, SweepOptions, run_sweep};
 use sweep_store::{NewSweep, RunFilter, Store, SweepRecord, SweepStatus};
 
 /// `sweep run`: the spec is validated before the store is opened, so a bad spec leaves
@@ -23,25 +23,7 @@ pub fn run_spec(
     work: &WorkArgs,
     new: bool,
 ) -> Result<Outcome> {
-    let spec = load_spec(spec_path, Mode::Run)?;
-    check_runnable(&spec).map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
-    let cwd = std::env::current_dir().context("reading the current directory")?;
-    sweep_exec::preflight(&spec, &cwd)
-        .map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
-    if spec.method == sweep_core::Method::Grid {
-        check_grid(&spec, spec_path)?;
-    }
-    if spec.trainer.is_some() {
-        let problems = sweep_exec::check_configs(&spec, spec_dir(spec_path));
-        if !problems.is_empty() {
-            return Err(InvalidInput(format!(
-                "{}: the runs' configs are invalid for the trainer:\n  {}",
-                spec_path.display(),
-                problems.join("\n  ")
-            ))
-            .into());
-        }
-    }
+    let spec = resolve(spec_path)?;
     let store = open_store()?;
     let spec_text = std::fs::read_to_string(spec_path)
         .with_context(|| format!("reading {}", spec_path.display()))?;
@@ -89,22 +71,38 @@ pub fn run_spec(
 
 pub fn run_existing(store: Arc<dyn Store>, sweep_id: &str, work: &WorkArgs) -> Result<Outcome> {
     let sweep = user_lookup(store.sweep(sweep_id))?;
-    check_runnable(&sweep.spec).map_err(|e| InvalidInput(format!("sweep {}: {e}", sweep.id)))?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    sweep_exec::preflight(&sweep.spec, &cwd)
-        .map_err(|e| InvalidInput(format!("sweep {}: {e}", sweep.id)))?;
+    let base_dir = sweep
+        .spec_path
+        .as_deref()
+        .map(|p| spec_dir(Path::new(p)).to_path_buf())
+        .unwrap_or_else(|| cwd.clone());
+    let problems = sweep_exec::runnable_problems(&sweep.spec, &trainers(), &cwd, &base_dir);
+    if !problems.is_empty() {
+        return Err(InvalidInput(format!("sweep {}: {}", sweep.id, problems.join("\n"))).into());
+    }
     execute(store, sweep, work)
 }
 
-/// The number of grid points, or why the grid cannot be enumerated.
-pub fn check_grid(spec: &sweep_core::SweepSpec, spec_path: &Path) -> Result<u128> {
-    let n = sweep_search::grid_size(&spec.parameters)
-        .map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
-    for p in &spec.parameters {
-        sweep_search::grid_values(p)
-            .map_err(|e| InvalidInput(format!("{}: {e}", spec_path.display())))?;
+/// The in-process trainers this program ships, by the name a spec's `trainer:` gives.
+pub fn trainers() -> Trainers {
+    Trainers::new().register(Arc::new(sweep_textclf::TextClassifier))
+}
+
+/// The spec at `spec_path`, parsed and checked as `sweep run` will run it: every problem
+/// (the spec's own, an unknown trainer, a missing program, a grid that cannot be
+/// enumerated, trainer configs the runs would fail with) at once. `sweep validate` and
+/// `sweep run` both use it, so they give the same verdict.
+pub fn resolve(spec_path: &Path) -> Result<SweepSpec> {
+    let spec = load_spec(spec_path, Mode::Run)?;
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let problems = sweep_exec::runnable_problems(&spec, &trainers(), &cwd, spec_dir(spec_path));
+    if !problems.is_empty() {
+        return Err(
+            InvalidInput(format!("{}: {}", spec_path.display(), problems.join("\n"))).into(),
+        );
     }
-    Ok(n)
+    Ok(spec)
 }
 
 /// The directory of a spec file (relative data paths are read from there).
@@ -311,6 +309,7 @@ fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result
         lease_secs: 60.0,
         kill_grace: Duration::try_from_secs_f64(work.kill_grace).unwrap_or(Duration::from_secs(5)),
         kill_now,
+        trainers: trainers(),
     };
     let store_dyn: Arc<dyn Store> = store.clone();
     let report = run_sweep(store_dyn, &sweep, &opts, Arc::clone(&cancel), &on_event);

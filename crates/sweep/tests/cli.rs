@@ -768,6 +768,7 @@ fn validate_reports_every_problem_with_file_line_and_key() {
 #[test]
 fn validate_json_prints_the_filled_spec_and_json_specs_work() {
     let env = Env::new();
+    env.write("train.sh", TRAIN);
     env.write(
         "spec.json",
         r#"{"method": "grid", "program": "train.sh", "parameters": {"x": {"values": [1, 2]}, "opt": {"parameters": {"lr": {"value": 0.1}}}}}"#,
@@ -1468,4 +1469,84 @@ fn suggest_is_stateless_and_a_batch_equals_sequential_calls() {
     .unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["config"]["a"]["value"], 2);
+}
+
+/// `sweep validate` and `sweep run` give the same verdict on every spec fixture in
+/// `tests/specs/`: both accept it, or both refuse it with exit 2 and the same reasons.
+#[test]
+fn validate_and_run_agree_on_every_spec_fixture() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .expect("tests/specs")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 9, "{names:?}");
+    let mut refused = 0;
+    for path in names {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let env = Env::new();
+        env.write("train.sh", TRAIN);
+        write_tickets(&env);
+        env.write(&name, &std::fs::read_to_string(&path).unwrap());
+        let validate = env.run(&["validate", &name]);
+        let run = env.run(&["run", &name]);
+        assert_eq!(
+            validate.status.code(),
+            run.status.code(),
+            "{name}: validate and run disagree\nvalidate: {}\nrun: {}",
+            stderr(&validate),
+            stderr(&run)
+        );
+        if name.starts_with("valid-") {
+            assert_eq!(run.status.code(), Some(0), "{name}: {}", stderr(&run));
+            assert_eq!(status_counts(&env.runs())["completed"], 2, "{name}");
+        } else {
+            refused += 1;
+            assert_eq!(validate.status.code(), Some(2), "{name}");
+            // The same reasons, and nothing was run or stored.
+            let reasons = |out: &Output| {
+                stderr(out)
+                    .lines()
+                    .filter(|l| !l.starts_with("error:"))
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(reasons(&validate), reasons(&run), "{name}");
+            assert!(!env.path().join("store").exists(), "{name}");
+        }
+    }
+    assert_eq!(refused, 7);
+}
+
+/// A trainer run past its `timeout` is stopped inside its training iterations and recorded
+/// failed, with the reason, soon after the limit.
+#[test]
+fn a_trainer_run_past_its_timeout_is_stopped_and_failed() {
+    let env = Env::new();
+    write_tickets(&env);
+    // SGD that never stops on its own: a billion epochs, no early stopping.
+    env.write(
+        "spec.yaml",
+        "trainer: text-classifier\nmethod: grid\ntimeout: 1s\n\
+         config:\n  data: {train: data/train.jsonl, test: data/test.jsonl}\n\
+         \x20 model: {kind: sgd, max_iter: 1000000000, n_iter_no_change: 1000000000}\n\
+         parameters:\n  seed: {value: 0}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["status"], "failed", "{run}");
+    let reason = run["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("timed out after 1s") && reason.contains("the trainer was stopped"),
+        "{reason}"
+    );
+    let duration = run["duration_secs"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        (1.0..3.0).contains(&duration),
+        "the run ended {duration} s after it started (limit 1 s)"
+    );
 }

@@ -1,23 +1,28 @@
 //! Limited-memory BFGS for smooth convex objectives (the logistic regression solver).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 /// Outcome of a minimisation.
 pub struct LbfgsResult {
     pub iterations: usize,
     /// Objective evaluations, line searches included.
     pub evaluations: usize,
     pub converged: bool,
+    /// The stop flag was seen set: the result is unfinished.
+    pub stopped: bool,
 }
 
 /// Minimises `f` from `x` in place. `f(x, grad)` returns the objective and writes the
 /// gradient. Stops when the largest gradient component is ≤ `gtol` (scikit-learn's `tol`
 /// for lbfgs), when the objective stops decreasing relative to its size, or after
-/// `max_iter` iterations.
+/// `max_iter` iterations, or (`stopped`) when `stop` is seen set at an iteration's start.
 pub fn minimize(
     x: &mut [f64],
     mut f: impl FnMut(&[f64], &mut [f64]) -> f64,
     gtol: f64,
     max_iter: usize,
     memory: usize,
+    stop: &AtomicBool,
 ) -> LbfgsResult {
     let n = x.len();
     let mut g = vec![0.0; n];
@@ -36,6 +41,15 @@ pub fn minimize(
                 iterations: iter,
                 evaluations: evals,
                 converged: true,
+                stopped: false,
+            };
+        }
+        if stop.load(Ordering::Relaxed) {
+            return LbfgsResult {
+                iterations: iter,
+                evaluations: evals,
+                converged: false,
+                stopped: true,
             };
         }
         // Two-loop recursion: d = -H g.
@@ -89,6 +103,7 @@ pub fn minimize(
                 iterations: iter,
                 evaluations: evals,
                 converged: max_abs(&g) <= gtol * 10.0,
+                stopped: false,
             };
         }
         // Reuse the oldest pair's buffers once the memory is full.
@@ -118,6 +133,7 @@ pub fn minimize(
                 iterations: iter + 1,
                 evaluations: evals,
                 converged: true,
+                stopped: false,
             };
         }
     }
@@ -125,6 +141,7 @@ pub fn minimize(
         iterations: max_iter,
         evaluations: evals,
         converged: max_abs(&g) <= gtol,
+        stopped: false,
     }
 }
 
@@ -199,6 +216,7 @@ mod tests {
             1e-8,
             1000,
             10,
+            &AtomicBool::new(false),
         );
         assert!(r.converged);
         for (i, xi) in x.iter().enumerate() {

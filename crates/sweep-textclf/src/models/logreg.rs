@@ -2,6 +2,7 @@ use super::linear::{LinearModel, ProbaKind};
 use super::{ClassWeight, FitInfo, ModelError, check_positive, lbfgs};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::AtomicBool;
 
 /// Correction pairs kept by L-BFGS (scipy's default, which scikit-learn uses).
 const LBFGS_MEMORY: usize = 10;
@@ -39,6 +40,7 @@ pub(super) fn fit(
     x: &CsrMatrix,
     y: &[usize],
     classes: &[String],
+    stop: &AtomicBool,
 ) -> Result<(LinearModel, FitInfo), ModelError> {
     check_positive("c", cfg.c)?;
     check_positive("tol", cfg.tol)?;
@@ -109,7 +111,17 @@ pub(super) fn fit(
         }
         loss + 0.5 * reg * penalty
     };
-    let result = lbfgs::minimize(&mut params, objective, cfg.tol, cfg.max_iter, LBFGS_MEMORY);
+    let result = lbfgs::minimize(
+        &mut params,
+        objective,
+        cfg.tol,
+        cfg.max_iter,
+        LBFGS_MEMORY,
+        stop,
+    );
+    if result.stopped {
+        return Err(ModelError::Stopped);
+    }
     let intercepts = params.split_off(v * d);
     // Back to the class-major layout of `LinearModel`.
     let mut weights = vec![0.0; v * d];

@@ -20,6 +20,7 @@ pub use svm::LinearSvmConfig;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
 use sweep_features::CsrMatrix;
 
 /// Why a model could not be fitted.
@@ -42,6 +43,9 @@ pub enum ModelError {
     UnknownClass(String),
     #[error("naive Bayes needs non-negative feature values (counts or TF-IDF); found {0}")]
     NegativeFeature(f32),
+    /// The stop flag was seen set during the fit.
+    #[error("stopped before the end of the fit")]
+    Stopped,
 }
 
 /// Per-class weights on the training loss.
@@ -251,6 +255,34 @@ impl ModelConfig {
         }
     }
 
+    /// Every setting out of range, found without data (the checks the fit itself makes
+    /// first): `(setting, message)`, so that a sweep refuses a config every run would fail
+    /// with before any run starts.
+    pub fn problems(&self) -> Vec<ModelError> {
+        let mut positive: Vec<(&'static str, f64)> = Vec::new();
+        let mut max_iter = None;
+        match self {
+            ModelConfig::LogisticRegression(c) => positive.extend([("c", c.c), ("tol", c.tol)]),
+            ModelConfig::LinearSvm(c) => positive.extend([("c", c.c), ("tol", c.tol)]),
+            ModelConfig::NaiveBayes(c) => positive.push(("alpha", c.alpha)),
+            ModelConfig::Sgd(c) => {
+                positive.push(("alpha", c.alpha));
+                max_iter = Some(c.max_iter);
+            }
+        }
+        let mut problems: Vec<ModelError> = positive
+            .into_iter()
+            .filter_map(|(param, v)| check_positive(param, v).err())
+            .collect();
+        if max_iter == Some(0) {
+            problems.push(ModelError::InvalidParam {
+                param: "max_iter",
+                message: "must be at least 1".into(),
+            });
+        }
+        problems
+    }
+
     /// Fits the model on `x` with labels `y` (indices into `classes`).
     pub fn fit(
         &self,
@@ -258,13 +290,28 @@ impl ModelConfig {
         y: &[usize],
         classes: &[String],
     ) -> Result<(Model, FitInfo), ModelError> {
+        self.fit_until(x, y, classes, &AtomicBool::new(false))
+    }
+
+    /// [`ModelConfig::fit`], checking `stop` at every iteration of the solver: once it is
+    /// set the fit ends with [`ModelError::Stopped`].
+    pub fn fit_until(
+        &self,
+        x: &CsrMatrix,
+        y: &[usize],
+        classes: &[String],
+        stop: &AtomicBool,
+    ) -> Result<(Model, FitInfo), ModelError> {
+        if let Some(problem) = self.problems().into_iter().next() {
+            return Err(problem);
+        }
         check_inputs(x, y, classes)?;
         match self {
             ModelConfig::LogisticRegression(c) => {
-                logreg::fit(c, x, y, classes).map(|(m, i)| (Model::Linear(m), i))
+                logreg::fit(c, x, y, classes, stop).map(|(m, i)| (Model::Linear(m), i))
             }
             ModelConfig::LinearSvm(c) => {
-                svm::fit(c, x, y, classes).map(|(m, i)| (Model::Linear(m), i))
+                svm::fit(c, x, y, classes, stop).map(|(m, i)| (Model::Linear(m), i))
             }
             ModelConfig::NaiveBayes(c) => nb::fit(c, x, y, classes).map(|m| {
                 (
@@ -276,7 +323,9 @@ impl ModelConfig {
                     },
                 )
             }),
-            ModelConfig::Sgd(c) => sgd::fit(c, x, y, classes).map(|(m, i)| (Model::Linear(m), i)),
+            ModelConfig::Sgd(c) => {
+                sgd::fit(c, x, y, classes, stop).map(|(m, i)| (Model::Linear(m), i))
+            }
         }
     }
 }

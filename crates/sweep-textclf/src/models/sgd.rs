@@ -3,6 +3,7 @@ use super::{ClassWeight, FitInfo, ModelError, check_positive};
 use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 use sweep_features::CsrMatrix;
 
 /// The loss of the SGD classifier.
@@ -59,14 +60,9 @@ pub(super) fn fit(
     x: &CsrMatrix,
     y: &[usize],
     classes: &[String],
+    stop: &AtomicBool,
 ) -> Result<(LinearModel, FitInfo), ModelError> {
     check_positive("alpha", cfg.alpha)?;
-    if cfg.max_iter == 0 {
-        return Err(ModelError::InvalidParam {
-            param: "max_iter",
-            message: "must be at least 1".into(),
-        });
-    }
     let cw = cfg.class_weight.resolve(y, classes)?;
     let k = classes.len();
     let targets: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
@@ -89,9 +85,13 @@ pub(super) fn fit(
                 &signs,
                 &weights,
                 cfg.seed.wrapping_add(class as u64),
+                stop,
             )
         })
         .collect();
+    if stop.load(Ordering::Relaxed) {
+        return Err(ModelError::Stopped);
+    }
     let d = used.len();
     let mut weights = vec![0.0; targets.len() * d];
     let mut intercepts = Vec::new();
@@ -156,6 +156,7 @@ fn plain_sgd(
     y: &[f64],
     sample_weight: &[f64],
     seed: u64,
+    stop: &AtomicBool,
 ) -> BinaryFit {
     let n = x.n_rows;
     let alpha = cfg.alpha;
@@ -176,6 +177,9 @@ fn plain_sgd(
     let mut epochs = 0;
     let mut converged = false;
     for _ in 0..cfg.max_iter {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         epochs += 1;
         for i in (1..n).rev() {
             let j = (rng.next_u64() % (i as u64 + 1)) as usize;

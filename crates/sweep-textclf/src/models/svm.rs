@@ -3,6 +3,7 @@ use super::{ClassWeight, FitInfo, ModelError, check_positive};
 use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 use sweep_features::CsrMatrix;
 
 /// Linear SVM with the squared hinge loss and L2 penalty, one-vs-rest, solved in the dual
@@ -38,6 +39,7 @@ pub(super) fn fit(
     x: &CsrMatrix,
     y: &[usize],
     classes: &[String],
+    stop: &AtomicBool,
 ) -> Result<(LinearModel, FitInfo), ModelError> {
     check_positive("c", cfg.c)?;
     check_positive("tol", cfg.tol)?;
@@ -65,17 +67,12 @@ pub(super) fn fit(
                 .collect();
             // Per-sample C: class weight of the sample's own class, as liblinear.
             let cs: Vec<f64> = y.iter().map(|&c| cfg.c * cw[c]).collect();
-            solve_dual(
-                x,
-                &signs,
-                &cs,
-                &sq,
-                cfg.tol,
-                cfg.max_iter,
-                cfg.seed ^ class as u64,
-            )
+            solve_dual(x, &signs, &cs, &sq, cfg, cfg.seed ^ class as u64, stop)
         })
         .collect();
+    if stop.load(Ordering::Relaxed) {
+        return Err(ModelError::Stopped);
+    }
     let mut weights = Vec::with_capacity(targets.len() * d);
     let mut intercepts = Vec::with_capacity(targets.len());
     let mut iterations = 0;
@@ -109,10 +106,11 @@ fn solve_dual(
     signs: &[f64],
     cs: &[f64],
     sq: &[f64],
-    eps: f64,
-    max_iter: usize,
+    cfg: &LinearSvmConfig,
     seed: u64,
+    stop: &AtomicBool,
 ) -> (Vec<f64>, f64, usize, bool) {
+    let (eps, max_iter) = (cfg.tol, cfg.max_iter);
     let n = x.n_rows;
     let mut w = vec![0.0; x.n_cols];
     let mut bias = 0.0;
@@ -127,7 +125,7 @@ fn solve_dual(
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
     let mut iter = 0;
     let mut converged = false;
-    while iter < max_iter {
+    while iter < max_iter && !stop.load(Ordering::Relaxed) {
         let mut pg_max_new = f64::NEG_INFINITY;
         let mut pg_min_new = f64::INFINITY;
         for i in 0..active {
