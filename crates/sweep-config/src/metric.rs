@@ -2,7 +2,7 @@
 
 use crate::ctx::{Ctx, check_keys, number, one_of, string};
 use crate::yaml::{Kind, Node, Pos};
-use sweep_core::{Goal, MetricSpec};
+use sweep_core::{Goal, Impute, ImputeWhileRunning, MetricSpec};
 
 const METRIC_KEYS: &[&str] = &["name", "goal", "target", "impute", "impute_while_running"];
 
@@ -52,8 +52,8 @@ pub(crate) fn parse_metric(v: &Node, at: Pos, ctx: &mut Ctx<'_>) -> Option<Metri
         }
     }
     if let Some(i) = v.get("impute") {
-        match one_of(i, "metric.impute", &["worst", "best", "latest"], ctx) {
-            Some(s) => metric.impute = s,
+        match one_of(i, "metric.impute", &Impute::NAMES, ctx).and_then(|s| Impute::from_name(&s)) {
+            Some(policy) => metric.impute = policy,
             None => ok = false,
         }
     }
@@ -62,10 +62,10 @@ pub(crate) fn parse_metric(v: &Node, at: Pos, ctx: &mut Ctx<'_>) -> Option<Metri
         let value = match i.kind {
             // YAML reads an unquoted `false` as a boolean; W&B means the string.
             Kind::Bool(false) => Some("false".to_string()),
-            _ => one_of(i, key, &["false", "worst", "best", "latest"], ctx),
+            _ => one_of(i, key, &ImputeWhileRunning::NAMES, ctx),
         };
-        match value {
-            Some(s) => metric.impute_while_running = s,
+        match value.and_then(|s| ImputeWhileRunning::from_name(&s)) {
+            Some(policy) => metric.impute_while_running = policy,
             None => ok = false,
         }
     }

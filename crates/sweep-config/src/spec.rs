@@ -237,7 +237,9 @@ fn build_spec(root: &Node, base_dir: &Path, ctx: &mut Ctx<'_>) -> Option<SweepSp
                         ctx.err(v.pos, key, "`trainer` is empty; name a built-in trainer");
                         None
                     } else {
-                        Some(TrainerSpec { kind })
+                        Some(TrainerSpec {
+                            kind: sweep_core::TrainerId::new(kind),
+                        })
                     }
                 });
             }
@@ -650,8 +652,8 @@ parameters:
             .clone()
             .unwrap_or_else(|| MetricSpec::new("", Goal::Maximize));
         assert_eq!(metric, MetricSpec::new("loss", Goal::Minimize));
-        assert_eq!(metric.impute, "worst");
-        assert_eq!(metric.impute_while_running, "false");
+        assert_eq!(metric.impute.as_str(), "worst");
+        assert_eq!(metric.impute_while_running.as_str(), "false");
         assert_eq!(
             spec.early_terminate,
             Some(EarlyTerminate::Hyperband {
@@ -819,7 +821,7 @@ controller: {type: local}
         assert_eq!(
             spec.trainer,
             Some(TrainerSpec {
-                kind: "text-classifier".into()
+                kind: sweep_core::TrainerId::new("text-classifier")
             })
         );
         assert_eq!(spec.wandb_extra.get("project"), Some(&json!("p")));

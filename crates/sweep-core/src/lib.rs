@@ -17,15 +17,18 @@ pub use param::{Distribution, ParamSpec, Params};
 pub use record::{
     MetricRecord, MetricSummary, RecordError, Summary, fold_record, metric_goal, parse_metric_line,
 };
-pub use spec::{CommandToken, EarlyTerminate, Goal, Method, MetricSpec, SweepSpec, TrainerSpec};
+pub use spec::{
+    CommandToken, EarlyTerminate, Goal, Impute, ImputeWhileRunning, Method, MetricSpec, SweepSpec,
+    TrainerSpec,
+};
 pub use status::{RunStatus, UnknownStatus};
 pub use trainer::{
     ConfigProblem, Prediction, Predictions, RunFiles, TrainContext, TrainFailure, Trained, Trainer,
     TrainerId, Trainers,
 };
 pub use value::{
-    canonical_json, config_hash, get_dotted, hash8, json_kind, resolve_config, set_dotted,
-    value_key, values_equal,
+    canonical_json, config_hash, hash8, json_kind, resolve_config, set_dotted, value_key,
+    values_equal,
 };
 
 /// A config value: a JSON-compatible tree. Object keys are kept sorted.

@@ -63,20 +63,82 @@ pub struct MetricSpec {
     pub goal: Goal,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<f64>,
-    /// How failed runs count for model-based search: `worst` (default), `best` or `latest`.
-    #[serde(default = "default_impute")]
-    pub impute: String,
-    /// How running runs count: `false` (pending, default), `worst`, `best` or `latest`.
-    #[serde(default = "default_impute_while_running")]
-    pub impute_while_running: String,
+    /// How failed runs count for model-based search.
+    #[serde(default)]
+    pub impute: Impute,
+    /// How running runs count for model-based search.
+    #[serde(default)]
+    pub impute_while_running: ImputeWhileRunning,
 }
 
-fn default_impute() -> String {
-    "worst".to_string()
+/// The value a run without a usable metric value counts with (W&B's `metric.impute`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impute {
+    /// The worst value of the finished runs.
+    #[default]
+    Worst,
+    /// The best value of the finished runs.
+    Best,
+    /// The run's own last valid value (the worst when it has none).
+    Latest,
 }
 
-fn default_impute_while_running() -> String {
-    "false".to_string()
+/// How a running run counts for model-based search (W&B's `metric.impute_while_running`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImputeWhileRunning {
+    /// `false`: a pending point, which the sampler handles itself.
+    #[default]
+    #[serde(rename = "false")]
+    Pending,
+    Worst,
+    Best,
+    Latest,
+}
+
+impl Impute {
+    pub const NAMES: [&'static str; 3] = ["worst", "best", "latest"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Impute::Worst => "worst",
+            Impute::Best => "best",
+            Impute::Latest => "latest",
+        }
+    }
+
+    /// The policy a spec names (one of [`Impute::NAMES`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Impute::Worst, Impute::Best, Impute::Latest]
+            .into_iter()
+            .find(|i| i.as_str() == name)
+    }
+}
+
+impl ImputeWhileRunning {
+    pub const NAMES: [&'static str; 4] = ["false", "worst", "best", "latest"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImputeWhileRunning::Pending => "false",
+            ImputeWhileRunning::Worst => "worst",
+            ImputeWhileRunning::Best => "best",
+            ImputeWhileRunning::Latest => "latest",
+        }
+    }
+
+    /// The policy a spec names (one of [`ImputeWhileRunning::NAMES`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            ImputeWhileRunning::Pending,
+            ImputeWhileRunning::Worst,
+            ImputeWhileRunning::Best,
+            ImputeWhileRunning::Latest,
+        ]
+        .into_iter()
+        .find(|i| i.as_str() == name)
+    }
 }
 
 impl MetricSpec {
@@ -85,8 +147,8 @@ impl MetricSpec {
             name: name.into(),
             goal,
             target: None,
-            impute: default_impute(),
-            impute_while_running: default_impute_while_running(),
+            impute: Impute::default(),
+            impute_while_running: ImputeWhileRunning::default(),
         }
     }
 }
@@ -173,7 +235,7 @@ fn default_min_runs() -> u64 {
 /// A built-in trainer named by the spec's `trainer` key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainerSpec {
-    pub kind: String,
+    pub kind: crate::TrainerId,
 }
 
 /// One element of a `command` list, kept as written; macros such as `${args}` are expanded

@@ -119,18 +119,6 @@ pub fn set_dotted(config: &mut Value, key: &str, value: Value) {
     }
 }
 
-/// Reads a value at a dotted key. A literal key containing dots wins over the path.
-pub fn get_dotted<'a>(config: &'a Value, key: &str) -> Option<&'a Value> {
-    if let Some(v) = config.get(key) {
-        return Some(v);
-    }
-    let mut node = config;
-    for part in key.split('.') {
-        node = node.get(part)?;
-    }
-    Some(node)
-}
-
 /// The resolved config of a run: the base config with every param written at its dotted
 /// key, in param-name order.
 pub fn resolve_config(base: &Value, params: &Params) -> Value {
@@ -201,7 +189,5 @@ mod tests {
             cfg,
             json!({"training": {"lr": 0.01, "epochs": 3}, "model": {"detr": {"dim": 128}}, "name": {"sub": true}})
         );
-        assert_eq!(get_dotted(&cfg, "model.detr.dim"), Some(&json!(128)));
-        assert_eq!(get_dotted(&cfg, "model.missing"), None);
     }
 }

@@ -22,7 +22,11 @@ type TrainEnd = Result<Result<Trained, TrainFailure>, String>;
 /// checked config has is named without params; one that only some reach names the first
 /// params that reach it (those runs will fail, as data).
 pub fn check_configs(spec: &SweepSpec, trainers: &Trainers, base_dir: &Path) -> Vec<String> {
-    let Some(trainer) = spec.trainer.as_ref().and_then(|t| trainers.get(&t.kind)) else {
+    let Some(trainer) = spec
+        .trainer
+        .as_ref()
+        .and_then(|t| trainers.get(t.kind.as_str()))
+    else {
         return Vec::new();
     };
     let mut points: Vec<Params> = Vec::new();

@@ -158,8 +158,10 @@ pub fn check_runnable(spec: &SweepSpec, trainers: &Trainers) -> Result<(), ExecE
         ));
     }
     if let Some(trainer) = &spec.trainer {
-        if trainers.get(&trainer.kind).is_none() {
-            return Err(ExecError::NotRunnable(trainers.unknown(&trainer.kind)));
+        if trainers.get(trainer.kind.as_str()).is_none() {
+            return Err(ExecError::NotRunnable(
+                trainers.unknown(trainer.kind.as_str()),
+            ));
         }
         return Ok(());
     }
@@ -646,9 +648,9 @@ fn execute(
         prune: &sh.prune,
     };
     if let Some(trainer) = &spec.trainer {
-        let Some(trainer) = sh.opts.trainers.get(&trainer.kind) else {
+        let Some(trainer) = sh.opts.trainers.get(trainer.kind.as_str()) else {
             return Err(ExecError::NotRunnable(
-                sh.opts.trainers.unknown(&trainer.kind),
+                sh.opts.trainers.unknown(trainer.kind.as_str()),
             ));
         };
         let outcome = inprocess::run_in_process(
@@ -722,129 +724,30 @@ fn data_base_dir(sh: &Shared<'_>) -> PathBuf {
         .unwrap_or_else(|| sh.opts.cwd.clone())
 }
 
-/// What the Bayesian sampler learns from the runs so far, as W&B defines it: a finished
-/// (completed or pruned) run's value is its best logged value of the metric; a failed run
-/// is imputed as `metric.impute` says (`worst` by default: the worst value seen, `best`, or
-/// `latest`: its own last value); running, pending and interrupted runs are pending unless
-/// `impute_while_running` says otherwise.
+/// What the Bayesian sampler learns from the runs so far: each run's state and metric
+/// values, imputed by [`sweep_search::observations`] (W&B's rules).
 pub fn observations(
     spec: &SweepSpec,
     runs: &[sweep_store::ExistingRun],
 ) -> Vec<sweep_search::Observation> {
-    let Some(metric) = &spec.metric else {
-        return runs
-            .iter()
-            .map(|r| sweep_search::Observation {
-                params: r.params.clone(),
-                value: None,
-            })
-            .collect();
-    };
-    let finished: Vec<f64> = runs
+    let name = spec.metric.as_ref().map(|m| m.name.as_str());
+    let runs: Vec<sweep_search::RunMetric> = runs
         .iter()
-        .filter(|r| matches!(r.status, RunStatus::Completed | RunStatus::Pruned))
-        .filter_map(|r| r.summary.get(&metric.name).and_then(|s| s.best))
-        .collect();
-    let extreme = |worst: bool| -> Option<f64> {
-        let pick_max = (metric.goal == sweep_core::Goal::Minimize) == worst;
-        finished
-            .iter()
-            .copied()
-            .reduce(|a, b| if pick_max { a.max(b) } else { a.min(b) })
-    };
-    let impute = |rule: &str, r: &sweep_store::ExistingRun| -> Option<f64> {
-        match rule {
-            "best" => extreme(false),
-            "latest" => r
-                .summary
-                .get(&metric.name)
-                .and_then(|s| s.last)
-                .or_else(|| extreme(true)),
-            "false" => None,
-            _ => extreme(true),
-        }
-    };
-    runs.iter()
         .map(|r| {
-            let value = match r.status {
-                RunStatus::Completed | RunStatus::Pruned => r
-                    .summary
-                    .get(&metric.name)
-                    .and_then(|s| s.best)
-                    .or_else(|| impute(&metric.impute, r)),
-                RunStatus::Failed => impute(&metric.impute, r),
-                RunStatus::Running | RunStatus::Pending | RunStatus::Interrupted => {
-                    impute(&metric.impute_while_running, r)
-                }
-            };
-            sweep_search::Observation {
+            let summary = name.and_then(|n| r.summary.get(n));
+            sweep_search::RunMetric {
                 params: r.params.clone(),
-                value,
+                state: match r.status {
+                    RunStatus::Completed | RunStatus::Pruned => sweep_search::RunState::Finished,
+                    RunStatus::Failed => sweep_search::RunState::Failed,
+                    RunStatus::Running | RunStatus::Pending | RunStatus::Interrupted => {
+                        sweep_search::RunState::Running
+                    }
+                },
+                best: summary.and_then(|s| s.best),
+                latest: summary.and_then(|s| s.last),
             }
         })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-    use sweep_core::{Distribution, Goal, MetricSpec, MetricSummary, ParamSpec};
-    use sweep_store::ExistingRun;
-
-    fn run(status: RunStatus, best: Option<f64>, last: Option<f64>) -> ExistingRun {
-        let mut summary = sweep_core::Summary::new();
-        if best.is_some() || last.is_some() {
-            let mut s = MetricSummary::new(Goal::Minimize);
-            s.best = best;
-            s.last = last;
-            summary.insert("loss".into(), s);
-        }
-        ExistingRun {
-            id: "r".into(),
-            status,
-            params: [("x".to_string(), json!(0.5))].into(),
-            summary,
-        }
-    }
-
-    #[test]
-    fn observations_follow_wandb_imputation() {
-        let mut spec = SweepSpec::new(
-            Method::Bayes,
-            vec![ParamSpec::new(
-                "x",
-                Distribution::Uniform { min: 0.0, max: 1.0 },
-            )],
-        );
-        spec.metric = Some(MetricSpec::new("loss", Goal::Minimize));
-        let runs = vec![
-            run(RunStatus::Completed, Some(0.2), Some(0.3)),
-            run(RunStatus::Pruned, Some(0.9), Some(0.9)),
-            run(RunStatus::Failed, None, Some(0.5)),
-            run(RunStatus::Running, None, Some(0.4)),
-        ];
-        let values = |spec: &SweepSpec| -> Vec<Option<f64>> {
-            observations(spec, &runs)
-                .into_iter()
-                .map(|o| o.value)
-                .collect()
-        };
-        // Default: failed → the worst finished value, running → pending.
-        assert_eq!(values(&spec), vec![Some(0.2), Some(0.9), Some(0.9), None]);
-        let m = spec.metric.as_mut().unwrap();
-        m.impute = "best".into();
-        m.impute_while_running = "latest".into();
-        assert_eq!(
-            values(&spec),
-            vec![Some(0.2), Some(0.9), Some(0.2), Some(0.4)]
-        );
-        spec.metric.as_mut().unwrap().goal = Goal::Maximize;
-        spec.metric.as_mut().unwrap().impute = "worst".into();
-        assert_eq!(
-            values(&spec)[2],
-            Some(0.2),
-            "worst of a maximised metric is the smallest"
-        );
-    }
+        .collect();
+    sweep_search::observations(spec.metric.as_ref(), &runs)
 }

@@ -1,21 +1,23 @@
 //! Agreement with scikit-learn on the benchmark datasets (`../shared/datasets`, train
-//! splits). Skipped, with a message, where the folder is absent.
+//! splits). They fail, saying what is missing, where the folder is absent: CI always has
+//! it, and a test that passes without checking is worse than one that fails.
 
 use std::path::PathBuf;
 
 use sweep_features::{Vectorizer, VectorizerConfig};
 
-fn datasets_dir() -> Option<PathBuf> {
+fn datasets_dir() -> PathBuf {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/datasets"
     ));
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        println!("SKIPPED: datasets folder {} not found", dir.display());
-        None
-    }
+    assert!(
+        dir.is_dir(),
+        "the shared datasets are missing: {} does not exist (these tests need the \
+         project's shared/ folder beside the repository, as CI has it)",
+        dir.display()
+    );
+    dir
 }
 
 /// The `text` of each line of `<name>/<split>.jsonl`.
@@ -45,7 +47,7 @@ fn bench_config() -> VectorizerConfig {
 
 #[test]
 fn vocabulary_sizes_match_sklearn() {
-    let Some(dir) = datasets_dir() else { return };
+    let dir = datasets_dir();
     // len(TfidfVectorizer(ngram_range=(1, 2), min_df=2).fit(train).vocabulary_)
     let expected = [
         ("deepset_prompt_injections", 2_777),
@@ -89,7 +91,7 @@ fn assert_values(v: &Vectorizer, x: &sweep_features::CsrMatrix, expected: &[(usi
 
 #[test]
 fn trec6_values_match_sklearn() {
-    let Some(dir) = datasets_dir() else { return };
+    let dir = datasets_dir();
     let train = load(&dir, "trec6", "train");
     let test = load(&dir, "trec6", "test");
     let (v, x) = Vectorizer::fit_transform(&bench_config(), &train).expect("fit");
@@ -187,7 +189,7 @@ fn trec6_values_match_sklearn() {
 
 #[test]
 fn real_data_output_does_not_depend_on_thread_count() {
-    let Some(dir) = datasets_dir() else { return };
+    let dir = datasets_dir();
     let docs = load(&dir, "sms_spam", "train");
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()

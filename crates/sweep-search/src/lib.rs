@@ -1,7 +1,11 @@
-//! Samplers for Sweep: grid and random search, pure and seeded.
+//! Samplers for Sweep: grid, random and Bayesian search, W&B's imputation rules and the
+//! early-termination rules, pure and seeded.
 //!
 //! Everything here is a function of its arguments: no I/O, no store, no clock, no global
 //! random state. The same spec, runs and seed give the same suggestion on every machine.
+//! The one piece of process state is the Bayesian sampler's memo of fitted
+//! hyperparameters, keyed by everything a fit reads, so a hit and a miss give the same
+//! suggestion.
 //!
 //! Semantics follow W&B's own engine (`wandb/sweeps`):
 //!
@@ -20,12 +24,14 @@
 
 mod bayes;
 mod grid;
+mod impute;
 mod num;
 mod prune;
 mod random;
 
 pub use bayes::{Observation, suggest_bayes};
 pub use grid::{MAX_PARAM_GRID_VALUES, grid_size, grid_values, next_grid_point, next_grid_points};
+pub use impute::{RunMetric, RunState, observations};
 pub use prune::{PruneDecision, RunView, hyperband_bands, prune};
 pub use random::{sample_param, sample_random, uniform_draws};
 

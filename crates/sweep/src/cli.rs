@@ -83,7 +83,7 @@ pub enum Command {
         /// A run of the built-in text classifier (id or unique prefix).
         run: String,
         /// Texts: JSONL, JSON, CSV or TSV (a label column is optional: when every row has
-        /// one, accuracy and macro-F1 are printed too).
+        /// one, the accuracy is printed too).
         input: PathBuf,
         /// The text field (JSON key, or CSV/TSV header name or 0-based column).
         #[arg(long, default_value = "text")]

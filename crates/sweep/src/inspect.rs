@@ -590,7 +590,7 @@ fn run_trainer(
 ) -> Option<std::sync::Arc<dyn sweep_core::Trainer>> {
     let sweep = store.sweep(&run.sweep_id).ok()?;
     let kind = sweep.spec.trainer?.kind;
-    crate::running::trainers().get(&kind).cloned()
+    crate::running::trainers().get(kind.as_str()).cloned()
 }
 
 pub fn predict(

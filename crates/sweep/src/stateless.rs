@@ -183,51 +183,34 @@ pub fn suggest(spec_path: &Path, runs_path: Option<&Path>, n: usize) -> Result<(
         None => Vec::new(),
     };
     let seed = spec.seed.unwrap_or(0);
-    let mut observations: Vec<sweep_search::Observation> = Vec::new();
-    if let Some(metric) = &spec.metric {
-        let finished: Vec<f64> = runs
-            .iter()
-            .filter(|r| r.state == "finished")
-            .filter_map(|r| r.value(&metric.name, metric.goal))
-            .collect();
-        let extreme = |worst: bool| {
-            let pick_max = (metric.goal == Goal::Minimize) == worst;
-            finished
-                .iter()
-                .copied()
-                .reduce(|a, b| if pick_max { a.max(b) } else { a.min(b) })
-        };
-        for r in &runs {
-            let impute = |rule: &str| match rule {
-                "best" => extreme(false),
-                "latest" => r
-                    .metric_history(&metric.name)
-                    .into_iter()
-                    .rev()
-                    .find(|v| v.is_finite())
-                    .or_else(|| extreme(true)),
-                "false" => None,
-                _ => extreme(true),
+    let runs: Vec<sweep_search::RunMetric> = runs
+        .iter()
+        .map(|r| {
+            let (best, latest) = match &spec.metric {
+                Some(m) => (
+                    r.value(&m.name, m.goal),
+                    r.metric_history(&m.name)
+                        .into_iter()
+                        .rev()
+                        .find(|v| v.is_finite()),
+                ),
+                None => (None, None),
             };
-            let value = if r.is_running() {
-                impute(&metric.impute_while_running)
-            } else if r.state == "finished" {
-                r.value(&metric.name, metric.goal)
-                    .or_else(|| impute(&metric.impute))
-            } else {
-                impute(&metric.impute)
-            };
-            observations.push(sweep_search::Observation {
+            sweep_search::RunMetric {
                 params: r.params(&spec),
-                value,
-            });
-        }
-    } else {
-        observations.extend(runs.iter().map(|r| sweep_search::Observation {
-            params: r.params(&spec),
-            value: None,
-        }));
-    }
+                state: if r.is_running() {
+                    sweep_search::RunState::Running
+                } else if r.state == "finished" {
+                    sweep_search::RunState::Finished
+                } else {
+                    sweep_search::RunState::Failed
+                },
+                best,
+                latest,
+            }
+        })
+        .collect();
+    let mut observations = sweep_search::observations(spec.metric.as_ref(), &runs);
     let mut out = Vec::new();
     for _ in 0..n {
         let Some(params) = sweep_search::suggest_with(&spec, &observations, seed)

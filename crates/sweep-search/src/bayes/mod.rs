@@ -18,9 +18,10 @@
 //!    keeps their order, then scaled to unit variance and centred on the *worst* value: the
 //!    prior mean is pessimistic, so regions far from every observation are not assumed to
 //!    be average, and the search does not chase the corners of the space.
-//! 4. **Pending runs** (`value: None`) are constant lies: the worst finished value, or the
-//!    best with `impute_while_running: best`; they shape the posterior but not the fitted
-//!    hyperparameters.
+//! 4. **Pending runs** (`value: None`) are constant lies with the worst finished value: they
+//!    shape the posterior (the next suggestion moves away from them) but not the fitted
+//!    hyperparameters. A running run whose spec says `impute_while_running: worst/best/latest`
+//!    arrives with that value already imputed ([`crate::observations`]), not as pending.
 //! 5. **Model.** Length scales, signal and noise variance are the MAP under log-normal
 //!    priors (Nelder–Mead in log space, two starts), fitted on at most 64 finished runs
 //!    (the 32 best and the 32 most recent); the posterior is conditioned on at most 128
@@ -57,13 +58,11 @@ pub struct Observation {
     /// The run's params, by dotted name. A run missing a param, or holding a value the
     /// param cannot take, is ignored.
     pub params: Params,
-    /// The run's metric value as W&B defines it (its best logged value by the goal) for a
-    /// finished run; `None` for a run still running (pending, handled per the metric's
-    /// `impute_while_running`: `best` lies with the best finished value, anything else with
-    /// the worst; for `latest` the caller passes the run's latest value as `Some`). Failed,
-    /// crashed and killed runs are imputed by the caller as `metric.impute` says (default
-    /// the worst value) and passed as `Some`; a NaN value counts as observed but carries
-    /// no information.
+    /// The run's metric value as W&B defines it: for a finished run its best logged value
+    /// by the goal; for a failed run, and for a running run whose spec names an
+    /// `impute_while_running` value, the value [`crate::observations`] imputes. `None` is a
+    /// pending run (running, with `impute_while_running: false`), which the sampler treats
+    /// as a constant lie. A NaN value counts as observed but carries no information.
     pub value: Option<f64>,
 }
 
@@ -148,10 +147,6 @@ pub fn suggest_bayes(
     }
     let mut rng = Rng::new(seed, position);
     let goal = spec.metric.as_ref().map_or(Goal::Minimize, |m| m.goal);
-    let lie_best = spec
-        .metric
-        .as_ref()
-        .is_some_and(|m| m.impute_while_running == "best");
     let sign = if goal == Goal::Maximize { -1.0 } else { 1.0 };
 
     // Every run's coordinates in one buffer (run `i` at `i·d`), snapped: this runs for
@@ -236,7 +231,7 @@ pub fn suggest_bayes(
     let x: Vec<Vec<f64>> = keep.iter().map(|&i| point(finished[i].0)).collect();
     let best = y.iter().copied().fold(f64::INFINITY, f64::min);
     let worst = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let lie = if lie_best { best } else { worst };
+    let lie = worst;
     let mut x_post = x.clone();
     let mut y_post = y.clone();
     for i in pending {
