@@ -33,7 +33,7 @@ pub fn run_spec(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "sweep".into())
     });
-    let spec_value = serde_json::to_value(&spec).context("encoding the spec")?;
+    let spec_value = canonical_spec(&spec);
     let base_id = format!("{}-{}", slug(&name), hash8(&spec_value));
     let mut id = base_id.clone();
     if new {
@@ -111,6 +111,18 @@ pub fn spec_dir(spec_path: &Path) -> &Path {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     }
+}
+
+/// The version of the form sweep ids hash ([`canonical_spec`]). Changing the form changes
+/// every sweep id, so `sweep run` would no longer continue the sweeps of earlier versions:
+/// bump it only together with a note in the README.
+const SWEEP_ID_FORM: u64 = 1;
+
+/// What a sweep id hashes: the filled spec in W&B's key names (every default written) with
+/// the form's version, not the in-memory `SweepSpec`, so that a field added to the type
+/// changes no id.
+fn canonical_spec(spec: &SweepSpec) -> serde_json::Value {
+    serde_json::json!({"form": SWEEP_ID_FORM, "spec": sweep_config::filled_spec_json(spec)})
 }
 
 fn slug(name: &str) -> String {
@@ -368,4 +380,32 @@ fn planned_total(sweep: &SweepRecord, existing: u64, count: Option<u64>) -> Opti
             .saturating_sub(existing));
     }
     bound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sweep ids are pinned: an upgrade that changes them would stop `sweep run` from
+    /// continuing the sweeps users already have.
+    #[test]
+    fn sweep_ids_are_pinned() {
+        let specs = [
+            "method: grid\nprogram: train.py\nparameters:\n  x: {values: [1, 2, 3]}\n",
+            "method: bayes\nmetric: {name: val/loss, goal: minimize}\nprogram: train.py\n\
+             parameters:\n  lr: {distribution: log_uniform_values, min: 1e-5, max: 1e-1}\n\
+             early_terminate: {type: hyperband, min_iter: 3}\n",
+            "method: random\nseed: 7\ntrainer: text-classifier\nconfig:\n  data: {train: t.jsonl}\n\
+             \x20 model: {kind: logistic_regression}\nparameters:\n  model.c: {values: [0.1, 1]}\n",
+        ];
+        let ids: Vec<String> = specs
+            .iter()
+            .map(|text| {
+                let spec = sweep_config::parse_spec(text, "spec.yaml", Path::new("."), Mode::Run)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                hash8(&canonical_spec(&spec))
+            })
+            .collect();
+        assert_eq!(ids, ["192c8b32", "92c3d94b", "5bbd1b2b"]);
+    }
 }
