@@ -93,13 +93,11 @@ pub(crate) fn supervise<E>(
     let mut killed = false;
     let end = loop {
         match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Msg::Record(r)) => pending.push(r),
-            Ok(Msg::Bad {
-                source,
-                line,
-                message,
-            }) => bad(source, line, message),
-            Ok(Msg::Ended(end)) => break Some(end),
+            Ok(msg) => {
+                if let Some(end) = take(msg, &mut pending, &mut bad) {
+                    break Some(end);
+                }
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break None,
         }
@@ -167,13 +165,11 @@ pub(crate) fn supervise<E>(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(Msg::Record(r)) => pending.push(r),
-            Ok(Msg::Bad {
-                source,
-                line,
-                message,
-            }) => bad(source, line, message),
-            Ok(Msg::Ended(e)) => end = end.or(Some(e)),
+            Ok(msg) => {
+                if let Some(e) = take(msg, &mut pending, &mut bad) {
+                    end = end.or(Some(e));
+                }
+            }
             Err(_) => break,
         }
     }
@@ -185,6 +181,24 @@ pub(crate) fn supervise<E>(
         end,
         stopped: stopping.map(|(status, reason, _)| (status, reason)),
     })
+}
+
+/// Files a message: records into `pending`, bad lines to `bad`; the end is returned.
+fn take<E>(
+    msg: Msg<E>,
+    pending: &mut Vec<MetricRecord>,
+    bad: &mut dyn FnMut(&'static str, u64, String),
+) -> Option<E> {
+    match msg {
+        Msg::Record(r) => pending.push(r),
+        Msg::Bad {
+            source,
+            line,
+            message,
+        } => bad(source, line, message),
+        Msg::Ended(end) => return Some(end),
+    }
+    None
 }
 
 fn flush(
