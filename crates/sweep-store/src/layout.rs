@@ -90,3 +90,22 @@ impl sweep_core::RunFiles for RunDir {
         std::fs::read(self.file(path).ok()?).ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_moves_earlier_files_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = RunDir::new(dir.path().join("r"));
+        run_dir.prepare(0).unwrap();
+        std::fs::write(run_dir.stdout(), "first").unwrap();
+        run_dir.prepare(1).unwrap();
+        assert!(!run_dir.stdout().exists());
+        assert_eq!(
+            std::fs::read_to_string(run_dir.attempt(1).join("stdout.log")).unwrap(),
+            "first"
+        );
+    }
+}

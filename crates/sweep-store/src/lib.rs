@@ -9,6 +9,8 @@
 mod layout;
 mod model;
 mod sqlite;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use layout::RunDir;
 pub use model::{

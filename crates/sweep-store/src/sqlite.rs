@@ -903,74 +903,54 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    //! What only the SQLite backend does; everything the `Store` trait promises is checked
+    //! by the conformance suite (module `conformance` below).
     use super::*;
-    use serde_json::json;
-    use std::collections::HashSet;
-    use std::sync::Arc;
     use sweep_core::{Distribution, Goal, Method, ParamSpec};
 
-    fn new_sweep(store: &SqliteStore, id: &str) -> SweepRecord {
+    fn store_with_a_run(dir: &Path) -> (SqliteStore, RunRecord) {
+        let store = SqliteStore::open(dir).unwrap();
         let spec = SweepSpec::new(
             Method::Grid,
             vec![ParamSpec::new(
                 "x",
-                Distribution::IntUniform { min: 0, max: 9 },
+                Distribution::Categorical {
+                    values: vec![1.into()],
+                },
             )],
         );
         store
             .create_sweep(&NewSweep {
-                id: id.into(),
-                name: "demo sweep".into(),
-                spec_text: "method: grid".into(),
+                id: "s1".into(),
+                name: "demo".into(),
+                spec_text: String::new(),
                 spec_path: None,
                 spec,
-                seed: 7,
+                seed: 1,
             })
-            .unwrap()
-    }
-
-    fn owner() -> Owner {
-        Owner {
+            .unwrap();
+        let owner = Owner {
             host: "host-a".into(),
             pid: 42,
             lease_secs: 60.0,
-        }
-    }
-
-    /// Proposes the smallest x in 0..limit that no run has.
-    fn next_x(limit: i64) -> impl FnMut(&ClaimContext) -> std::result::Result<Proposal, String> {
-        move |ctx| {
-            let used: HashSet<i64> = ctx
-                .existing
-                .iter()
-                .filter_map(|r| r.params.get("x").and_then(|v| v.as_i64()))
-                .collect();
-            Ok(match (0..limit).find(|x| !used.contains(x)) {
-                Some(x) => Proposal::New {
-                    params: [("x".to_string(), json!(x))].into(),
-                    config: json!({"x": x}),
-                },
-                None => Proposal::Exhausted,
+        };
+        let claim = store
+            .claim_run("s1", &owner, None, &mut |_| {
+                Ok(Proposal::New {
+                    params: [("x".to_string(), 1.into())].into(),
+                    config: serde_json::json!({"x": 1}),
+                })
             })
-        }
+            .unwrap();
+        let Claim::Claimed { run, .. } = claim else {
+            panic!("expected a claim, got {claim:?}");
+        };
+        (store, *run)
     }
 
-    fn claim(store: &SqliteStore, sweep: &str, cap: Option<u64>, limit: i64) -> Claim {
-        store
-            .claim_run(sweep, &owner(), cap, &mut next_x(limit))
-            .unwrap()
-    }
-
-    fn claimed(c: Claim) -> RunRecord {
-        match c {
-            Claim::Claimed { run, .. } => *run,
-            other => panic!("expected a claim, got {other:?}"),
-        }
-    }
-
-    fn done(status: RunStatus) -> RunOutcome {
+    fn completed() -> RunOutcome {
         RunOutcome {
-            status,
+            status: RunStatus::Completed,
             exit_code: Some(0),
             reason: None,
             stderr_tail: None,
@@ -978,280 +958,122 @@ mod tests {
     }
 
     #[test]
-    fn reopening_keeps_data_and_schema() {
+    fn the_store_is_a_directory_with_the_database_and_run_dirs() {
         let dir = tempfile::tempdir().unwrap();
-        {
-            let store = SqliteStore::open(dir.path()).unwrap();
-            new_sweep(&store, "s1");
-            claimed(claim(&store, "s1", None, 3));
-        }
-        let store = SqliteStore::open(dir.path()).unwrap();
-        assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 1);
-        assert_eq!(store.sweeps().unwrap()[0].spec.parameters.len(), 1);
-    }
-
-    #[test]
-    fn run_ids_name_time_sweep_and_config_hash() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        new_sweep(&store, "s1");
-        let run = claimed(claim(&store, "s1", None, 3));
-        let parts: Vec<&str> = run.id.split('_').collect();
-        assert_eq!(parts.len(), 4, "{}", run.id);
-        assert_eq!(parts[0].len(), 8);
-        assert_eq!(parts[1].len(), 6);
-        assert_eq!(parts[2], "demo-sweep");
-        assert_eq!(parts[3], hash8(&json!({"x": 0})));
-        assert_eq!(run.status, RunStatus::Running);
+        let (store, run) = store_with_a_run(&dir.path().join("store"));
+        assert!(store.root().is_absolute());
+        assert!(store.root().join("sweep.db").is_file());
+        assert!(store.root().join("runs").is_dir());
         assert_eq!(
-            store.run(&run.id[..10]).unwrap().id,
-            run.id,
-            "unique prefix resolves"
-        );
-        assert_eq!(
-            store.run(parts[3]).unwrap().id,
-            run.id,
-            "the config hash resolves"
+            store.run_dir(&run.id).path(),
+            store.root().join("runs").join(&run.id)
         );
     }
 
     #[test]
-    fn claims_are_exclusive_across_threads_and_connections() {
+    fn open_existing_refuses_a_missing_store() {
         let dir = tempfile::tempdir().unwrap();
-        let first = SqliteStore::open(dir.path()).unwrap();
-        new_sweep(&first, "s1");
-        let stores: Vec<Arc<SqliteStore>> = (0..4)
-            .map(|_| Arc::new(SqliteStore::open(dir.path()).unwrap()))
-            .collect();
-        let handles: Vec<_> = stores
-            .into_iter()
-            .map(|store| {
-                std::thread::spawn(move || {
-                    let mut got = Vec::new();
-                    while let Claim::Claimed { run, .. } = claim(&store, "s1", None, 40) {
-                        got.push(run.params["x"].as_i64().unwrap());
-                        store
-                            .finish_run(&run.key(), &done(RunStatus::Completed))
-                            .unwrap();
-                    }
-                    got
-                })
-            })
-            .collect();
-        let mut all: Vec<i64> = handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect();
-        all.sort();
-        assert_eq!(
-            all,
-            (0..40).collect::<Vec<_>>(),
-            "each point claimed exactly once"
-        );
-    }
-
-    #[test]
-    fn run_cap_and_exhaustion_stop_claims() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        new_sweep(&store, "s1");
-        claimed(claim(&store, "s1", Some(2), 10));
-        claimed(claim(&store, "s1", Some(2), 10));
         assert!(matches!(
-            claim(&store, "s1", Some(2), 10),
-            Claim::CapReached
+            SqliteStore::open_existing(dir.path()),
+            Err(StoreError::NoStore { .. })
         ));
-        assert!(matches!(claim(&store, "s1", None, 2), Claim::Exhausted));
+        assert!(!dir.path().join("sweep.db").exists(), "nothing was created");
+        SqliteStore::open(dir.path()).unwrap();
+        SqliteStore::open_existing(dir.path()).unwrap();
     }
 
     #[test]
-    fn interrupted_runs_are_retried_with_a_new_attempt_and_old_writes_fenced() {
+    fn finishing_writes_summary_and_history_into_an_existing_run_dir() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        new_sweep(&store, "s1");
-        let run = claimed(claim(&store, "s1", None, 5));
-        let rec: MetricRecord = [("loss".to_string(), 1.0)].into();
-        store
-            .append_history(&run.key(), std::slice::from_ref(&rec), None)
-            .unwrap();
-        // The owner process is gone: recovery marks it interrupted.
-        let ids = store
-            .recover_stale(Some("s1"), &|h, p| h == "host-a" && p == 42)
-            .unwrap();
-        assert_eq!(ids, vec![run.id.clone()]);
-        assert_eq!(store.run(&run.id).unwrap().status, RunStatus::Interrupted);
-        // The next claim retries it rather than creating a new run.
-        let Claim::Claimed {
-            run: again,
-            retried,
-        } = claim(&store, "s1", None, 5)
-        else {
-            panic!("expected a retry");
-        };
-        assert!(retried);
-        assert_eq!(
-            (again.id.as_str(), again.attempt, again.history_len),
-            (run.id.as_str(), 2, 0)
-        );
-        // The first attempt's late report is refused.
-        assert!(matches!(
-            store.append_history(&run.key(), &[rec], None),
-            Err(StoreError::Fenced { .. })
-        ));
-        assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn live_owners_with_valid_leases_are_not_recovered() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        new_sweep(&store, "s1");
-        claimed(claim(&store, "s1", None, 5));
-        assert!(store.recover_stale(None, &|_, _| false).unwrap().is_empty());
-    }
-
-    #[test]
-    fn history_and_summary_are_kept_current_and_finished_runs_are_immutable() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        new_sweep(&store, "s1");
-        let run = claimed(claim(&store, "s1", None, 5));
+        let (store, run) = store_with_a_run(dir.path());
         let metric = MetricSpec::new("val/acc", Goal::Maximize);
-        let recs: Vec<MetricRecord> = [0.2, f64::NAN, 0.9, 0.5]
+        let recs: Vec<MetricRecord> = [0.2, f64::NAN, 0.9]
             .iter()
             .map(|v| [("val/acc".to_string(), *v)].into())
             .collect();
         store
-            .append_history(&run.key(), &recs[..2], Some(&metric))
+            .append_history(&run.key(), &recs, Some(&metric))
             .unwrap();
-        let summary = store
-            .append_history(&run.key(), &recs[2..], Some(&metric))
-            .unwrap();
-        let acc = &summary["val/acc"];
-        assert_eq!(
-            (acc.best, acc.best_step, acc.last, acc.count),
-            (Some(0.9), Some(2), Some(0.5), 4)
-        );
-        let history = store.history(&run.id).unwrap();
-        assert_eq!(history.len(), 4);
-        assert!(history[1]["val/acc"].is_nan());
-        std::fs::create_dir_all(store.run_dir(&run.id).path()).unwrap();
-        let finished = store
-            .finish_run(&run.key(), &done(RunStatus::Completed))
-            .unwrap();
-        assert_eq!(finished.summary["val/acc"].best, Some(0.9));
-        assert!(store.run_dir(&run.id).summary().is_file());
-        assert!(matches!(
-            store.finish_run(&run.key(), &done(RunStatus::Failed)),
-            Err(StoreError::Finished { .. })
-        ));
-        assert!(matches!(
-            store.append_history(&run.key(), &recs, None),
-            Err(StoreError::Finished { .. })
-        ));
-    }
+        let run_dir = store.run_dir(&run.id);
+        std::fs::create_dir_all(run_dir.path()).unwrap();
+        store.finish_run(&run.key(), &completed()).unwrap();
 
-    #[test]
-    fn filters_select_by_sweep_and_status() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        new_sweep(&store, "s1");
-        new_sweep(&store, "s2");
-        let a = claimed(claim(&store, "s1", None, 5));
-        store
-            .finish_run(&a.key(), &done(RunStatus::Failed))
-            .unwrap();
-        claimed(claim(&store, "s1", None, 5));
-        claimed(claim(&store, "s2", None, 5));
-        let failed = store
-            .runs(&RunFilter {
-                sweep_id: Some("s1".into()),
-                statuses: vec![RunStatus::Failed],
-            })
-            .unwrap();
-        assert_eq!(failed.len(), 1);
-        assert_eq!(failed[0].id, a.id);
-        let s1 = store
-            .runs(&RunFilter {
-                sweep_id: Some("s1".into()),
-                statuses: vec![],
-            })
-            .unwrap();
-        assert_eq!(s1.len(), 2);
-        assert!(matches!(
-            store.sweep("s"),
-            Err(StoreError::Ambiguous { .. })
-        ));
-        assert!(matches!(
-            store.run("nope"),
-            Err(StoreError::NotFound { .. })
-        ));
-    }
-
-    #[test]
-    fn retry_moves_earlier_files_aside() {
-        let dir = tempfile::tempdir().unwrap();
-        let run_dir = RunDir::new(dir.path().join("r"));
-        run_dir.prepare(0).unwrap();
-        std::fs::write(run_dir.stdout(), "first").unwrap();
-        run_dir.prepare(1).unwrap();
-        assert!(!run_dir.stdout().exists());
-        assert_eq!(
-            std::fs::read_to_string(run_dir.attempt(1).join("stdout.log")).unwrap(),
-            "first"
-        );
-    }
-
-    #[test]
-    fn many_processes_can_create_one_store_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("store");
-        let handles: Vec<_> = (0..8)
-            .map(|_| {
-                let root = root.clone();
-                std::thread::spawn(move || SqliteStore::open(&root).map(|_| ()))
-            })
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run_dir.summary()).unwrap()).unwrap();
+        assert_eq!(summary["id"], run.id.as_str());
+        assert_eq!(summary["status"], "completed");
+        assert_eq!(summary["exit_code"], 0);
+        assert_eq!(summary["summary"]["val/acc"]["best"], 0.9);
+        let history = std::fs::read_to_string(run_dir.history()).unwrap();
+        let lines: Vec<MetricRecord> = history
+            .lines()
+            .map(|l| parse_metric_line(l).unwrap().0)
             .collect();
-        for h in handles {
-            h.join().unwrap().unwrap();
+        assert_eq!(lines.len(), 3);
+        assert_eq!((lines[0]["val/acc"], lines[2]["val/acc"]), (0.2, 0.9));
+        assert!(lines[1]["val/acc"].is_nan());
+    }
+
+    #[test]
+    fn finishing_writes_no_files_without_a_run_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, run) = store_with_a_run(dir.path());
+        store.finish_run(&run.key(), &completed()).unwrap();
+        assert!(!store.run_dir(&run.id).path().exists());
+    }
+}
+
+/// The conformance suite (`crate::testing`) on SQLite stores in temporary directories.
+#[cfg(test)]
+mod conformance {
+    use super::{MIGRATIONS, SqliteStore};
+    use crate::testing::Backend;
+    use crate::{Result, Store};
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    /// A store directory: a fresh temporary one, or the one a parent process named.
+    struct SqliteBackend {
+        root: PathBuf,
+        _dir: Option<tempfile::TempDir>,
+    }
+
+    impl SqliteBackend {
+        fn fresh() -> Self {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            SqliteBackend {
+                // Not created yet: the first `open` creates it.
+                root: dir.path().join("store"),
+                _dir: Some(dir),
+            }
+        }
+
+        fn attach(locator: &str) -> Self {
+            SqliteBackend {
+                root: locator.into(),
+                _dir: None,
+            }
         }
     }
 
-    #[test]
-    fn metric_histories_follow_history_order_and_skip_records_without_the_metric() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        new_sweep(&store, "s1");
-        let a = claimed(claim(&store, "s1", None, 5));
-        let b = claimed(claim(&store, "s1", None, 5));
-        let rec = |pairs: &[(&str, f64)]| -> MetricRecord {
-            pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
-        };
-        store
-            .append_history(
-                &a.key(),
-                &[
-                    rec(&[("val/loss", 3.0)]),
-                    rec(&[("other", 1.0)]),
-                    rec(&[("val/loss", f64::NAN)]),
-                    rec(&[("val/loss", 1.5)]),
-                ],
-                None,
-            )
-            .unwrap();
-        store
-            .finish_run(&a.key(), &done(RunStatus::Completed))
-            .unwrap();
-        let h = store.metric_histories("s1", "val/loss").unwrap();
-        assert_eq!(h.len(), 2);
-        assert_eq!(h[0].run_id, a.id);
-        assert_eq!(h[0].status, RunStatus::Completed);
-        assert_eq!(h[0].values.len(), 3);
-        assert_eq!((h[0].values[0], h[0].values[2]), (3.0, 1.5));
-        assert!(h[0].values[1].is_nan());
-        assert_eq!(
-            (h[1].run_id.as_str(), h[1].values.len()),
-            (b.id.as_str(), 0)
-        );
+    impl Backend for SqliteBackend {
+        fn open(&self) -> Result<Arc<dyn Store>> {
+            Ok(Arc::new(SqliteStore::open(&self.root)?))
+        }
+
+        fn bump_schema_version(&self) {
+            let conn = rusqlite::Connection::open(self.root.join("sweep.db")).unwrap();
+            conn.pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+                .unwrap();
+        }
+
+        fn locator(&self) -> Option<String> {
+            Some(self.root.to_str()?.to_string())
+        }
+    }
+
+    crate::store_conformance_tests! {
+        fresh: SqliteBackend::fresh(),
+        attach: SqliteBackend::attach,
     }
 }
