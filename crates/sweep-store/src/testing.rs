@@ -16,44 +16,12 @@
 //!    check, each on a store from `fresh` (evaluated once per test); `attach` is a function
 //!    or closure `Fn(&str) -> YourBackend`.
 //!
-//!    ```
-//!    use std::sync::Arc;
-//!    use sweep_store::testing::Backend;
-//!    use sweep_store::{Result, Store};
+//!    The SQLite backend in `sqlite.rs` (`mod conformance`, `SqliteBackend`) is a complete
+//!    example: `fresh` makes a temporary store directory, `attach` takes the directory a
+//!    locator names, `open` is `SqliteStore::open`, `bump_schema_version` writes a newer
+//!    `PRAGMA user_version`, and one `crate::store_conformance_tests! { fresh:
+//!    SqliteBackend::fresh(), attach: SqliteBackend::attach }` makes the tests.
 //!
-//!    struct PgBackend {
-//!        url: String,
-//!    }
-//!
-//!    impl PgBackend {
-//!        /// Creates an empty database (or schema) and points at it.
-//!        fn fresh() -> Self {
-//!            # let url = String::new();
-//!            PgBackend { url }
-//!        }
-//!        fn attach(url: &str) -> Self {
-//!            PgBackend { url: url.to_string() }
-//!        }
-//!    }
-//!
-//!    impl Backend for PgBackend {
-//!        fn open(&self) -> Result<Arc<dyn Store>> {
-//!            todo!("connect to self.url, create or check the schema")
-//!        }
-//!        fn bump_schema_version(&self) {
-//!            todo!("write a schema version newer than this build knows")
-//!        }
-//!        fn locator(&self) -> Option<String> {
-//!            Some(self.url.clone())
-//!        }
-//!    }
-//!
-//!    sweep_store::store_conformance_tests! {
-//!        fresh: PgBackend::fresh(),
-//!        attach: PgBackend::attach,
-//!    }
-//!    # fn main() {}
-//!    ```
 //!
 //!    The expansion also holds `child_process`, where the children of the process checks
 //!    run: the test binary re-executes itself with `--exact <module>::child_process` and an
@@ -61,7 +29,7 @@
 //!    does nothing; a backend without a locator skips the process checks (saying so on
 //!    stderr).
 //! 3. To run one check by hand, call its function, as in
-//!    `testing::stale_attempts_are_fenced(&PgBackend::fresh())`; [`run_all`] runs them all.
+//!    `testing::stale_attempts_are_fenced(&MyBackend::fresh())`; [`run_all`] runs them all.
 //!
 //! Each check opens its own handles with [`Backend::open`] and asserts only what holds
 //! under every schedule: to let a lease run out it uses a lease of [`SHORT_LEASE`] seconds
