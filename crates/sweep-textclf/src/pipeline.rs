@@ -40,8 +40,9 @@ pub struct TextClassifierConfig {
 /// Why a training run failed (a failed run, recorded with this message).
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
-    #[error("invalid text-classifier config: {0}")]
-    Config(String),
+    /// A setting that does not read: its dotted key (`.` for the config as a whole) and why.
+    #[error("invalid text-classifier config: {key}: {message}")]
+    Config { key: String, message: String },
     #[error(transparent)]
     Data(#[from] DataError),
     #[error("features: {0}")]
@@ -60,8 +61,11 @@ impl TextClassifierConfig {
     /// Reads the config from a run's resolved config; errors name the offending key.
     /// Relative data paths are taken from `base_dir`.
     pub fn from_value(config: &Value, base_dir: &Path) -> Result<Self, TrainError> {
-        let mut cfg: TextClassifierConfig = serde_path_to_error::deserialize(config)
-            .map_err(|e| TrainError::Config(format!("{}: {}", e.path(), e.inner())))?;
+        let mut cfg: TextClassifierConfig =
+            serde_path_to_error::deserialize(config).map_err(|e| TrainError::Config {
+                key: e.path().to_string(),
+                message: e.inner().to_string(),
+            })?;
         let data_seed_given = config.get("data").and_then(|d| d.get("seed")).is_some();
         if !data_seed_given {
             cfg.data.seed = cfg.seed;

@@ -33,12 +33,9 @@ pub struct TextClassifier;
 impl TextClassifier {
     fn config(config: &Value, base_dir: &Path) -> Result<TextClassifierConfig, ConfigProblem> {
         TextClassifierConfig::from_value(config, base_dir).map_err(|e| match e {
-            TrainError::Config(message) => match message.split_once(": ") {
-                Some((key, rest)) if !key.contains(' ') && key != "." => {
-                    ConfigProblem::new(key, rest)
-                }
-                _ => ConfigProblem::new("", message),
-            },
+            TrainError::Config { key, message } => {
+                ConfigProblem::new(if key == "." { String::new() } else { key }, message)
+            }
             other => ConfigProblem::new("", other.to_string()),
         })
     }
