@@ -3,62 +3,26 @@
 use crate::ctx::Ctx;
 use crate::suggest::closest;
 use crate::yaml::{Kind, Node};
-use crate::{ENVVAR_MACRO_PREFIX, KNOWN_MACROS};
-use sweep_core::CommandToken;
+use sweep_core::{CommandToken, Macro, TokenError};
 
-/// Problems with the `${...}` macros of one command token.
-fn macro_problems(token: &str) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut rest = token;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start..];
-        let Some(end) = after.find('}') else {
-            problems.push(format!("`{after}` has no closing `}}`"));
-            break;
-        };
-        let mac = &after[..=end];
-        rest = &after[end + 1..];
-        if KNOWN_MACROS.contains(&mac) {
-            // The argument-list macros expand to several arguments: they must stand alone.
-            let list = [
-                "${args}",
-                "${args_no_equals}",
-                "${args_no_hyphens}",
-                "${args_no_boolean_flags}",
-            ];
-            if list.contains(&mac) && token != mac {
-                problems.push(format!(
-                    "`{mac}` expands to several arguments, so it must be a whole command element, not part of `{token}`"
-                ));
-            }
-            continue;
-        }
-        if let Some(var) = mac
-            .strip_prefix(ENVVAR_MACRO_PREFIX)
-            .and_then(|m| m.strip_suffix('}'))
-        {
-            let valid = var
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid {
-                problems.push(format!(
-                    "`{mac}` needs an environment variable name, as in `${{envvar:HOME}}`"
-                ));
-            }
-            continue;
-        }
-        let hint = match closest(mac, KNOWN_MACROS) {
-            Some(c) => format!("did you mean `{c}`?"),
-            None => format!(
-                "known macros: {}, ${{envvar:NAME}}",
-                KNOWN_MACROS.join(", ")
-            ),
-        };
-        problems.push(format!("unknown macro `{mac}`; {hint}"));
-    }
-    problems
+/// A token, or every problem with its `${...}` macros, with a hint for a misspelt one.
+fn parse_token(token: &str) -> Result<CommandToken, Vec<String>> {
+    CommandToken::parse(token).map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|problem| match problem {
+                TokenError::UnknownMacro(ref mac) => {
+                    let known: Vec<&str> = Macro::ALL.iter().map(|m| m.token()).collect();
+                    let hint = match closest(mac, &known) {
+                        Some(c) => format!("did you mean `{c}`?"),
+                        None => format!("known macros: {}, ${{envvar:NAME}}", known.join(", ")),
+                    };
+                    format!("{problem}; {hint}")
+                }
+                other => other.to_string(),
+            })
+            .collect()
+    })
 }
 
 pub(crate) fn parse_command(v: &Node, ctx: &mut Ctx<'_>) -> Option<Vec<CommandToken>> {
@@ -91,15 +55,22 @@ pub(crate) fn parse_command(v: &Node, ctx: &mut Ctx<'_>) -> Option<Vec<CommandTo
     for (i, item) in items.iter().enumerate() {
         let key = format!("command[{i}]");
         match &item.kind {
-            Kind::Str(s) => {
-                for problem in macro_problems(s) {
-                    ctx.err(item.pos, &key, problem);
-                    ok = false;
-                }
-                tokens.push(s.clone());
-            }
             // W&B turns scalars into their text; keep what was written.
-            Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => tokens.push(item.raw.clone()),
+            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
+                let text = match &item.kind {
+                    Kind::Str(s) => s.as_str(),
+                    _ => item.raw.as_str(),
+                };
+                match parse_token(text) {
+                    Ok(token) => tokens.push(token),
+                    Err(problems) => {
+                        for problem in problems {
+                            ctx.err(item.pos, &key, problem);
+                        }
+                        ok = false;
+                    }
+                }
+            }
             _ => {
                 ctx.err(
                     item.pos,
@@ -164,7 +135,7 @@ parameters: {a: {values: [1]}}
                     "${args_json_file}",
                     "${envvar:DATA}"
                 ]
-                .map(String::from)
+                .map(|t| t.parse().unwrap())
                 .to_vec()
             )
         );

@@ -1,15 +1,7 @@
 //! The filled spec: every default written, in W&B's key names.
 
 use serde_json::{Map, Value, json};
-use sweep_core::{EarlyTerminate, ParamSpec, SweepSpec};
-
-/// W&B's default command, used when a spec gives none.
-pub fn default_command() -> Vec<String> {
-    ["${env}", "${interpreter}", "${program}", "${args}"]
-        .into_iter()
-        .map(String::from)
-        .collect()
-}
+use sweep_core::{CommandToken, EarlyTerminate, ParamSpec, SweepSpec};
 
 /// The filled spec as JSON: W&B's keys with every default written (`distribution` on every
 /// parameter, nested parameters nested back under `parameters`, `metric.goal`/`impute`,
@@ -43,7 +35,10 @@ pub fn filled_spec_json(spec: &SweepSpec) -> Value {
     if let Some(et) = &spec.early_terminate {
         out.insert("early_terminate".into(), early_terminate_json(et));
     }
-    let command = spec.command.clone().unwrap_or_else(default_command);
+    let command = spec
+        .command
+        .clone()
+        .unwrap_or_else(CommandToken::default_command);
     out.insert("command".into(), json!(command));
     if let Some(program) = &spec.program {
         out.insert("program".into(), json!(program));

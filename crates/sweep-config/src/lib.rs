@@ -23,25 +23,8 @@ mod yaml;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use filled::{default_command, filled_spec_json};
+pub use filled::filled_spec_json;
 pub use sweep_core::SweepSpec;
-
-/// The W&B command macros, each a whole `${...}` token. `${envvar:NAME}` (the value of an
-/// environment variable) is accepted as well; see [`ENVVAR_MACRO_PREFIX`].
-pub const KNOWN_MACROS: &[&str] = &[
-    "${env}",
-    "${interpreter}",
-    "${program}",
-    "${args}",
-    "${args_no_equals}",
-    "${args_no_hyphens}",
-    "${args_no_boolean_flags}",
-    "${args_json}",
-    "${args_json_file}",
-];
-
-/// The prefix of the `${envvar:NAME}` macro.
-pub const ENVVAR_MACRO_PREFIX: &str = "${envvar:";
 
 /// Who reads the spec, which decides how the deprecated W&B v1 log kinds are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use crate::metric::parse_metric;
 use crate::params::{ParsedParam, parse_parameters};
 use crate::suggest::did_you_mean;
 use crate::yaml::{Entry, Kind, Node, Pos, read_document};
-use crate::{Diagnostic, Mode, SpecError, default_command};
+use crate::{Diagnostic, Mode, SpecError};
 use std::collections::BTreeMap;
 use std::path::Path;
 use sweep_core::{CommandToken, EarlyTerminate, Method, MetricSpec, SweepSpec, TrainerSpec, Value};
@@ -345,7 +345,7 @@ fn build_spec(root: &Node, base_dir: &Path, ctx: &mut Ctx<'_>) -> Option<SweepSp
         }
     }
     let (method, _) = f.method?;
-    let command = f.command.filter(|c| *c != default_command());
+    let command = f.command.filter(|c| *c != CommandToken::default_command());
     Some(SweepSpec {
         name: f.name,
         description: f.description,

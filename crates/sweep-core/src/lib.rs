@@ -5,6 +5,7 @@
 //! [`Distribution`]), run statuses, metric records and per-metric summaries, and the
 //! canonical form of config values used for hashing and for comparing values by content.
 
+mod command;
 pub mod num;
 mod param;
 mod record;
@@ -13,13 +14,14 @@ mod status;
 mod trainer;
 mod value;
 
+pub use command::{CommandToken, ENVVAR_MACRO_PREFIX, Macro, Piece, TokenError};
 pub use param::{Distribution, ParamSpec, Params};
 pub use record::{
-    MetricRecord, MetricSummary, RecordError, Summary, fold_record, metric_goal, parse_metric_line,
+    MetricRecord, MetricSummary, RecordError, Summary, fold_record, metric_goal, metric_line,
+    parse_metric_line,
 };
 pub use spec::{
-    CommandToken, EarlyTerminate, Goal, Impute, ImputeWhileRunning, Method, MetricSpec, SweepSpec,
-    TrainerSpec,
+    EarlyTerminate, Goal, Impute, ImputeWhileRunning, Method, MetricSpec, SweepSpec, TrainerSpec,
 };
 pub use status::{RunStatus, UnknownStatus};
 pub use trainer::{

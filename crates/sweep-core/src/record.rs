@@ -16,6 +16,24 @@ pub enum RecordError {
     Empty,
 }
 
+/// One history record as a JSON line (no newline), the form [`parse_metric_line`] reads
+/// back: non-finite values as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`.
+pub fn metric_line(record: &MetricRecord) -> String {
+    let map: serde_json::Map<String, Value> = record
+        .iter()
+        .map(|(k, v)| {
+            let value = match serde_json::Number::from_f64(*v) {
+                Some(n) => Value::Number(n),
+                None if v.is_nan() => "NaN".into(),
+                None if *v > 0.0 => "Infinity".into(),
+                None => "-Infinity".into(),
+            };
+            (k.clone(), value)
+        })
+        .collect();
+    Value::Object(map).to_string()
+}
+
 /// Parses one JSON-lines metric record.
 ///
 /// Python's `json.dumps` writes `NaN`, `Infinity` and `-Infinity`, which are not JSON; they
@@ -268,5 +286,28 @@ mod tests {
         assert_eq!(metric_goal("val/macro_f1", None), Goal::Maximize);
         let m = MetricSpec::new("val/macro_f1", Goal::Minimize);
         assert_eq!(metric_goal("val/macro_f1", Some(&m)), Goal::Minimize);
+    }
+
+    #[test]
+    fn a_metric_line_reads_back_as_the_same_record() {
+        let record: MetricRecord = [
+            ("acc".to_string(), 0.5),
+            ("loss".to_string(), f64::NAN),
+            ("up".to_string(), f64::INFINITY),
+            ("down".to_string(), f64::NEG_INFINITY),
+        ]
+        .into_iter()
+        .collect();
+        let line = metric_line(&record);
+        assert_eq!(
+            line,
+            r#"{"acc":0.5,"down":"-Infinity","loss":"NaN","up":"Infinity"}"#
+        );
+        let (back, ignored) = parse_metric_line(&line).unwrap_or_default();
+        assert!(ignored.is_empty());
+        assert_eq!(back["acc"], 0.5);
+        assert!(back["loss"].is_nan());
+        assert_eq!(back["up"], f64::INFINITY);
+        assert_eq!(back["down"], f64::NEG_INFINITY);
     }
 }

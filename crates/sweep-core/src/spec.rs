@@ -238,10 +238,6 @@ pub struct TrainerSpec {
     pub kind: crate::TrainerId,
 }
 
-/// One element of a `command` list, kept as written; macros such as `${args}` are expanded
-/// when a trial starts.
-pub type CommandToken = String;
-
 /// A validated sweep spec: W&B's sweep config plus Sweep's own keys.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepSpec {
@@ -259,7 +255,7 @@ pub struct SweepSpec {
     /// The command template; `None` means W&B's default
     /// `${env} ${interpreter} ${program} ${args}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub command: Option<Vec<CommandToken>>,
+    pub command: Option<Vec<crate::CommandToken>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

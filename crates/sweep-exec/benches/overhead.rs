@@ -67,7 +67,10 @@ fn main() {
             },
         )],
     );
-    spec.command = Some(vec!["true".into(), "${args}".into()]);
+    spec.command = Some(vec![
+        "true".parse().expect("a literal token"),
+        sweep_core::CommandToken::of(sweep_core::Macro::Args),
+    ]);
     let sweep = store
         .create_sweep(&NewSweep {
             id: "bench".into(),

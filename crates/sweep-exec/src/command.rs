@@ -1,10 +1,7 @@
 //! Expansion of W&B command macros into an argv (never a shell string).
 
 use std::collections::BTreeMap;
-use sweep_core::{ParamSpec, Params, Value};
-
-/// W&B's default command.
-pub const DEFAULT_COMMAND: [&str; 4] = ["${env}", "${interpreter}", "${program}", "${args}"];
+use sweep_core::{CommandToken, Macro, ParamSpec, Params, Piece, Value};
 
 /// Why a command could not be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -96,33 +93,34 @@ pub fn format_value(value: &Value) -> String {
     }
 }
 
-/// Expands a command template into argv. `${args}`-style macros expand to several
-/// arguments; `${env}`, `${interpreter}`, `${program}` and `${envvar:NAME}` may also appear
-/// inside a longer token.
-pub fn expand(template: &[String], ctx: &CommandContext<'_>) -> Result<Vec<String>, CommandError> {
+/// Expands a command template into argv. A token that is one list macro (`${args}` and
+/// its kin) expands to one argument per param; every other token is one argument, its
+/// macros replaced by their text.
+pub fn expand(
+    template: &[CommandToken],
+    ctx: &CommandContext<'_>,
+) -> Result<Vec<String>, CommandError> {
     let args = arg_values(ctx.params, ctx.param_specs);
     let mut argv = Vec::new();
     for token in template {
-        match token.as_str() {
-            "${env}" => argv.push("/usr/bin/env".to_string()),
-            "${interpreter}" => {
+        match token.pieces() {
+            [Piece::Macro(Macro::Interpreter)] => {
                 argv.extend(interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?))
             }
-            "${program}" => argv.push(ctx.program.ok_or(CommandError::NoProgram)?.to_string()),
-            "${args}" => argv.extend(
+            [Piece::Macro(Macro::Args)] => argv.extend(
                 args.iter()
                     .map(|(k, v)| format!("--{k}={}", format_value(v))),
             ),
-            "${args_no_equals}" => {
+            [Piece::Macro(Macro::ArgsNoEquals)] => {
                 for (k, v) in &args {
                     argv.push(format!("--{k}"));
                     argv.push(format_value(v));
                 }
             }
-            "${args_no_hyphens}" => {
+            [Piece::Macro(Macro::ArgsNoHyphens)] => {
                 argv.extend(args.iter().map(|(k, v)| format!("{k}={}", format_value(v))))
             }
-            "${args_no_boolean_flags}" => {
+            [Piece::Macro(Macro::ArgsNoBooleanFlags)] => {
                 for (k, v) in &args {
                     match v {
                         Value::Bool(true) => argv.push(format!("--{k}")),
@@ -131,12 +129,7 @@ pub fn expand(template: &[String], ctx: &CommandContext<'_>) -> Result<Vec<Strin
                     }
                 }
             }
-            "${args_json}" => {
-                let map: serde_json::Map<String, Value> = args.clone().into_iter().collect();
-                argv.push(Value::Object(map).to_string());
-            }
-            "${args_json_file}" => argv.push(ctx.args_json_file.to_string()),
-            _ => argv.push(substitute(token, ctx)?),
+            pieces => argv.push(substitute(pieces, &args, ctx)?),
         }
     }
     if argv.is_empty() {
@@ -145,38 +138,37 @@ pub fn expand(template: &[String], ctx: &CommandContext<'_>) -> Result<Vec<Strin
     Ok(argv)
 }
 
-fn substitute(token: &str, ctx: &CommandContext<'_>) -> Result<String, CommandError> {
+/// One argument: the pieces' text joined (the config reader keeps list macros out of here).
+fn substitute(
+    pieces: &[Piece],
+    args: &BTreeMap<String, Value>,
+    ctx: &CommandContext<'_>,
+) -> Result<String, CommandError> {
     let mut out = String::new();
-    let mut rest = token;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start..];
-        let Some(end) = after.find('}') else {
-            out.push_str(after);
-            return Ok(out);
-        };
-        let name = &after[2..end];
-        match name {
-            "env" => out.push_str("/usr/bin/env"),
-            "args_json_file" => out.push_str(ctx.args_json_file),
-            "args_json" => {
-                let args = arg_values(ctx.params, ctx.param_specs);
-                let map: serde_json::Map<String, Value> = args.into_iter().collect();
-                out.push_str(&Value::Object(map).to_string());
-            }
-            "program" => out.push_str(ctx.program.ok_or(CommandError::NoProgram)?),
-            "interpreter" => out
-                .push_str(&interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?).join(" ")),
-            _ => match name.strip_prefix("envvar:") {
-                Some(var) => out.push_str(
-                    &(ctx.env)(var).ok_or_else(|| CommandError::MissingEnvVar(var.to_string()))?,
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            Piece::EnvVar(var) => out.push_str(
+                &(ctx.env)(var).ok_or_else(|| CommandError::MissingEnvVar(var.to_string()))?,
+            ),
+            Piece::Macro(mac) => match mac {
+                Macro::Env => out.push_str("/usr/bin/env"),
+                Macro::ArgsJsonFile => out.push_str(ctx.args_json_file),
+                Macro::ArgsJson => {
+                    let map: serde_json::Map<String, Value> = args.clone().into_iter().collect();
+                    out.push_str(&Value::Object(map).to_string());
+                }
+                Macro::Program => out.push_str(ctx.program.ok_or(CommandError::NoProgram)?),
+                Macro::Interpreter => out.push_str(
+                    &interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?).join(" "),
                 ),
-                None => out.push_str(&after[..=end]),
+                Macro::Args
+                | Macro::ArgsNoEquals
+                | Macro::ArgsNoHyphens
+                | Macro::ArgsNoBooleanFlags => out.push_str(mac.token()),
             },
         }
-        rest = &after[end + 1..];
     }
-    out.push_str(rest);
     Ok(out)
 }
 
@@ -204,6 +196,10 @@ mod tests {
         tokens.iter().map(|s| s.to_string()).collect()
     }
 
+    fn cmd(tokens: &[&str]) -> Vec<CommandToken> {
+        tokens.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
     #[test]
     fn every_macro_expands_to_literal_arguments() {
         let params: Params = [
@@ -216,7 +212,7 @@ mod tests {
         let env = |k: &str| (k == "HOME_DIR").then(|| "/home/u".to_string());
         let c = ctx(&params, &[], &env);
         assert_eq!(
-            expand(&t(&DEFAULT_COMMAND), &c).unwrap(),
+            expand(&CommandToken::default_command(), &c).unwrap(),
             t(&[
                 "/usr/bin/env",
                 "python3",
@@ -228,36 +224,36 @@ mod tests {
             ])
         );
         assert_eq!(
-            expand(&t(&["${args_no_equals}"]), &c).unwrap()[..4],
+            expand(&cmd(&["${args_no_equals}"]), &c).unwrap()[..4],
             t(&["--flag", "true", "--lr", "0.01"])[..]
         );
         assert_eq!(
-            expand(&t(&["${args_no_hyphens}"]), &c).unwrap()[1],
+            expand(&cmd(&["${args_no_hyphens}"]), &c).unwrap()[1],
             "lr=0.01"
         );
         assert_eq!(
-            expand(&t(&["${args_no_boolean_flags}"]), &c).unwrap(),
+            expand(&cmd(&["${args_no_boolean_flags}"]), &c).unwrap(),
             t(&["--flag", "--lr=0.01", "--name=a; rm -rf ~"])
         );
-        let json_arg = expand(&t(&["${args_json}"]), &c).unwrap();
+        let json_arg = expand(&cmd(&["${args_json}"]), &c).unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(&json_arg[0]).unwrap()["name"],
             json!("a; rm -rf ~")
         );
         assert_eq!(
-            expand(&t(&["${args_json_file}"]), &c).unwrap(),
+            expand(&cmd(&["${args_json_file}"]), &c).unwrap(),
             t(&["/runs/r1/args.json"])
         );
         assert_eq!(
-            expand(&t(&["--params=${args_json_file}"]), &c).unwrap(),
+            expand(&cmd(&["--params=${args_json_file}"]), &c).unwrap(),
             t(&["--params=/runs/r1/args.json"])
         );
         assert_eq!(
-            expand(&t(&["--root=${envvar:HOME_DIR}/x", "${program}"]), &c).unwrap(),
+            expand(&cmd(&["--root=${envvar:HOME_DIR}/x", "${program}"]), &c).unwrap(),
             t(&["--root=/home/u/x", "train.py"])
         );
         assert_eq!(
-            expand(&t(&["${envvar:NOPE}"]), &c),
+            expand(&cmd(&["${envvar:NOPE}"]), &c),
             Err(CommandError::MissingEnvVar("NOPE".into()))
         );
     }
@@ -282,7 +278,7 @@ mod tests {
         ]
         .into();
         let env = |_: &str| None;
-        let argv = expand(&t(&["${args}"]), &ctx(&params, &specs, &env)).unwrap();
+        let argv = expand(&cmd(&["${args}"]), &ctx(&params, &specs, &env)).unwrap();
         assert_eq!(argv, t(&[r#"--opt={"kind":"sgd","lr":0.1}"#]));
     }
 

@@ -3,14 +3,15 @@
 //! cancellation. This is the only crate that spawns trial processes.
 
 mod command;
+mod driver;
 mod inprocess;
 mod supervisor;
 mod trial;
 
 pub use command::{
-    CommandContext, CommandError, DEFAULT_COMMAND, arg_values, expand, format_value,
-    interpreter_for,
+    CommandContext, CommandError, arg_values, expand, format_value, interpreter_for,
 };
+pub use driver::observations;
 pub use inprocess::check_configs;
 
 use std::path::PathBuf;
@@ -18,8 +19,8 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
-use sweep_core::{Method, Params, RunStatus, Summary, SweepSpec, Trainers, resolve_config};
-use sweep_store::{Claim, Owner, Proposal, RunRecord, Store, StoreError, SweepRecord, SweepStatus};
+use sweep_core::{CommandToken, Macro, Method, Params, RunStatus, Summary, SweepSpec, Trainers};
+use sweep_store::{Claim, Owner, RunDir, RunRecord, Store, StoreError, SweepRecord, SweepStatus};
 
 /// Environment variables a trial receives.
 pub mod env {
@@ -167,7 +168,7 @@ pub fn check_runnable(spec: &SweepSpec, trainers: &Trainers) -> Result<(), ExecE
     }
     let uses_program = spec.command.as_ref().is_none_or(|c| {
         c.iter()
-            .any(|t| t.contains("${program}") || t.contains("${interpreter}"))
+            .any(|t| t.uses(Macro::Program) || t.uses(Macro::Interpreter))
     });
     if uses_program && spec.program.is_none() {
         return Err(ExecError::NotRunnable(
@@ -302,7 +303,7 @@ pub fn preflight(spec: &SweepSpec, cwd: &std::path::Path) -> Result<(), ExecErro
     let uses_program = spec
         .command
         .as_ref()
-        .is_none_or(|c| c.iter().any(|t| t.contains("${program}")));
+        .is_none_or(|c| c.iter().any(|t| t.uses(Macro::Program)));
     if spec.trainer.is_some() || !uses_program {
         return Ok(());
     }
@@ -316,7 +317,7 @@ pub fn preflight(spec: &SweepSpec, cwd: &std::path::Path) -> Result<(), ExecErro
     let direct = spec
         .command
         .as_ref()
-        .is_some_and(|c| !c.iter().any(|t| t.contains("${interpreter}")))
+        .is_some_and(|c| !c.iter().any(|t| t.uses(Macro::Interpreter)))
         || interpreter_for(program).is_empty();
     if direct {
         use std::os::unix::fs::PermissionsExt;
@@ -365,6 +366,7 @@ pub fn run_sweep(
             pid: std::process::id() as i64,
             lease_secs: opts.lease_secs,
         },
+        search: Mutex::new(driver::SearchDriver::default()),
     };
     let workers_done = AtomicBool::new(false);
     let results: Vec<Result<(), ExecError>> = std::thread::scope(|s| {
@@ -500,6 +502,7 @@ struct Shared<'a> {
     succeeded: AtomicBool,
     reason: Mutex<Option<StopReason>>,
     owner: Owner,
+    search: Mutex<driver::SearchDriver>,
 }
 
 impl Shared<'_> {
@@ -528,22 +531,11 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
             sh.halt(StopReason::Count);
             return Ok(());
         }
-        let seed = sh.sweep.seed;
-        let mut propose = |ctx: &sweep_store::ClaimContext| -> Result<Proposal, String> {
-            let suggestion = if spec.method == Method::Bayes {
-                let observations = observations(spec, ctx.existing);
-                sweep_search::suggest_with(spec, &observations, seed)
-            } else {
-                let existing: Vec<Params> = ctx.existing.iter().map(|r| r.params.clone()).collect();
-                sweep_search::suggest(spec, &existing, seed)
-            };
-            match suggestion.map_err(|e| e.to_string())? {
-                Some(params) => {
-                    let config = resolve_config(&spec.config, &params);
-                    Ok(Proposal::New { params, config })
-                }
-                None => Ok(Proposal::Exhausted),
-            }
+        let mut propose = |ctx: &sweep_store::ClaimContext| {
+            // Claims are one at a time (the store's write lock), so this lock is not held
+            // against another claim; a worker that panicked mid-proposal left a usable cache.
+            let mut driver = sh.search.lock().unwrap_or_else(|e| e.into_inner());
+            driver.propose(spec, sh.sweep.seed, ctx)
         };
         let claim = sh
             .store
@@ -662,13 +654,13 @@ fn execute(
             &sup,
             on_event,
         )?;
-        return Ok(sh.store.finish_run(&run.key(), &outcome)?);
+        return finish(sh, run, &dir, &outcome);
     }
-    let template: Vec<String> = spec
+    let template = spec
         .command
         .clone()
-        .unwrap_or_else(|| DEFAULT_COMMAND.iter().map(|s| s.to_string()).collect());
-    if template.iter().any(|t| t.contains("${args_json_file}")) {
+        .unwrap_or_else(CommandToken::default_command);
+    if template.iter().any(|t| t.uses(Macro::ArgsJsonFile)) {
         let args = arg_values(&run.params, &spec.parameters);
         let args_text = serde_json::to_string_pretty(&args).unwrap_or_else(|_| "{}".into());
         std::fs::write(dir.args_json(), &args_text).map_err(io(dir.args_json()))?;
@@ -692,7 +684,7 @@ fn execute(
                 reason: Some(source.to_string()),
                 stderr_tail: None,
             };
-            return Ok(sh.store.finish_run(&run.key(), &outcome)?);
+            return finish(sh, run, &dir, &outcome);
         }
     };
     let path_str = |p: PathBuf| p.to_string_lossy().into_owned();
@@ -710,7 +702,28 @@ fn execute(
         dir: &dir,
     };
     let outcome = trial::run_subprocess(sh.store.as_ref(), &plan, &sup, on_event)?;
-    Ok(sh.store.finish_run(&run.key(), &outcome)?)
+    finish(sh, run, &dir, &outcome)
+}
+
+/// Records how a run ended, then leaves its summary and history in its directory.
+fn finish(
+    sh: &Shared<'_>,
+    run: &RunRecord,
+    dir: &RunDir,
+    outcome: &sweep_store::RunOutcome,
+) -> Result<RunRecord, ExecError> {
+    let record = sh.store.finish_run(&run.key(), outcome)?;
+    let history = if record.history_len > 0 {
+        sh.store.history(&record.id)?
+    } else {
+        Vec::new()
+    };
+    dir.write_ending(&record, &history)
+        .map_err(|source| ExecError::Io {
+            path: dir.path().to_path_buf(),
+            source,
+        })?;
+    Ok(record)
 }
 
 /// Relative data paths of a trainer's config are read from the spec file's directory (the
@@ -722,32 +735,4 @@ fn data_base_dir(sh: &Shared<'_>) -> PathBuf {
         .map(|p| sh.opts.cwd.join(p))
         .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
         .unwrap_or_else(|| sh.opts.cwd.clone())
-}
-
-/// What the Bayesian sampler learns from the runs so far: each run's state and metric
-/// values, imputed by [`sweep_search::observations`] (W&B's rules).
-pub fn observations(
-    spec: &SweepSpec,
-    runs: &[sweep_store::ExistingRun],
-) -> Vec<sweep_search::Observation> {
-    let name = spec.metric.as_ref().map(|m| m.name.as_str());
-    let runs: Vec<sweep_search::RunMetric> = runs
-        .iter()
-        .map(|r| {
-            let summary = name.and_then(|n| r.summary.get(n));
-            sweep_search::RunMetric {
-                params: r.params.clone(),
-                state: match r.status {
-                    RunStatus::Completed | RunStatus::Pruned => sweep_search::RunState::Finished,
-                    RunStatus::Failed => sweep_search::RunState::Failed,
-                    RunStatus::Running | RunStatus::Pending | RunStatus::Interrupted => {
-                        sweep_search::RunState::Running
-                    }
-                },
-                best: summary.and_then(|s| s.best),
-                latest: summary.and_then(|s| s.last),
-            }
-        })
-        .collect();
-    sweep_search::observations(spec.metric.as_ref(), &runs)
 }

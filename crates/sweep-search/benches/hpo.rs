@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 use sweep_core::{Distribution, Goal, Method, MetricSpec, ParamSpec, Params, SweepSpec};
-use sweep_search::{Observation, optimize, suggest_with};
+use sweep_search::{Observation, Searcher, optimize};
 
 fn spec(params: Vec<ParamSpec>) -> SweepSpec {
     let mut s = SweepSpec::new(Method::Bayes, params);
@@ -256,9 +256,11 @@ fn main() {
     for seed in 0..3u64 {
         let mut obs: Vec<Observation> = Vec::new();
         let mut times = Vec::new();
+        let mut searcher = Searcher::new();
         for _ in 0..1000 {
             let t = Instant::now();
-            let params = suggest_with(&s, &obs, seed)
+            let params = searcher
+                .suggest(&s, &obs, seed)
                 .ok()
                 .flatten()
                 .unwrap_or_default();
@@ -271,7 +273,7 @@ fn main() {
         let mut again: Vec<f64> = (0..50)
             .map(|_| {
                 let t = Instant::now();
-                let _ = suggest_with(&s, &obs[..999], seed);
+                let _ = searcher.suggest(&s, &obs[..999], seed);
                 t.elapsed().as_secs_f64() * 1e3
             })
             .collect();

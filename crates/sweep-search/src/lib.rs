@@ -3,8 +3,8 @@
 //!
 //! Everything here is a function of its arguments: no I/O, no store, no clock, no global
 //! random state. The same spec, runs and seed give the same suggestion on every machine.
-//! The one piece of process state is the Bayesian sampler's memo of fitted
-//! hyperparameters, keyed by everything a fit reads, so a hit and a miss give the same
+//! What a search driver keeps between suggestions (the Bayesian sampler's memo of fitted
+//! hyperparameters) is a value it owns, a [`Searcher`]; a memo hit and a miss give the same
 //! suggestion.
 //!
 //! Semantics follow W&B's own engine (`wandb/sweeps`):
@@ -29,7 +29,7 @@ mod num;
 mod prune;
 mod random;
 
-pub use bayes::{Observation, suggest_bayes};
+pub use bayes::{FitMemo, Observation, suggest_bayes};
 pub use grid::{MAX_PARAM_GRID_VALUES, grid_size, grid_values, next_grid_point, next_grid_points};
 pub use impute::{RunMetric, RunState, observations};
 pub use prune::{PruneDecision, RunView, hyperband_bands, prune};
@@ -115,23 +115,54 @@ pub fn suggest(
 }
 
 /// The next params for a sweep of any method, given every run it already has with its
-/// metric value ([`Observation`]); `Ok(None)` once a grid is exhausted.
-///
-/// Grid and random search look only at the params, exactly as [`suggest`] does; `bayes`
-/// is [`suggest_bayes`] at position `observations.len()`. Suggesting N runs one at a time,
-/// each earlier one appended as pending (`value: None`), gives positions `len..len + N`.
+/// metric value ([`Observation`]); `Ok(None)` once a grid is exhausted. One call with a
+/// fresh [`Searcher`]: a driver that suggests many times keeps its own.
 pub fn suggest_with(
     spec: &SweepSpec,
     observations: &[Observation],
     seed: u64,
 ) -> Result<Option<Params>, SearchError> {
-    match spec.method {
-        Method::Bayes => {
-            suggest_bayes(spec, observations, seed, observations.len() as u64).map(Some)
-        }
-        Method::Grid | Method::Random => {
-            let existing: Vec<Params> = observations.iter().map(|o| o.params.clone()).collect();
-            suggest(spec, &existing, seed)
+    Searcher::default().suggest(spec, observations, seed)
+}
+
+/// What one search driver (a sweep's workers in one process, a benchmark loop, a server
+/// running many sweeps with one each) keeps between suggestions: the Bayesian sampler's
+/// recent hyperparameter fits. A searcher never changes a suggestion, only its cost.
+#[derive(Debug, Clone, Default)]
+pub struct Searcher {
+    fits: FitMemo,
+}
+
+impl Searcher {
+    pub fn new() -> Self {
+        Searcher::default()
+    }
+
+    /// The next params given every run so far.
+    ///
+    /// Grid and random search look only at the params, exactly as [`suggest`] does; `bayes`
+    /// is [`suggest_bayes`] at position `observations.len()`. Suggesting N runs one at a
+    /// time, each earlier one appended as pending (`value: None`), gives positions
+    /// `len..len + N`.
+    pub fn suggest(
+        &mut self,
+        spec: &SweepSpec,
+        observations: &[Observation],
+        seed: u64,
+    ) -> Result<Option<Params>, SearchError> {
+        match spec.method {
+            Method::Bayes => bayes::suggest_bayes_with(
+                &mut self.fits,
+                spec,
+                observations,
+                seed,
+                observations.len() as u64,
+            )
+            .map(Some),
+            Method::Grid | Method::Random => {
+                let existing: Vec<Params> = observations.iter().map(|o| o.params.clone()).collect();
+                suggest(spec, &existing, seed)
+            }
         }
     }
 }
@@ -148,8 +179,9 @@ pub fn optimize(
     mut objective: impl FnMut(&Params) -> f64,
 ) -> Result<Vec<(Params, f64)>, SearchError> {
     let mut observations: Vec<Observation> = Vec::with_capacity(n_trials);
+    let mut searcher = Searcher::new();
     for _ in 0..n_trials {
-        let Some(params) = suggest_with(spec, &observations, seed)? else {
+        let Some(params) = searcher.suggest(spec, &observations, seed)? else {
             break;
         };
         let value = objective(&params);
@@ -182,9 +214,10 @@ pub fn optimize_parallel(
     // Indices of the running trials, oldest first.
     let mut running = std::collections::VecDeque::with_capacity(workers);
     let mut asked = 0;
+    let mut searcher = Searcher::new();
     loop {
         while asked < n_trials && running.len() < workers {
-            let Some(params) = suggest_with(spec, &observations, seed)? else {
+            let Some(params) = searcher.suggest(spec, &observations, seed)? else {
                 asked = n_trials;
                 break;
             };

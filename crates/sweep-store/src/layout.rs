@@ -1,8 +1,12 @@
+use crate::RunRecord;
 use std::path::{Path, PathBuf};
+use sweep_core::{MetricRecord, metric_line};
 
-/// The layout of one run's directory: `config.json`, `metrics.jsonl`, `stdout.log`,
+/// One run's directory and its writer: `config.json`, `metrics.jsonl`, `stdout.log`,
 /// `stderr.log`, `history.jsonl`, `summary.json`, `args.json`, and the files its trainer
-/// writes (`artifacts/`), with the files of earlier attempts under `attempt-N/`.
+/// writes (`artifacts/`), with the files of earlier attempts under `attempt-N/`. The
+/// [`Store`](crate::Store) holds the records; this owns the files, so that a copied run
+/// directory is complete without the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunDir {
     root: PathBuf,
@@ -83,6 +87,37 @@ impl RunDir {
         }
         Ok(())
     }
+    /// Writes what the store recorded of an ended run: `summary.json` (id, status, exit
+    /// code, reason, summary) and, when it has any, `history.jsonl` (every history record,
+    /// from the metrics file and stdout, in the order they were stored). Only into a
+    /// directory that exists: a run that never got one gets none.
+    pub fn write_ending(
+        &self,
+        record: &RunRecord,
+        history: &[MetricRecord],
+    ) -> std::io::Result<()> {
+        if !self.root.is_dir() {
+            return Ok(());
+        }
+        let doc = serde_json::json!({
+            "id": record.id,
+            "status": record.status,
+            "exit_code": record.exit_code,
+            "reason": record.reason,
+            "summary": record.summary,
+        });
+        let text = serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)?;
+        std::fs::write(self.summary(), text)?;
+        if !history.is_empty() {
+            let mut lines = String::new();
+            for record in history {
+                lines.push_str(&metric_line(record));
+                lines.push('\n');
+            }
+            std::fs::write(self.history(), lines)?;
+        }
+        Ok(())
+    }
 }
 
 impl sweep_core::RunFiles for RunDir {
@@ -107,5 +142,66 @@ mod tests {
             std::fs::read_to_string(run_dir.attempt(1).join("stdout.log")).unwrap(),
             "first"
         );
+    }
+
+    fn ended_run() -> RunRecord {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, run) = crate::sqlite::tests::store_with_a_run(dir.path());
+        let metric = sweep_core::MetricSpec::new("val/acc", sweep_core::Goal::Maximize);
+        let recs: Vec<MetricRecord> = [0.2, 0.9]
+            .iter()
+            .map(|v| [("val/acc".to_string(), *v)].into())
+            .collect();
+        use crate::Store;
+        store
+            .append_history(&run.key(), &recs, Some(&metric))
+            .unwrap();
+        store
+            .finish_run(
+                &run.key(),
+                &crate::RunOutcome {
+                    status: sweep_core::RunStatus::Completed,
+                    exit_code: Some(0),
+                    reason: None,
+                    stderr_tail: None,
+                },
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn an_ended_run_leaves_its_summary_and_whole_history_in_its_directory() {
+        let record = ended_run();
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = RunDir::new(dir.path());
+        let history: Vec<MetricRecord> = [0.2, f64::NAN, 0.9]
+            .iter()
+            .map(|v| [("val/acc".to_string(), *v)].into())
+            .collect();
+        run_dir.write_ending(&record, &history).unwrap();
+
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(run_dir.summary()).unwrap()).unwrap();
+        assert_eq!(summary["id"], record.id.as_str());
+        assert_eq!(summary["status"], "completed");
+        assert_eq!(summary["exit_code"], 0);
+        assert_eq!(summary["summary"]["val/acc"]["best"], 0.9);
+        let text = std::fs::read_to_string(run_dir.history()).unwrap();
+        let lines: Vec<MetricRecord> = text
+            .lines()
+            .map(|l| sweep_core::parse_metric_line(l).unwrap().0)
+            .collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!((lines[0]["val/acc"], lines[2]["val/acc"]), (0.2, 0.9));
+        assert!(lines[1]["val/acc"].is_nan());
+    }
+
+    #[test]
+    fn a_run_without_a_directory_gets_no_files() {
+        let record = ended_run();
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = RunDir::new(dir.path().join("never-made"));
+        run_dir.write_ending(&record, &[]).unwrap();
+        assert!(!run_dir.path().exists());
     }
 }

@@ -14,8 +14,8 @@ pub mod testing;
 
 pub use layout::RunDir;
 pub use model::{
-    Claim, ClaimContext, ExistingRun, MetricHistory, NewSweep, Owner, Proposal, RunFilter, RunKey,
-    RunOutcome, RunRecord, SweepRecord, SweepStatus,
+    Claim, ClaimContext, ExistingRun, LoadRuns, MetricHistory, NewSweep, Owner, Proposal,
+    RunFilter, RunKey, RunOutcome, RunRecord, RunStamp, SweepRecord, SweepStatus,
 };
 pub use sqlite::SqliteStore;
 
@@ -57,8 +57,9 @@ pub enum StoreError {
         found: i64,
         known: i64,
     },
+    /// The sampler a claim asked for new params failed; the claim created nothing.
     #[error("choosing the next run failed: {0}")]
-    Propose(String),
+    Propose(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -76,13 +77,16 @@ pub trait Store: Send + Sync {
     /// Claims the next trial of a sweep in one transaction: a pending or interrupted run is
     /// retried first (its attempt counter incremented); otherwise, unless `run_cap` runs
     /// exist, `propose` is asked for new params given every existing run, and the new run
-    /// is inserted already claimed by `owner`.
+    /// is inserted already claimed by `owner`. An error from `propose` (a sampler's is
+    /// [`StoreError::Propose`]) ends the claim with nothing created. `propose` runs inside
+    /// the claim's transaction: it reads runs through its [`ClaimContext`], never through
+    /// the store.
     fn claim_run(
         &self,
         sweep_id: &str,
         owner: &Owner,
         run_cap: Option<u64>,
-        propose: &mut dyn FnMut(&ClaimContext) -> std::result::Result<Proposal, String>,
+        propose: &mut dyn FnMut(&ClaimContext) -> Result<Proposal>,
     ) -> Result<Claim>;
     /// Extends the lease of a claimed run.
     fn heartbeat(&self, run: &RunKey, lease_secs: f64) -> Result<()>;

@@ -77,11 +77,53 @@ pub struct ExistingRun {
     pub summary: Summary,
 }
 
-/// What `propose` gets: the sweep and its runs so far, in creation order.
-#[derive(Debug)]
+/// One run of a sweep as a claim lists it, cheap to read: its id and what changes whenever
+/// its params' outcome can (status, history length, attempt). A caller that remembers the
+/// runs it read reloads only those whose stamp changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunStamp {
+    pub id: String,
+    pub status: RunStatus,
+    pub history_len: u64,
+    pub attempt: u32,
+}
+
+/// Reads runs of the sweep being claimed, inside the claim's transaction.
+pub type LoadRuns<'a> = dyn Fn(&[&str]) -> crate::Result<Vec<ExistingRun>> + 'a;
+
+/// What `propose` gets: the sweep, the stamp of each of its runs in creation order, and a
+/// way to read their params and summaries inside the claim's transaction.
 pub struct ClaimContext<'a> {
     pub sweep: &'a SweepRecord,
-    pub existing: &'a [ExistingRun],
+    pub runs: &'a [RunStamp],
+    load: &'a LoadRuns<'a>,
+}
+
+impl<'a> ClaimContext<'a> {
+    /// For backends: `load` returns the runs with the given ids, in that order.
+    pub fn new(sweep: &'a SweepRecord, runs: &'a [RunStamp], load: &'a LoadRuns<'a>) -> Self {
+        ClaimContext { sweep, runs, load }
+    }
+
+    /// The runs with these ids, in this order.
+    pub fn load(&self, ids: &[&str]) -> crate::Result<Vec<ExistingRun>> {
+        (self.load)(ids)
+    }
+
+    /// Every run of the sweep, in creation order.
+    pub fn existing(&self) -> crate::Result<Vec<ExistingRun>> {
+        let ids: Vec<&str> = self.runs.iter().map(|r| r.id.as_str()).collect();
+        self.load(&ids)
+    }
+}
+
+impl std::fmt::Debug for ClaimContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClaimContext")
+            .field("sweep", &self.sweep.id)
+            .field("runs", &self.runs)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The sampler's answer.

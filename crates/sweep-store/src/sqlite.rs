@@ -1,13 +1,12 @@
 use crate::model::*;
 use crate::{Result, RunDir, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use sweep_core::{
     MetricRecord, MetricSpec, Params, RunStatus, Summary, SweepSpec, fold_record, hash8,
-    parse_metric_line,
+    metric_line, parse_metric_line,
 };
 
 /// The schema, one migration per entry; `PRAGMA user_version` records how many ran.
@@ -63,15 +62,6 @@ const RUN_COLS: &str = "id, sweep_id, number, status, params_json, config_json, 
 pub struct SqliteStore {
     root: PathBuf,
     conn: Mutex<Connection>,
-    /// Parsed runs of each sweep, in creation order, with the (id, status, history length,
-    /// attempt) they were parsed at: a claim re-parses only the runs that changed since.
-    parsed: Mutex<HashMap<String, ParsedRuns>>,
-}
-
-#[derive(Default)]
-struct ParsedRuns {
-    fingerprints: Vec<(String, String, i64, i64)>,
-    runs: Vec<ExistingRun>,
 }
 
 impl SqliteStore {
@@ -105,7 +95,6 @@ impl SqliteStore {
         Ok(SqliteStore {
             root: root.to_path_buf(),
             conn: Mutex::new(conn),
-            parsed: Mutex::new(HashMap::new()),
         })
     }
 
@@ -405,27 +394,6 @@ fn check_claim(conn: &Connection, key: &RunKey) -> Result<(String, i64)> {
 
 /// JSON text of a record that keeps NaN and infinities (as strings, which
 /// `parse_metric_line` reads back).
-fn record_json(record: &MetricRecord) -> String {
-    let map: serde_json::Map<String, serde_json::Value> = record
-        .iter()
-        .map(|(k, v)| {
-            let value = if v.is_finite() {
-                serde_json::Number::from_f64(*v)
-                    .map(serde_json::Value::Number)
-                    .unwrap_or(serde_json::Value::Null)
-            } else if v.is_nan() {
-                "NaN".into()
-            } else if *v > 0.0 {
-                "Infinity".into()
-            } else {
-                "-Infinity".into()
-            };
-            (k.clone(), value)
-        })
-        .collect();
-    serde_json::Value::Object(map).to_string()
-}
-
 fn sanitize_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
@@ -510,7 +478,7 @@ impl Store for SqliteStore {
         sweep_id: &str,
         owner: &Owner,
         run_cap: Option<u64>,
-        propose: &mut dyn FnMut(&ClaimContext) -> std::result::Result<Proposal, String>,
+        propose: &mut dyn FnMut(&ClaimContext) -> Result<Proposal>,
     ) -> Result<Claim> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -560,57 +528,58 @@ impl Store for SqliteStore {
         }
 
         // 3. Ask the sampler, given every existing run.
-        let rows = {
+        let stamps = {
             let mut stmt = tx.prepare_cached(
                 "SELECT id, status, history_len, attempt FROM runs WHERE sweep_id = ?1 ORDER BY number",
             )?;
-            stmt.query_map([&sweep.id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?
+            let rows = stmt
+                .query_map([&sweep.id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter()
+                .map(|(id, status, history_len, attempt)| {
+                    Ok(RunStamp {
+                        status: status_of(&status)?,
+                        history_len: history_len as u64,
+                        attempt: attempt as u32,
+                        id,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
         };
-        let mut cache = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-        let parsed = cache.entry(sweep.id.clone()).or_default();
-        parsed.fingerprints.truncate(rows.len());
-        parsed.runs.truncate(rows.len());
-        for (k, row) in rows.into_iter().enumerate() {
-            if parsed.fingerprints.get(k) == Some(&row) {
-                continue;
-            }
-            let (params, summary): (String, String) = q_row(
-                &tx,
-                "SELECT params_json, summary_json FROM runs WHERE id = ?1",
-                [&row.0],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+        let load = |ids: &[&str]| -> Result<Vec<ExistingRun>> {
+            let mut stmt = tx.prepare_cached(
+                "SELECT status, params_json, summary_json FROM runs WHERE id = ?1 AND sweep_id = ?2",
             )?;
-            let id = row.0.clone();
-            let run = ExistingRun {
-                status: status_of(&row.1)?,
-                params: serde_json::from_str::<Params>(&params)
-                    .map_err(|e| corrupt(format!("params of run {id}"), e))?,
-                summary: serde_json::from_str::<Summary>(&summary)
-                    .map_err(|e| corrupt(format!("summary of run {id}"), e))?,
-                id,
-            };
-            if k < parsed.runs.len() {
-                parsed.fingerprints[k] = row;
-                parsed.runs[k] = run;
-            } else {
-                parsed.fingerprints.push(row);
-                parsed.runs.push(run);
-            }
-        }
-        let existing = &parsed.runs;
-        let proposal = propose(&ClaimContext {
-            sweep: &sweep,
-            existing,
-        })
-        .map_err(StoreError::Propose)?;
+            ids.iter()
+                .map(|id| {
+                    let (status, params, summary): (String, String, String) = stmt
+                        .query_row(params![id, sweep.id], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                        })
+                        .optional()?
+                        .ok_or_else(|| StoreError::NotFound {
+                            what: "run of this sweep",
+                            id: id.to_string(),
+                        })?;
+                    Ok(ExistingRun {
+                        status: status_of(&status)?,
+                        params: serde_json::from_str::<Params>(&params)
+                            .map_err(|e| corrupt(format!("params of run {id}"), e))?,
+                        summary: serde_json::from_str::<Summary>(&summary)
+                            .map_err(|e| corrupt(format!("summary of run {id}"), e))?,
+                        id: id.to_string(),
+                    })
+                })
+                .collect()
+        };
+        let proposal = propose(&ClaimContext::new(&sweep, &stamps, &load))?;
         let (params, config) = match proposal {
             Proposal::Exhausted => return Ok(Claim::Exhausted),
             Proposal::New { params, config } => (params, config),
@@ -689,7 +658,7 @@ impl Store for SqliteStore {
             )?;
             for (i, record) in records.iter().enumerate() {
                 let step = len as u64 + i as u64;
-                insert.execute(params![run.run_id, step as i64, record_json(record)])?;
+                insert.execute(params![run.run_id, step as i64, metric_line(record)])?;
                 fold_record(&mut summary, record, step, metric);
             }
         }
@@ -704,56 +673,25 @@ impl Store for SqliteStore {
     }
 
     fn finish_run(&self, run: &RunKey, outcome: &RunOutcome) -> Result<RunRecord> {
-        let record = {
-            let mut conn = self.conn();
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            check_claim(&tx, run)?;
-            exec(
-                &tx,
-                &format!(
-                    "UPDATE runs SET status = ?2, exit_code = ?3, reason = ?4, stderr_tail = ?5, \
-                     ended_at = {NOW}, lease_until = NULL WHERE id = ?1"
-                ),
-                params![
-                    run.run_id,
-                    outcome.status.as_str(),
-                    outcome.exit_code,
-                    outcome.reason,
-                    outcome.stderr_tail
-                ],
-            )?;
-            let record = load_run(&tx, &run.run_id)?;
-            tx.commit()?;
-            record
-        };
-        let dir = self.run_dir(&record.id);
-        if dir.path().is_dir() {
-            let doc = serde_json::json!({
-                "id": record.id,
-                "status": record.status,
-                "exit_code": record.exit_code,
-                "reason": record.reason,
-                "summary": record.summary,
-            });
-            let text = serde_json::to_string_pretty(&doc).map_err(|e| corrupt("summary", e))?;
-            std::fs::write(dir.summary(), text).map_err(|source| StoreError::Io {
-                path: dir.summary(),
-                source,
-            })?;
-            if record.history_len > 0 {
-                // The whole recorded history (metrics file and stdout records, in the order
-                // they were stored), so that a copied run directory is complete.
-                let mut lines = String::new();
-                for rec in self.history(&record.id)? {
-                    lines.push_str(&record_json(&rec));
-                    lines.push('\n');
-                }
-                std::fs::write(dir.history(), lines).map_err(|source| StoreError::Io {
-                    path: dir.history(),
-                    source,
-                })?;
-            }
-        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        check_claim(&tx, run)?;
+        exec(
+            &tx,
+            &format!(
+                "UPDATE runs SET status = ?2, exit_code = ?3, reason = ?4, stderr_tail = ?5, \
+                 ended_at = {NOW}, lease_until = NULL WHERE id = ?1"
+            ),
+            params![
+                run.run_id,
+                outcome.status.as_str(),
+                outcome.exit_code,
+                outcome.reason,
+                outcome.stderr_tail
+            ],
+        )?;
+        let record = load_run(&tx, &run.run_id)?;
+        tx.commit()?;
         Ok(record)
     }
 
@@ -902,13 +840,13 @@ impl Store for SqliteStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! What only the SQLite backend does; everything the `Store` trait promises is checked
     //! by the conformance suite (module `conformance` below).
     use super::*;
-    use sweep_core::{Distribution, Goal, Method, ParamSpec};
+    use sweep_core::{Distribution, Method, ParamSpec};
 
-    fn store_with_a_run(dir: &Path) -> (SqliteStore, RunRecord) {
+    pub(crate) fn store_with_a_run(dir: &Path) -> (SqliteStore, RunRecord) {
         let store = SqliteStore::open(dir).unwrap();
         let spec = SweepSpec::new(
             Method::Grid,
@@ -983,43 +921,17 @@ mod tests {
     }
 
     #[test]
-    fn finishing_writes_summary_and_history_into_an_existing_run_dir() {
+    fn finishing_a_run_touches_the_database_only() {
         let dir = tempfile::tempdir().unwrap();
         let (store, run) = store_with_a_run(dir.path());
-        let metric = MetricSpec::new("val/acc", Goal::Maximize);
-        let recs: Vec<MetricRecord> = [0.2, f64::NAN, 0.9]
-            .iter()
-            .map(|v| [("val/acc".to_string(), *v)].into())
-            .collect();
-        store
-            .append_history(&run.key(), &recs, Some(&metric))
-            .unwrap();
         let run_dir = store.run_dir(&run.id);
         std::fs::create_dir_all(run_dir.path()).unwrap();
         store.finish_run(&run.key(), &completed()).unwrap();
-
-        let summary: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(run_dir.summary()).unwrap()).unwrap();
-        assert_eq!(summary["id"], run.id.as_str());
-        assert_eq!(summary["status"], "completed");
-        assert_eq!(summary["exit_code"], 0);
-        assert_eq!(summary["summary"]["val/acc"]["best"], 0.9);
-        let history = std::fs::read_to_string(run_dir.history()).unwrap();
-        let lines: Vec<MetricRecord> = history
-            .lines()
-            .map(|l| parse_metric_line(l).unwrap().0)
-            .collect();
-        assert_eq!(lines.len(), 3);
-        assert_eq!((lines[0]["val/acc"], lines[2]["val/acc"]), (0.2, 0.9));
-        assert!(lines[1]["val/acc"].is_nan());
-    }
-
-    #[test]
-    fn finishing_writes_no_files_without_a_run_dir() {
-        let dir = tempfile::tempdir().unwrap();
-        let (store, run) = store_with_a_run(dir.path());
-        store.finish_run(&run.key(), &completed()).unwrap();
-        assert!(!store.run_dir(&run.id).path().exists());
+        let files = std::fs::read_dir(run_dir.path()).unwrap().count();
+        assert_eq!(
+            files, 0,
+            "the run directory belongs to its writer, not the store"
+        );
     }
 }
 

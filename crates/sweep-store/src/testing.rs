@@ -231,17 +231,17 @@ fn owner(host: &str, pid: i64, lease_secs: f64) -> Owner {
 
 /// Proposes the smallest `x` in `0..limit` that no existing run has, like a grid; fails
 /// (and so fails the claim) if two existing runs share an `x`.
-fn next_x(limit: i64) -> impl FnMut(&ClaimContext) -> std::result::Result<Proposal, String> {
+fn next_x(limit: i64) -> impl FnMut(&ClaimContext) -> Result<Proposal> {
     move |ctx| {
         let mut used = HashSet::new();
-        for run in ctx.existing {
+        for run in ctx.existing()? {
             let x = run
                 .params
                 .get("x")
                 .and_then(|v| v.as_i64())
-                .ok_or_else(|| format!("run {} has no integer x", run.id))?;
+                .ok_or_else(|| sampler_error(format!("run {} has no integer x", run.id)))?;
             if !used.insert(x) {
-                return Err(format!("two existing runs have x = {x}"));
+                return Err(sampler_error(format!("two existing runs have x = {x}")));
             }
         }
         Ok(match (0..limit).find(|x| !used.contains(x)) {
@@ -254,9 +254,15 @@ fn next_x(limit: i64) -> impl FnMut(&ClaimContext) -> std::result::Result<Propos
     }
 }
 
+fn sampler_error(message: String) -> StoreError {
+    StoreError::Propose(message.into())
+}
+
 /// A propose callback that must not be called.
-fn never_asked(_: &ClaimContext) -> std::result::Result<Proposal, String> {
-    Err("propose was called although it should not have been".into())
+fn never_asked(_: &ClaimContext) -> Result<Proposal> {
+    Err(sampler_error(
+        "propose was called although it should not have been".into(),
+    ))
 }
 
 fn claim(store: &dyn Store, sweep: &str, who: &Owner, cap: Option<u64>, limit: i64) -> Claim {
@@ -1063,16 +1069,29 @@ pub fn run_ids_name_time_sweep_and_config_hash(backend: &dyn Backend) {
 }
 
 /// Claims a new run; returns it with what the sampler was shown of the existing runs: id,
-/// status and the summary of `metric`.
+/// status and the summary of `metric`. Checks on the way that the stamps list the runs
+/// `existing` loads, in the same order with the same status and history length, and that
+/// `load` returns the runs asked for in the order asked.
 fn claim_seeing(
     store: &dyn Store,
     sweep: &str,
     metric: &str,
 ) -> (RunRecord, Vec<(String, RunStatus, Option<MetricSummary>)>) {
     let mut seen = Vec::new();
+    let mut shown = Vec::new();
+    // The callback runs inside the claim: it must not call the store itself.
     let mut look = |ctx: &ClaimContext| {
-        seen = ctx
-            .existing
+        let existing = ctx.existing()?;
+        let stamps: Vec<(&str, RunStatus)> =
+            ctx.runs.iter().map(|r| (r.id.as_str(), r.status)).collect();
+        let loaded: Vec<(&str, RunStatus)> =
+            existing.iter().map(|r| (r.id.as_str(), r.status)).collect();
+        assert_eq!(stamps, loaded, "the stamps list the runs `existing` loads");
+        shown = ctx.runs.to_vec();
+        let backwards: Vec<&str> = ctx.runs.iter().rev().map(|r| r.id.as_str()).collect();
+        let reloaded: Vec<String> = ctx.load(&backwards)?.into_iter().map(|r| r.id).collect();
+        assert_eq!(reloaded, backwards, "`load` keeps the order asked for");
+        seen = existing
             .iter()
             .map(|r| (r.id.clone(), r.status, r.summary.get(metric).cloned()))
             .collect();
@@ -1080,6 +1099,15 @@ fn claim_seeing(
     };
     let who = owner("host-a", 42, LONG_LEASE);
     let run = claimed(store.claim_run(sweep, &who, None, &mut look).unwrap());
+    for stamp in &shown {
+        let stored = store.run(&stamp.id).unwrap();
+        assert_eq!(
+            (stamp.history_len, stamp.attempt),
+            (stored.history_len, stored.attempt),
+            "the stamp of {}",
+            stamp.id
+        );
+    }
     (run, seen)
 }
 
@@ -1198,13 +1226,22 @@ pub fn failed_proposals_create_nothing(backend: &dyn Backend) {
     let store = store.as_ref();
     grid_sweep(store, "s1");
     let who = owner("h", 1, LONG_LEASE);
-    let mut failing = |_: &ClaimContext| -> std::result::Result<Proposal, String> {
-        Err("the sampler broke".into())
-    };
+    let mut failing =
+        |_: &ClaimContext| -> Result<Proposal> { Err(sampler_error("the sampler broke".into())) };
     match store.claim_run("s1", &who, None, &mut failing) {
-        Err(StoreError::Propose(msg)) => assert!(msg.contains("the sampler broke"), "{msg}"),
+        Err(StoreError::Propose(e)) => assert_eq!(e.to_string(), "the sampler broke"),
         other => panic!("expected a Propose error, got {other:?}"),
     }
+    // Loading a run that is not in the sweep fails the claim the same way.
+    let mut stray = |ctx: &ClaimContext| -> Result<Proposal> {
+        ctx.load(&["no-such-run"])?;
+        Ok(Proposal::Exhausted)
+    };
+    assert_err!(
+        store.claim_run("s1", &who, None, &mut stray),
+        StoreError::NotFound { .. },
+        "loading a run of another sweep"
+    );
     assert!(store.runs(&RunFilter::default()).unwrap().is_empty());
     let run = claimed(claim(store, "s1", &who, None, 5));
     assert_eq!(run.number, 0);

@@ -212,8 +212,11 @@ pub fn suggest(spec_path: &Path, runs_path: Option<&Path>, n: usize) -> Result<(
         .collect();
     let mut observations = sweep_search::observations(spec.metric.as_ref(), &runs);
     let mut out = Vec::new();
+    // The n suggestions share their hyperparameter fits (they differ by pending runs only).
+    let mut searcher = sweep_search::Searcher::new();
     for _ in 0..n {
-        let Some(params) = sweep_search::suggest_with(&spec, &observations, seed)
+        let Some(params) = searcher
+            .suggest(&spec, &observations, seed)
             .map_err(|e| InvalidInput(e.to_string()))?
         else {
             break;

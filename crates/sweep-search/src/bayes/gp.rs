@@ -9,7 +9,6 @@
 
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Mutex;
 use sweep_core::num::dot;
 
 /// Bounds of the log parameters: length scales, signal variance, noise variance.
@@ -23,9 +22,16 @@ const PRIOR_NOISE: (f64, f64) = (-9.2, 2.0); // median 1e-4
 /// Added to the diagonal for numerical stability.
 const JITTER: f64 = 1e-8;
 const SQRT5: f64 = 2.236_067_977_499_79;
-/// Fits remembered by [`Gp::fit_hyper_cached`].
+/// Fits a [`FitMemo`] remembers.
 const MEMO_SIZE: usize = 8;
-static FITTED: Mutex<VecDeque<(u64, Hyper)>> = Mutex::new(VecDeque::new());
+
+/// The last few hyperparameter fits, keyed by everything a fit reads: suggestions that
+/// differ only by pending runs (a batch, parallel workers) share one fit. Owned by
+/// whoever drives a search; a hit and a miss give the same result.
+#[derive(Debug, Clone, Default)]
+pub struct FitMemo {
+    fits: VecDeque<(u64, Hyper)>,
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct Hyper {
@@ -346,9 +352,10 @@ impl Gp {
         Some(Hyper::from_theta(&theta))
     }
 
-    /// [`Gp::fit_hyper`] through a memo of the fits already made in this process, keyed by
-    /// everything the fit depends on: the result is the same, hit or miss.
+    /// [`Gp::fit_hyper`] through `memo`, keyed by everything the fit depends on: the
+    /// result is the same, hit or miss.
     pub fn fit_hyper_cached(
+        memo: &mut FitMemo,
         x: &[Vec<f64>],
         y: &[f64],
         cat: &[bool],
@@ -362,18 +369,14 @@ impl Gp {
         cat.hash(&mut h);
         max_evals.hash(&mut h);
         let key = h.finish();
-        if let Ok(memo) = FITTED.lock()
-            && let Some((_, hyper)) = memo.iter().find(|(k, _)| *k == key)
-        {
+        if let Some((_, hyper)) = memo.fits.iter().find(|(k, _)| *k == key) {
             return Some(hyper.clone());
         }
         let hyper = Gp::fit_hyper(x, y, cat, max_evals)?;
-        if let Ok(mut memo) = FITTED.lock() {
-            if memo.len() >= MEMO_SIZE {
-                memo.pop_front();
-            }
-            memo.push_back((key, hyper.clone()));
+        if memo.fits.len() >= MEMO_SIZE {
+            memo.fits.pop_front();
         }
+        memo.fits.push_back((key, hyper.clone()));
         Some(hyper)
     }
 
@@ -504,8 +507,9 @@ mod tests {
         let x: Vec<Vec<f64>> = (0..10).map(|i| vec![f64::from(i) / 9.0, 0.5]).collect();
         let y: Vec<f64> = x.iter().map(|v| (5.0 * v[0]).cos()).collect();
         let fresh = Gp::fit_hyper(&x, &y, &[false, false], 80);
+        let mut memo = FitMemo::default();
         for _ in 0..2 {
-            let cached = Gp::fit_hyper_cached(&x, &y, &[false, false], 80);
+            let cached = Gp::fit_hyper_cached(&mut memo, &x, &y, &[false, false], 80);
             let (Some(a), Some(b)) = (&fresh, &cached) else {
                 panic!("no fit: {fresh:?} {cached:?}");
             };
@@ -515,8 +519,9 @@ mod tests {
             );
         }
         // Another categorical mask is another fit.
-        let other = Gp::fit_hyper_cached(&x, &y, &[false, true], 80);
+        let other = Gp::fit_hyper_cached(&mut memo, &x, &y, &[false, true], 80);
         assert!(other.is_some());
+        assert_eq!(memo.fits.len(), 2, "one fit per distinct input");
     }
 
     #[test]

@@ -48,6 +48,7 @@ mod space;
 
 use crate::{SearchError, random::sample_random};
 use acq::{Acquisition, Rng, Seen, key, random_point};
+pub use gp::FitMemo;
 use gp::Gp;
 use space::{Kind, Space};
 use sweep_core::{Goal, Params, SweepSpec};
@@ -133,8 +134,20 @@ const RESTART_REFIT_EVERY: usize = 8;
 
 /// The next params of a `method: bayes` sweep, given every run it has (finished, failed
 /// and pending), the sweep's seed and the position of this suggestion (the number of runs
-/// the sweep already has, for a sequential sweep).
+/// the sweep already has, for a sequential sweep). A driver that suggests many times
+/// keeps a [`crate::Searcher`], which remembers hyperparameter fits between calls.
 pub fn suggest_bayes(
+    spec: &SweepSpec,
+    observations: &[Observation],
+    seed: u64,
+    position: u64,
+) -> Result<Params, SearchError> {
+    suggest_bayes_with(&mut FitMemo::default(), spec, observations, seed, position)
+}
+
+/// [`suggest_bayes`] with the fits remembered in `memo`.
+pub(crate) fn suggest_bayes_with(
+    memo: &mut FitMemo,
     spec: &SweepSpec,
     observations: &[Observation],
     seed: u64,
@@ -205,7 +218,7 @@ pub fn suggest_bayes(
         .map(|dim| matches!(dim.kind, Kind::Categorical(_)))
         .collect();
     // The hyperparameters depend on the finished runs only, so suggestions that differ by
-    // pending runs (a batch, parallel workers) share one fit, remembered by the process.
+    // pending runs (a batch, parallel workers) share one fit, remembered in `memo`.
     // Those of a long sweep change slowly: they are fitted on the first runs of the sweep
     // up to a multiple of `REFIT_EVERY`, so its suggestions between two marks share one.
     let fitted = if restart.is_some() {
@@ -216,7 +229,7 @@ pub fn suggest_bayes(
         finished.len()
     };
     let (x_fit, y_fit) = fit_set(&finished[..fitted], &point, budget.fit_points);
-    let hyper = Gp::fit_hyper_cached(&x_fit, &y_fit, &cat, budget.fit_evals);
+    let hyper = Gp::fit_hyper_cached(memo, &x_fit, &y_fit, &cat, budget.fit_evals);
     let Some(hyper) = hyper else {
         return Ok(startup_point(spec, &space, &seen, seed, position, &mut rng));
     };
