@@ -9,6 +9,7 @@ mod command;
 pub mod num;
 mod param;
 mod record;
+mod run;
 mod spec;
 mod status;
 mod trainer;
@@ -20,6 +21,7 @@ pub use record::{
     MetricRecord, MetricSummary, RecordError, Summary, fold_record, metric_goal, metric_line,
     parse_metric_line,
 };
+pub use run::RunRecord;
 pub use spec::{
     EarlyTerminate, Goal, Impute, ImputeWhileRunning, Method, MetricSpec, SweepSpec, TrainerSpec,
 };

@@ -20,7 +20,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use sweep_core::{CommandToken, Macro, Method, Params, RunStatus, Summary, SweepSpec, Trainers};
-use sweep_store::{Claim, Owner, RunDir, RunRecord, Store, StoreError, SweepRecord, SweepStatus};
+use sweep_store::{
+    Claim, Owner, RunDir, RunKey, RunRecord, Store, StoreError, SweepRecord, SweepStatus,
+};
 
 /// Environment variables a trial receives.
 pub mod env {
@@ -628,7 +630,7 @@ fn execute(
     let config_text = serde_json::to_string_pretty(&run.config).unwrap_or_else(|_| "{}".into());
     std::fs::write(dir.config(), config_text).map_err(io(dir.config()))?;
     let sup = supervisor::Supervision {
-        key: &run.key(),
+        key: &RunKey::of(run),
         metric: spec.metric.as_ref(),
         lease_secs: sh.opts.lease_secs,
         timeout: spec
@@ -712,7 +714,7 @@ fn finish(
     dir: &RunDir,
     outcome: &sweep_store::RunOutcome,
 ) -> Result<RunRecord, ExecError> {
-    let record = sh.store.finish_run(&run.key(), outcome)?;
+    let record = sh.store.finish_run(&RunKey::of(run), outcome)?;
     let history = if record.history_len > 0 {
         sh.store.history(&record.id)?
     } else {

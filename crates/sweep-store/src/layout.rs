@@ -154,11 +154,11 @@ mod tests {
             .collect();
         use crate::Store;
         store
-            .append_history(&run.key(), &recs, Some(&metric))
+            .append_history(&crate::RunKey::of(&run), &recs, Some(&metric))
             .unwrap();
         store
             .finish_run(
-                &run.key(),
+                &crate::RunKey::of(&run),
                 &crate::RunOutcome {
                     status: sweep_core::RunStatus::Completed,
                     exit_code: Some(0),

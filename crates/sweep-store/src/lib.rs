@@ -15,9 +15,10 @@ pub mod testing;
 pub use layout::RunDir;
 pub use model::{
     Claim, ClaimContext, ExistingRun, LoadRuns, MetricHistory, NewSweep, Owner, Proposal,
-    RunFilter, RunKey, RunOutcome, RunRecord, RunStamp, SweepRecord, SweepStatus,
+    RunFilter, RunKey, RunOutcome, RunStamp, SweepRecord, SweepStatus,
 };
 pub use sqlite::SqliteStore;
+pub use sweep_core::RunRecord;
 
 use std::path::PathBuf;
 use sweep_core::{MetricRecord, MetricSpec, Summary};

@@ -1,5 +1,5 @@
 use serde::Serialize;
-use sweep_core::{Params, RunStatus, Summary, SweepSpec, Value};
+use sweep_core::{Params, RunRecord, RunStatus, Summary, SweepSpec, Value};
 
 /// Whether a sweep still has work to hand out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -164,40 +164,13 @@ pub struct RunFilter {
     pub statuses: Vec<RunStatus>,
 }
 
-/// A run as stored.
-#[derive(Debug, Clone, Serialize)]
-pub struct RunRecord {
-    pub id: String,
-    pub sweep_id: String,
-    /// Position in its sweep, from 0.
-    pub number: u64,
-    pub status: RunStatus,
-    pub params: Params,
-    pub config: Value,
-    pub config_hash: String,
-    pub summary: Summary,
-    pub history_len: u64,
-    pub attempt: u32,
-    pub created_at: f64,
-    pub started_at: Option<f64>,
-    pub ended_at: Option<f64>,
-    pub host: Option<String>,
-    pub pid: Option<i64>,
-    pub exit_code: Option<i32>,
-    pub reason: Option<String>,
-    pub stderr_tail: Option<String>,
-}
-
-impl RunRecord {
-    pub fn key(&self) -> RunKey {
+impl RunKey {
+    /// The key of a run's current attempt.
+    pub fn of(run: &RunRecord) -> Self {
         RunKey {
-            run_id: self.id.clone(),
-            attempt: self.attempt,
+            run_id: run.id.clone(),
+            attempt: run.attempt,
         }
-    }
-    /// Seconds between start and end, when both are known.
-    pub fn duration(&self) -> Option<f64> {
-        Some(self.ended_at? - self.started_at?)
     }
 }
 

@@ -1,5 +1,5 @@
 use crate::model::*;
-use crate::{Result, RunDir, Store, StoreError};
+use crate::{Result, RunDir, RunRecord, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -926,7 +926,7 @@ pub(crate) mod tests {
         let (store, run) = store_with_a_run(dir.path());
         let run_dir = store.run_dir(&run.id);
         std::fs::create_dir_all(run_dir.path()).unwrap();
-        store.finish_run(&run.key(), &completed()).unwrap();
+        store.finish_run(&RunKey::of(&run), &completed()).unwrap();
         let files = std::fs::read_dir(run_dir.path()).unwrap().count();
         assert_eq!(
             files, 0,

@@ -391,7 +391,7 @@ fn claim_until_exhausted(store: &dyn Store, worker: i64) -> Vec<Taken> {
             .unwrap_or_else(|e| panic!("worker {worker}: claim failed: {e}"));
         match claim {
             Claim::Claimed { run, retried } => {
-                let key = run.key();
+                let key = RunKey::of(&run);
                 let x = x_of(&run);
                 store
                     .heartbeat(&key, LONG_LEASE)
@@ -546,7 +546,7 @@ pub fn stale_attempts_are_fenced(backend: &dyn Backend) {
     let store = store.as_ref();
     grid_sweep(store, "s1");
     let old = claim_new(store, "s1");
-    let first_key = old.key();
+    let first_key = RunKey::of(&old);
     assert_eq!(old.attempt, 1);
     store
         .append_history(&first_key, &[record(&[("loss", 1.0)])], None)
@@ -594,7 +594,7 @@ pub fn stale_attempts_are_fenced(backend: &dyn Backend) {
         "fenced writes changed nothing"
     );
 
-    let second_key = again.key();
+    let second_key = RunKey::of(&again);
     store
         .append_history(&second_key, &[record(&[("loss", 0.5)])], None)
         .unwrap();
@@ -618,11 +618,11 @@ pub fn interrupted_runs_are_retried_in_place(backend: &dyn Backend) {
     grid_sweep(store, "s1");
     let run = claim_new(store, "s1");
     store
-        .append_history(&run.key(), &[record(&[("loss", 1.0)])], None)
+        .append_history(&RunKey::of(&run), &[record(&[("loss", 1.0)])], None)
         .unwrap();
     let ended = store
         .finish_run(
-            &run.key(),
+            &RunKey::of(&run),
             &RunOutcome {
                 status: RunStatus::Interrupted,
                 exit_code: None,
@@ -632,7 +632,7 @@ pub fn interrupted_runs_are_retried_in_place(backend: &dyn Backend) {
         )
         .unwrap();
     assert_eq!(ended.status, RunStatus::Interrupted);
-    assert_fenced(store, &run.key(), "after it ended as interrupted");
+    assert_fenced(store, &RunKey::of(&run), "after it ended as interrupted");
     let Claim::Claimed {
         run: again,
         retried,
@@ -670,7 +670,7 @@ pub fn finished_runs_are_immutable(backend: &dyn Backend) {
         .enumerate()
     {
         let run = claim_new(store, "s1");
-        let key = run.key();
+        let key = RunKey::of(&run);
         store
             .append_history(&key, &[record(&[("loss", k as f64)])], None)
             .unwrap();
@@ -798,7 +798,7 @@ pub fn live_leases_are_kept_and_dead_owners_recovered(backend: &dyn Backend) {
         again.is_empty(),
         "an interrupted run is not recovered twice"
     );
-    assert_fenced(store, &a.key(), "after its owner died");
+    assert_fenced(store, &RunKey::of(&a), "after its owner died");
 }
 
 /// Runs whose lease ran out are recovered although `is_dead` says every owner lives: one
@@ -817,7 +817,9 @@ pub fn expired_leases_are_recovered(backend: &dyn Backend) {
         9,
     ));
     let shortened = claimed(claim(store, "s1", &owner("host-a", 2, LONG_LEASE), None, 9));
-    store.heartbeat(&shortened.key(), SHORT_LEASE).unwrap();
+    store
+        .heartbeat(&RunKey::of(&shortened), SHORT_LEASE)
+        .unwrap();
     let renewed = claimed(claim(
         store,
         "s1",
@@ -825,7 +827,7 @@ pub fn expired_leases_are_recovered(backend: &dyn Backend) {
         None,
         9,
     ));
-    store.heartbeat(&renewed.key(), LONG_LEASE).unwrap();
+    store.heartbeat(&RunKey::of(&renewed), LONG_LEASE).unwrap();
     let elsewhere = claimed(claim(
         store,
         "s2",
@@ -852,7 +854,7 @@ pub fn expired_leases_are_recovered(backend: &dyn Backend) {
         RunStatus::Running,
         "recovery of s1 leaves s2 alone"
     );
-    store.heartbeat(&renewed.key(), LONG_LEASE).unwrap();
+    store.heartbeat(&RunKey::of(&renewed), LONG_LEASE).unwrap();
     let all = store.recover_stale(None, &never_dead).unwrap();
     assert_eq!(all, vec![elsewhere.id.clone()]);
 }
@@ -1127,7 +1129,7 @@ pub fn history_and_summary_are_kept_current(backend: &dyn Backend) {
         record(&[("val/acc", 0.5), ("grad", f64::NEG_INFINITY)]),
     ];
     let summary = store
-        .append_history(&run.key(), &recs[..2], Some(&metric))
+        .append_history(&RunKey::of(&run), &recs[..2], Some(&metric))
         .unwrap();
     let acc = &summary["val/acc"];
     assert_eq!((acc.best, acc.last, acc.count), (Some(0.2), None, 2));
@@ -1141,7 +1143,7 @@ pub fn history_and_summary_are_kept_current(backend: &dyn Backend) {
     assert_eq!(seen[0].2.as_ref().map(|s| s.count), Some(2));
 
     let summary = store
-        .append_history(&run.key(), &recs[2..], Some(&metric))
+        .append_history(&RunKey::of(&run), &recs[2..], Some(&metric))
         .unwrap();
     let acc = &summary["val/acc"];
     assert_eq!(
@@ -1159,7 +1161,7 @@ pub fn history_and_summary_are_kept_current(backend: &dyn Backend) {
     assert!(store.history(&second.id).unwrap().is_empty());
 
     let finished = store
-        .finish_run(&run.key(), &done(RunStatus::Completed))
+        .finish_run(&RunKey::of(&run), &done(RunStatus::Completed))
         .unwrap();
     assert_eq!(finished.summary, summary);
     assert_eq!(finished.history_len, 4);
@@ -1263,13 +1265,13 @@ pub fn filters_select_by_sweep_and_status(backend: &dyn Backend) {
     grid_sweep(store, "s1");
     let a = claim_new(store, "s1");
     store
-        .finish_run(&a.key(), &done(RunStatus::Failed))
+        .finish_run(&RunKey::of(&a), &done(RunStatus::Failed))
         .unwrap();
     let b = claim_new(store, "s1");
     let c = claim_new(store, "s2");
     let d = claim_new(store, "s1");
     store
-        .finish_run(&d.key(), &done(RunStatus::Completed))
+        .finish_run(&RunKey::of(&d), &done(RunStatus::Completed))
         .unwrap();
     let list = |sweep: Option<&str>, statuses: Vec<RunStatus>| -> Vec<String> {
         store
@@ -1330,11 +1332,11 @@ pub fn metric_histories_follow_history_order(backend: &dyn Backend) {
     let c = claimed(claim(store, "s1", &owner("h", 3, LONG_LEASE), None, 5));
     let other = claim_new(store, "s2");
     store
-        .append_history(&other.key(), &[record(&[("val/loss", 7.0)])], None)
+        .append_history(&RunKey::of(&other), &[record(&[("val/loss", 7.0)])], None)
         .unwrap();
     store
         .append_history(
-            &a.key(),
+            &RunKey::of(&a),
             &[
                 record(&[("val/loss", 3.0)]),
                 record(&[("other", 1.0)]),
@@ -1346,11 +1348,11 @@ pub fn metric_histories_follow_history_order(backend: &dyn Backend) {
         )
         .unwrap();
     store
-        .finish_run(&a.key(), &done(RunStatus::Completed))
+        .finish_run(&RunKey::of(&a), &done(RunStatus::Completed))
         .unwrap();
     // c's first attempt logs a value, dies, and its retry logs another.
     store
-        .append_history(&c.key(), &[record(&[("val/loss", 9.0)])], None)
+        .append_history(&RunKey::of(&c), &[record(&[("val/loss", 9.0)])], None)
         .unwrap();
     assert_eq!(
         store.recover_stale(Some("s1"), &|_, p| p == 3).unwrap(),
@@ -1359,7 +1361,7 @@ pub fn metric_histories_follow_history_order(backend: &dyn Backend) {
     let c2 = claimed(claim(store, "s1", &owner("h", 4, LONG_LEASE), None, 5));
     assert_eq!((c2.id.as_str(), c2.attempt), (c.id.as_str(), 2));
     store
-        .append_history(&c2.key(), &[record(&[("val/loss", 4.0)])], None)
+        .append_history(&RunKey::of(&c2), &[record(&[("val/loss", 4.0)])], None)
         .unwrap();
 
     let h = store.metric_histories("s1", "val/loss").unwrap();

@@ -1,10 +1,9 @@
-use crate::{InvalidInput, Outcome, inspect, running, stateless};
-use anyhow::{Context, Result};
+//! The command line's shape: every command, its arguments and the argument types they
+//! share. Nothing here runs anything.
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-use std::sync::Arc;
 use sweep_core::RunStatus;
-use sweep_store::{SqliteStore, Store};
 
 /// Define, run, record and compare ML hyperparameter sweeps.
 #[derive(Debug, Parser)]
@@ -173,115 +172,6 @@ pub enum ExportFormat {
     Csv,
     Json,
     Jsonl,
-}
-
-/// The store every command works on, behind the `Store` trait (only opening it knows the
-/// backend).
-fn open_store(path: &std::path::Path) -> Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(path)
-        .with_context(|| format!("opening the store at {}", path.display()))?;
-    Ok(Arc::new(store))
-}
-
-/// For commands that only read or continue: a missing store is the user's mistake.
-fn existing_store(path: &std::path::Path) -> Result<Arc<dyn Store>> {
-    let store = user_lookup(SqliteStore::open_existing(path))?;
-    Ok(Arc::new(store))
-}
-
-pub fn dispatch(cli: Cli) -> Result<Outcome> {
-    match cli.command {
-        Command::Validate { spec, json } => {
-            inspect::validate(&spec, json)?;
-            Ok(Outcome::Ok)
-        }
-        Command::Run { spec, work, new } => {
-            running::run_spec(|| open_store(&cli.store), &spec, &work, new)
-        }
-        Command::Resume { sweep, work } | Command::Agent { sweep, work } => {
-            let store = existing_store(&cli.store)?;
-            running::run_existing(store, &sweep, &work)
-        }
-        Command::Sweeps { format } => {
-            inspect::sweeps(existing_store(&cli.store)?.as_ref(), format)?;
-            Ok(Outcome::Ok)
-        }
-        Command::Ls {
-            sweep,
-            status,
-            format,
-        } => {
-            inspect::ls(existing_store(&cli.store)?.as_ref(), sweep, status, format)?;
-            Ok(Outcome::Ok)
-        }
-        Command::Show { run, json } => {
-            inspect::show(existing_store(&cli.store)?.as_ref(), &run, json)?;
-            Ok(Outcome::Ok)
-        }
-        Command::Predict {
-            run,
-            input,
-            text,
-            label,
-            format,
-            out,
-        } => {
-            let store = existing_store(&cli.store)?;
-            inspect::predict(
-                store.as_ref(),
-                &run,
-                &input,
-                &text,
-                &label,
-                format,
-                out.as_deref(),
-            )?;
-            Ok(Outcome::Ok)
-        }
-        Command::Suggest { spec, runs, n } => {
-            stateless::suggest(&spec, runs.as_deref(), n)?;
-            Ok(Outcome::Ok)
-        }
-        Command::Prune { spec, runs } => {
-            stateless::prune(&spec, &runs)?;
-            Ok(Outcome::Ok)
-        }
-        Command::Compare { runs } => {
-            inspect::compare(existing_store(&cli.store)?.as_ref(), &runs)?;
-            Ok(Outcome::Ok)
-        }
-        Command::Export {
-            sweep,
-            status,
-            format,
-            history,
-            out,
-        } => {
-            let store = existing_store(&cli.store)?;
-            inspect::export(
-                store.as_ref(),
-                sweep,
-                status,
-                format,
-                history,
-                out.as_deref(),
-            )?;
-            Ok(Outcome::Ok)
-        }
-    }
-}
-
-/// Turns a store "not found"/"ambiguous" into a user error.
-pub fn user_lookup<T>(r: Result<T, sweep_store::StoreError>) -> Result<T> {
-    match r {
-        Ok(v) => Ok(v),
-        Err(
-            e @ (sweep_store::StoreError::NotFound { .. }
-            | sweep_store::StoreError::Ambiguous { .. }
-            | sweep_store::StoreError::NoStore { .. }),
-        ) => Err(InvalidInput(e.to_string()).into()),
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// `--kill-grace`: seconds, from 0 to an hour.

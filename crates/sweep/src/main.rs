@@ -2,10 +2,13 @@
 //! prints, and decides the exit code (in [`main`], and nowhere else).
 
 mod cli;
-mod display;
-mod inspect;
-mod running;
-mod stateless;
+mod commands;
+mod error;
+mod load;
+mod output;
+mod resolve;
+
+use error::{InvalidInput, Outcome};
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -20,27 +23,9 @@ mod code {
     pub const INTERRUPTED: u8 = 130;
 }
 
-/// What a command wants the process to end with.
-pub enum Outcome {
-    Ok,
-    Interrupted,
-}
-
-/// An error that is the user's input, not the machine's.
-#[derive(Debug)]
-pub struct InvalidInput(pub String);
-
-impl std::fmt::Display for InvalidInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InvalidInput {}
-
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match cli::dispatch(cli) {
+    match commands::dispatch(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Interrupted) => ExitCode::from(code::INTERRUPTED),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

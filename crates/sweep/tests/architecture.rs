@@ -130,10 +130,48 @@ fn the_rules_name_real_crates() {
     // A rule for a crate that was renamed away would silently check nothing.
     let deps = workspace_deps();
     for (krate, _, _) in FORBIDDEN {
-        let planned = ["sweep-neural", "sweep-analysis", "sweep-report"];
+        let planned = ["sweep-neural", "sweep-report"];
         assert!(
             deps.contains_key(*krate) || planned.contains(krate),
             "ARCHITECTURE rule for unknown crate {krate}"
         );
     }
+}
+
+/// The binary's modules form layers: `main` → `commands` → the shared modules (`cli`,
+/// `error`, `load`, `output`, `resolve`). A command never imports another command, and a
+/// shared module never imports a command, so there is no circle to untangle.
+#[test]
+fn the_binary_s_modules_import_downward_only() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display()))
+    };
+    let mut broken = Vec::new();
+    let commands: Vec<std::path::PathBuf> = std::fs::read_dir(src.join("commands"))
+        .expect("src/commands exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n != "mod.rs"))
+        .collect();
+    assert!(commands.len() >= 10, "one file per command: {commands:?}");
+    for path in &commands {
+        let text = read(path);
+        // `use super::` at the top level reaches the other commands (a test module's own
+        // `use super::*`, indented, reaches its file only).
+        let sideways = text.lines().any(|l| l.starts_with("use super::"));
+        if text.contains("crate::commands") || sideways {
+            broken.push(format!("{} imports another command", path.display()));
+        }
+    }
+    for shared in ["cli.rs", "error.rs", "load.rs", "output.rs", "resolve.rs"] {
+        let text = read(&src.join(shared));
+        if text.contains("crate::commands") {
+            broken.push(format!("src/{shared} imports a command"));
+        }
+    }
+    let cli = read(&src.join("cli.rs"));
+    if cli.contains("use crate::") {
+        broken.push("src/cli.rs (argument types only) imports from the binary".into());
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
 }

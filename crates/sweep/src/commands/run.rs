@@ -1,7 +1,9 @@
 //! `sweep run`, `sweep resume`, `sweep agent`: the sweep loop with a progress display.
 
-use crate::cli::{WorkArgs, user_lookup};
-use crate::display;
+use crate::cli::WorkArgs;
+use crate::load::user_lookup;
+use crate::output;
+use crate::resolve::{resolve, spec_dir, trainers};
 use crate::{InvalidInput, Outcome};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -10,8 +12,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use sweep_config::{Mode, load_spec};
-use sweep_core::{RunStatus, SweepSpec, Trainers, hash8};
+use sweep_core::{RunStatus, SweepSpec, hash8};
 use sweep_exec::{Event, StopReason, SweepOptions, run_sweep};
 use sweep_store::{NewSweep, RunFilter, Store, SweepRecord, SweepStatus};
 
@@ -82,35 +83,6 @@ pub fn run_existing(store: Arc<dyn Store>, sweep_id: &str, work: &WorkArgs) -> R
         return Err(InvalidInput(format!("sweep {}: {}", sweep.id, problems.join("\n"))).into());
     }
     execute(store, sweep, work)
-}
-
-/// The in-process trainers this program ships, by the name a spec's `trainer:` gives.
-pub fn trainers() -> Trainers {
-    Trainers::new().register(Arc::new(sweep_textclf::TextClassifier))
-}
-
-/// The spec at `spec_path`, parsed and checked as `sweep run` will run it: every problem
-/// (the spec's own, an unknown trainer, a missing program, a grid that cannot be
-/// enumerated, trainer configs the runs would fail with) at once. `sweep validate` and
-/// `sweep run` both use it, so they give the same verdict.
-pub fn resolve(spec_path: &Path) -> Result<SweepSpec> {
-    let spec = load_spec(spec_path, Mode::Run)?;
-    let cwd = std::env::current_dir().context("reading the current directory")?;
-    let problems = sweep_exec::runnable_problems(&spec, &trainers(), &cwd, spec_dir(spec_path));
-    if !problems.is_empty() {
-        return Err(
-            InvalidInput(format!("{}: {}", spec_path.display(), problems.join("\n"))).into(),
-        );
-    }
-    Ok(spec)
-}
-
-/// The directory of a spec file (relative data paths are read from there).
-pub fn spec_dir(spec_path: &Path) -> &Path {
-    match spec_path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
 }
 
 /// The version of the form sweep ids hash ([`canonical_spec`]). Changing the form changes
@@ -231,7 +203,7 @@ fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result
             m.push_str(&format!(" · other {}", t.other));
         }
         if let (Some(metric), Some((v, _))) = (&metric, &t.best) {
-            m.push_str(&format!(" · best {} {}", metric.name, display::num(*v)));
+            m.push_str(&format!(" · best {} {}", metric.name, output::num(*v)));
         }
         m
     };
@@ -278,7 +250,7 @@ fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result
             Event::TargetReached { run_id, value } => {
                 let text = format!(
                     "target reached by run {run_id} ({}); no new trials will start",
-                    display::num(value)
+                    output::num(value)
                 );
                 if interactive {
                     bar.println(text)
@@ -332,7 +304,7 @@ fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result
         sweep_id: Some(sweep.id.clone()),
         statuses: vec![],
     })?;
-    display::print_ranked(&sweep, &runs, work.format)?;
+    output::print_ranked(&sweep, &runs, work.format)?;
     let count = |s: RunStatus| runs.iter().filter(|r| r.status == s).count();
     let stop = match report.stop {
         StopReason::Exhausted => "the search is exhausted",
@@ -401,8 +373,13 @@ mod tests {
         let ids: Vec<String> = specs
             .iter()
             .map(|text| {
-                let spec = sweep_config::parse_spec(text, "spec.yaml", Path::new("."), Mode::Run)
-                    .unwrap_or_else(|e| panic!("{e}"));
+                let spec = sweep_config::parse_spec(
+                    text,
+                    "spec.yaml",
+                    Path::new("."),
+                    sweep_config::Mode::Run,
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
                 hash8(&canonical_spec(&spec))
             })
             .collect();

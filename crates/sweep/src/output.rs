@@ -3,10 +3,12 @@
 use crate::cli::Format;
 use anyhow::Result;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use sweep_core::{Goal, MetricSpec, Value};
-use sweep_store::{RunRecord, SweepRecord};
+use sweep_analysis::{Columns, best_value, cell_text, rank};
+use sweep_core::RunRecord;
+use sweep_core::Value;
+use sweep_store::SweepRecord;
 
 /// A number for people: four significant digits, scientific when very large or small.
 pub fn num(v: f64) -> String {
@@ -62,29 +64,18 @@ pub fn new_table() -> Table {
     t
 }
 
-/// One row of a run listing, in table, CSV and JSON forms.
+/// A run listing, in table, CSV and JSON forms: the columns sweep-analysis chose, with a
+/// rank column when the runs are ranked.
 pub struct Listing {
-    pub params: Vec<String>,
-    pub metrics: Vec<MetricSpec>,
+    pub columns: Columns,
     pub rank: bool,
 }
 
 impl Listing {
     /// Columns for the runs of these sweeps: the params that vary and the sweep metrics.
     pub fn for_sweeps<'a>(sweeps: impl IntoIterator<Item = &'a SweepRecord>, rank: bool) -> Self {
-        let mut params = BTreeSet::new();
-        let mut metrics: Vec<MetricSpec> = Vec::new();
-        for s in sweeps {
-            params.extend(s.spec.varying_params());
-            if let Some(m) = &s.spec.metric
-                && !metrics.iter().any(|x| x.name == m.name)
-            {
-                metrics.push(m.clone());
-            }
-        }
         Listing {
-            params: params.into_iter().collect(),
-            metrics,
+            columns: Columns::for_specs(sweeps.into_iter().map(|s| &s.spec)),
             rank,
         }
     }
@@ -95,42 +86,10 @@ impl Listing {
             h.push("rank".to_string());
         }
         h.extend(["run".to_string(), "status".to_string()]);
-        h.extend(self.params.iter().cloned());
-        h.extend(self.metrics.iter().map(|m| m.name.clone()));
+        h.extend(self.columns.params.iter().cloned());
+        h.extend(self.columns.metrics.iter().map(|m| m.name.clone()));
         h.push("duration".into());
         h
-    }
-
-    fn metric_value(run: &RunRecord, m: &MetricSpec) -> Option<f64> {
-        run.summary.get(&m.name).and_then(|s| s.best)
-    }
-
-    /// Sorts runs best first by the first metric (runs without it last, by number).
-    pub fn sort(&self, runs: &mut [&RunRecord]) {
-        let Some(m) = self.metrics.first() else {
-            return;
-        };
-        // Completed runs first: a failed run's metric is not a result.
-        runs.sort_by(|a, b| {
-            let done = |r: &RunRecord| r.status != sweep_core::RunStatus::Completed;
-            if done(a) != done(b) {
-                return done(a).cmp(&done(b));
-            }
-            let (va, vb) = (Self::metric_value(a, m), Self::metric_value(b, m));
-            match (va, vb) {
-                (Some(x), Some(y)) => {
-                    let o = x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal);
-                    if m.goal == Goal::Maximize {
-                        o.reverse()
-                    } else {
-                        o
-                    }
-                }
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => a.number.cmp(&b.number),
-            }
-        });
     }
 
     pub fn print(&self, runs: &[&RunRecord], format: Format, out: &mut dyn Write) -> Result<()> {
@@ -145,14 +104,14 @@ impl Listing {
                     }
                     row.push(Cell::new(&r.id));
                     row.push(Cell::new(r.status));
-                    for p in &self.params {
+                    for p in &self.columns.params {
                         row.push(Cell::new(
                             r.params.get(p).map(value_text).unwrap_or_default(),
                         ));
                     }
-                    for m in &self.metrics {
+                    for m in &self.columns.metrics {
                         row.push(
-                            Cell::new(Self::metric_value(r, m).map(num).unwrap_or_default())
+                            Cell::new(best_value(r, m).map(num).unwrap_or_default())
                                 .set_alignment(CellAlignment::Right),
                         );
                     }
@@ -173,15 +132,11 @@ impl Listing {
                     }
                     row.push(r.id.clone());
                     row.push(r.status.to_string());
-                    for p in &self.params {
-                        row.push(r.params.get(p).map(csv_value).unwrap_or_default());
+                    for p in &self.columns.params {
+                        row.push(r.params.get(p).map(cell_text).unwrap_or_default());
                     }
-                    for m in &self.metrics {
-                        row.push(
-                            Self::metric_value(r, m)
-                                .map(|v| v.to_string())
-                                .unwrap_or_default(),
-                        );
+                    for m in &self.columns.metrics {
+                        row.push(best_value(r, m).map(|v| v.to_string()).unwrap_or_default());
                     }
                     row.push(r.duration().map(|d| format!("{d:.3}")).unwrap_or_default());
                     w.write_record(&row)?;
@@ -194,9 +149,10 @@ impl Listing {
                     .enumerate()
                     .map(|(i, r)| {
                         let metrics: BTreeMap<String, Option<f64>> = self
+                            .columns
                             .metrics
                             .iter()
-                            .map(|m| (m.name.clone(), Self::metric_value(r, m)))
+                            .map(|m| (m.name.clone(), best_value(r, m)))
                             .collect();
                         let mut o = serde_json::json!({
                             "run": r.id,
@@ -220,20 +176,18 @@ impl Listing {
     }
 }
 
-/// A value in a CSV cell: strings as they are, the rest as JSON.
-pub fn csv_value(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// The ranked table printed at the end of `sweep run`.
 pub fn print_ranked(sweep: &SweepRecord, runs: &[RunRecord], format: Format) -> Result<()> {
     let listing = Listing::for_sweeps([sweep], sweep.spec.metric.is_some());
     let mut refs: Vec<&RunRecord> = runs.iter().collect();
-    listing.sort(&mut refs);
+    rank(&mut refs, sweep.spec.metric.as_ref());
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     listing.print(&refs, format, &mut lock)
+}
+
+/// The last `n` lines of a text.
+pub fn last_lines(text: &str, n: usize) -> Vec<&str> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
 }

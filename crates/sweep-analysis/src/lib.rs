@@ -1,0 +1,19 @@
+//! What Sweep concludes from runs: which columns a listing shows and in what order runs
+//! rank, how runs differ, the rows of an export, the tally of each sweep, and how W&B runs
+//! read as runs the search understands.
+//!
+//! Everything here is a function of the records it is given ([`sweep_core::RunRecord`],
+//! specs, histories): it never loads from a store, prints or touches files, so the binary
+//! and any other front end (a report, a server) draw the same conclusions.
+
+mod compare;
+mod export;
+mod listing;
+mod tally;
+mod wandb;
+
+pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
+pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, time_text};
+pub use listing::{Columns, best_value, rank};
+pub use tally::{SweepTally, tally};
+pub use wandb::{WandbRun, parse_wandb_runs};

@@ -1,0 +1,36 @@
+//! A run as recorded: what every reader of runs (the store, analysis, reports) shares.
+
+use crate::{Params, RunStatus, Summary, Value};
+use serde::Serialize;
+
+/// A run as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub id: String,
+    pub sweep_id: String,
+    /// Position in its sweep, from 0.
+    pub number: u64,
+    pub status: RunStatus,
+    pub params: Params,
+    pub config: Value,
+    pub config_hash: String,
+    pub summary: Summary,
+    pub history_len: u64,
+    pub attempt: u32,
+    /// Unix seconds.
+    pub created_at: f64,
+    pub started_at: Option<f64>,
+    pub ended_at: Option<f64>,
+    pub host: Option<String>,
+    pub pid: Option<i64>,
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
+    pub stderr_tail: Option<String>,
+}
+
+impl RunRecord {
+    /// Seconds between start and end, when both are known.
+    pub fn duration(&self) -> Option<f64> {
+        Some(self.ended_at? - self.started_at?)
+    }
+}

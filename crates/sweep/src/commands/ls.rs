@@ -1,0 +1,48 @@
+//! `sweep ls`: runs with the params that vary and the sweep metrics.
+
+use crate::cli::Format;
+use crate::load::filtered_runs;
+use crate::output::{Listing, last_lines};
+use anyhow::Result;
+use std::collections::BTreeSet;
+use std::io::Write;
+use sweep_core::{RunRecord, RunStatus};
+use sweep_store::Store;
+
+pub fn ls(
+    store: &dyn Store,
+    sweep: Option<String>,
+    status: Vec<RunStatus>,
+    format: Format,
+) -> Result<()> {
+    let (sweeps, runs) = filtered_runs(store, sweep, status)?;
+    let used: BTreeSet<&str> = runs.iter().map(|r| r.sweep_id.as_str()).collect();
+    let listing = Listing::for_sweeps(
+        sweeps.iter().filter(|s| used.contains(s.id.as_str())),
+        false,
+    );
+    let refs: Vec<&RunRecord> = runs.iter().collect();
+    let mut out = std::io::stdout().lock();
+    listing.print(&refs, format, &mut out)?;
+    let problems: Vec<&RunRecord> = runs
+        .iter()
+        .filter(|r| r.status == RunStatus::Failed)
+        .collect();
+    if format == Format::Table && !problems.is_empty() && problems.len() <= 20 {
+        writeln!(out)?;
+        for r in problems {
+            writeln!(
+                out,
+                "{} failed: {}",
+                r.id,
+                r.reason.clone().unwrap_or_default()
+            )?;
+            if let Some(tail) = &r.stderr_tail {
+                for line in last_lines(tail, 3) {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! One module per command; [`dispatch`] runs the one the command line names.
+
+mod compare;
+mod export;
+mod ls;
+mod predict;
+mod prune;
+mod run;
+mod show;
+mod suggest;
+mod sweeps;
+mod validate;
+
+use crate::Outcome;
+use crate::cli::{Cli, Command};
+use crate::load::{existing_store, open_store};
+use anyhow::Result;
+
+pub fn dispatch(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Validate { spec, json } => {
+            validate::validate(&spec, json)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Run { spec, work, new } => {
+            run::run_spec(|| open_store(&cli.store), &spec, &work, new)
+        }
+        Command::Resume { sweep, work } | Command::Agent { sweep, work } => {
+            let store = existing_store(&cli.store)?;
+            run::run_existing(store, &sweep, &work)
+        }
+        Command::Sweeps { format } => {
+            sweeps::sweeps(existing_store(&cli.store)?.as_ref(), format)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Ls {
+            sweep,
+            status,
+            format,
+        } => {
+            ls::ls(existing_store(&cli.store)?.as_ref(), sweep, status, format)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Show { run, json } => {
+            show::show(existing_store(&cli.store)?.as_ref(), &run, json)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Predict {
+            run,
+            input,
+            text,
+            label,
+            format,
+            out,
+        } => {
+            let store = existing_store(&cli.store)?;
+            predict::predict(
+                store.as_ref(),
+                &run,
+                &input,
+                &text,
+                &label,
+                format,
+                out.as_deref(),
+            )?;
+            Ok(Outcome::Ok)
+        }
+        Command::Suggest { spec, runs, n } => {
+            suggest::suggest(&spec, runs.as_deref(), n)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Prune { spec, runs } => {
+            prune::prune(&spec, &runs)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Compare { runs } => {
+            compare::compare(existing_store(&cli.store)?.as_ref(), &runs)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Export {
+            sweep,
+            status,
+            format,
+            history,
+            out,
+        } => {
+            let store = existing_store(&cli.store)?;
+            export::export(
+                store.as_ref(),
+                sweep,
+                status,
+                format,
+                history,
+                out.as_deref(),
+            )?;
+            Ok(Outcome::Ok)
+        }
+    }
+}

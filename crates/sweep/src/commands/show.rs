@@ -1,0 +1,114 @@
+//! `sweep show`: one run in full.
+
+use crate::load::user_lookup;
+use crate::output::{duration_text, last_lines, new_table, num};
+use crate::resolve::run_trainer;
+use anyhow::Result;
+use std::io::Write;
+use sweep_analysis::{cell_text, time_text};
+use sweep_core::RunRecord;
+use sweep_store::Store;
+
+fn summary_table(run: &RunRecord) -> comfy_table::Table {
+    let mut t = new_table();
+    t.set_header([
+        "metric",
+        "last",
+        "min",
+        "max",
+        "best",
+        "best step",
+        "count",
+        "goal",
+    ]);
+    let f = |v: Option<f64>| v.map(num).unwrap_or_default();
+    for (k, s) in &run.summary {
+        t.add_row(vec![
+            k.clone(),
+            f(s.last),
+            f(s.min),
+            f(s.max),
+            f(s.best),
+            s.best_step.map(|x| x.to_string()).unwrap_or_default(),
+            s.count.to_string(),
+            s.goal.as_str().to_string(),
+        ]);
+    }
+    t
+}
+
+pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
+    let run = user_lookup(store.run(id))?;
+    let dir = store.run_dir(&run.id);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let mut v = serde_json::to_value(&run)?;
+        v["dir"] = dir.path().to_string_lossy().into_owned().into();
+        v["duration_secs"] = run.duration().into();
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let status = match &run.reason {
+        Some(r) => format!("{} ({r})", run.status),
+        None => run.status.to_string(),
+    };
+    writeln!(out, "run       {}", run.id)?;
+    writeln!(
+        out,
+        "sweep     {} (run #{}, attempt {})",
+        run.sweep_id, run.number, run.attempt
+    )?;
+    writeln!(out, "status    {status}")?;
+    if let Some(code) = run.exit_code {
+        writeln!(out, "exit code {code}")?;
+    }
+    writeln!(
+        out,
+        "host      {} (pid {})",
+        run.host.clone().unwrap_or_default(),
+        run.pid.unwrap_or_default()
+    )?;
+    writeln!(out, "started   {}", time_text(run.started_at))?;
+    writeln!(out, "ended     {}", time_text(run.ended_at))?;
+    writeln!(out, "duration  {}", duration_text(run.duration()))?;
+    writeln!(out, "dir       {}", dir.path().display())?;
+    let files: Vec<String> = std::fs::read_dir(dir.path())
+        .map(|rd| {
+            let mut v: Vec<String> = rd
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        })
+        .unwrap_or_default();
+    writeln!(out, "files     {}", files.join(" "))?;
+    writeln!(out, "\nparams")?;
+    for (k, v) in &run.params {
+        writeln!(out, "  {k} = {}", cell_text(v))?;
+    }
+    writeln!(out, "\nconfig")?;
+    for line in serde_json::to_string_pretty(&run.config)?.lines() {
+        writeln!(out, "  {line}")?;
+    }
+    writeln!(out, "\nsummary ({} history records)", run.history_len)?;
+    if run.summary.is_empty() {
+        writeln!(out, "  (no metrics logged)")?;
+    } else {
+        writeln!(out, "{}", summary_table(&run))?;
+    }
+    if let Some(report) = run_trainer(store, &run).and_then(|t| t.describe(&dir)) {
+        writeln!(out, "\ndata")?;
+        for line in report.lines() {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    if let Some(tail) = &run.stderr_tail {
+        writeln!(out, "\nstderr (tail)")?;
+        for line in last_lines(tail, 20) {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! `sweep suggest`: the search for an external controller, over W&B runs.
+
+use crate::InvalidInput;
+use crate::load::wandb_runs;
+use anyhow::Result;
+use std::path::Path;
+use sweep_config::{Mode, load_spec};
+use sweep_core::{Params, SweepSpec, Value};
+
+/// `sweep suggest --spec S --runs R --n N`: the next runs, in the W&B run format. N at
+/// once equals N calls of one with each earlier suggestion counted as pending.
+pub fn suggest(spec_path: &Path, runs_path: Option<&Path>, n: usize) -> Result<()> {
+    let spec = load_spec(spec_path, Mode::Engine)?;
+    let runs = match runs_path {
+        Some(p) => wandb_runs(p)?,
+        None => Vec::new(),
+    };
+    let seed = spec.seed.unwrap_or(0);
+    let runs: Vec<sweep_search::RunMetric> = runs.iter().map(|r| r.run_metric(&spec)).collect();
+    let mut observations = sweep_search::observations(spec.metric.as_ref(), &runs);
+    let mut out = Vec::new();
+    // The n suggestions share their hyperparameter fits (they differ by pending runs only).
+    let mut searcher = sweep_search::Searcher::new();
+    for _ in 0..n {
+        let Some(params) = searcher
+            .suggest(&spec, &observations, seed)
+            .map_err(|e| InvalidInput(e.to_string()))?
+        else {
+            break;
+        };
+        out.push(serde_json::json!({"state": "pending", "config": wandb_config(&spec, &params)}));
+        observations.push(sweep_search::Observation {
+            params,
+            value: None,
+        });
+    }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// `{param: {value: v}}`, nested params under their outermost name.
+fn wandb_config(spec: &SweepSpec, params: &Params) -> Value {
+    let values = sweep_exec::arg_values(params, &spec.parameters);
+    let map: serde_json::Map<String, Value> = values
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::json!({ "value": v })))
+        .collect();
+    Value::Object(map)
+}
