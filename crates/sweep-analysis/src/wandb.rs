@@ -16,7 +16,8 @@ pub struct WandbRun {
 }
 
 /// Reads a JSON list of W&B runs (`name`, `state`, `config`, `summary_metrics`,
-/// `history`); every problem at once, each naming the run.
+/// `history`); every problem at once, each naming the run. A run without a `state` is
+/// pending, as W&B's engine takes it.
 pub fn parse_wandb_runs(value: Value) -> Result<Vec<WandbRun>, Vec<String>> {
     let Value::Array(items) = value else {
         return Err(vec!["expected a JSON list of runs".into()]);
@@ -46,10 +47,15 @@ pub fn parse_wandb_runs(value: Value) -> Result<Vec<WandbRun>, Vec<String>> {
             Some(Value::String(s)) => s.clone(),
             _ => format!("run-{i}"),
         };
+        // W&B's engine takes a run without a state as pending.
         let state = match m.get("state") {
             Some(Value::String(s)) => s.to_ascii_lowercase(),
-            _ => {
-                problems.push(format!("run {i} ({name}): no `state`"));
+            None | Some(Value::Null) => "pending".to_string(),
+            Some(other) => {
+                problems.push(format!(
+                    "run {i} ({name}): `state` must be a string, found {}",
+                    sweep_core::json_kind(other)
+                ));
                 continue;
             }
         };
@@ -169,15 +175,19 @@ mod tests {
 
     #[test]
     fn every_bad_run_is_reported_at_once() {
-        let problems = parse_wandb_runs(json!([1, {"name": "a"}, {"state": "finished"}])).err();
+        let problems =
+            parse_wandb_runs(json!([1, {"name": "a", "state": 3}, {"state": "x"}])).err();
         assert_eq!(
             problems,
             Some(vec![
                 "run 0: not an object".to_string(),
-                "run 1 (a): no `state`".to_string()
+                "run 1 (a): `state` must be a string, found a number".to_string()
             ])
         );
         assert!(parse_wandb_runs(json!({})).is_err());
+        // No state: pending, as in W&B's engine.
+        let runs = parse_wandb_runs(json!([{"name": "p"}])).unwrap_or_default();
+        assert!(runs[0].is_running(), "{runs:?}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Framework overhead per external trial (design §6: ≤ 5 ms with 2 workers over 1,000
-//! trivial trials).
+//! Framework overhead per external trial (the bar in BENCHMARKS.md: ≤ 5 ms with 2 workers
+//! over 1,000 trivial trials).
 //!
 //! Runs a grid sweep of N trials of `true` through the whole loop (claim in SQLite, run dir,
 //! config files, subprocess in its own process group, output capture, finish), and, for

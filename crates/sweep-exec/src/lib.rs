@@ -19,7 +19,9 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
-use sweep_core::{CommandToken, Macro, Method, Params, RunStatus, Summary, SweepSpec, Trainers};
+use sweep_core::{
+    CommandToken, Macro, Method, Params, Piece, RunStatus, Summary, SweepSpec, Trainers,
+};
 use sweep_store::{
     Claim, Owner, RunDir, RunKey, RunRecord, Store, StoreError, SweepRecord, SweepStatus,
 };
@@ -296,39 +298,91 @@ pub fn kill_orphans(run_ids: &[String]) {
     }
 }
 
-/// Checks what would make every trial fail the same way (a missing or non-executable
-/// program), before any trial starts; `cwd` is where trials run.
+/// How a command uses the spec's `program`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgramRole {
+    /// The command never names `${program}`.
+    Unused,
+    /// `${program}` is what runs (the first element after `${env}`, or after an
+    /// `${interpreter}` that the program's extension leaves empty): it must be an
+    /// executable file, named with a path (`./train`), since a bare name is looked up on
+    /// `PATH`.
+    Executed,
+    /// `${interpreter}` runs it: it must be a file.
+    Interpreted,
+    /// Something else runs and is given the program as an argument (`python3 ${program}`,
+    /// `torchrun ${program}`, `accelerate launch ${program}`): it must be a file, unless it
+    /// follows `-m` (a module name).
+    Argument { module: bool },
+}
+
+/// The role of `program` in `command` (W&B's default command when `None`).
+pub fn program_role(command: Option<&[CommandToken]>, program: &str) -> ProgramRole {
+    let default = CommandToken::default_command();
+    let tokens = command.unwrap_or(&default);
+    let is = |t: &CommandToken, m: Macro| matches!(t.pieces(), [Piece::Macro(x)] if *x == m);
+    let Some(at) = tokens.iter().position(|t| t.uses(Macro::Program)) else {
+        return ProgramRole::Unused;
+    };
+    let mut lead = tokens
+        .iter()
+        .enumerate()
+        .skip_while(|(_, t)| is(t, Macro::Env));
+    match lead.next() {
+        Some((i, t)) if i == at && is(t, Macro::Program) => ProgramRole::Executed,
+        Some((_, t)) if is(t, Macro::Interpreter) => {
+            let next_is_program = lead
+                .next()
+                .is_some_and(|(i, t)| i == at && is(t, Macro::Program));
+            if interpreter_for(program).is_empty() && next_is_program {
+                ProgramRole::Executed
+            } else {
+                ProgramRole::Interpreted
+            }
+        }
+        _ => ProgramRole::Argument {
+            module: at > 0 && tokens[at - 1].as_str() == "-m",
+        },
+    }
+}
+
+/// Checks what would make every trial fail the same way (a missing program, one that is
+/// executed but is not executable or is a bare name `PATH` would be searched for), before
+/// any trial starts; `cwd` is where trials run.
 pub fn preflight(spec: &SweepSpec, cwd: &std::path::Path) -> Result<(), ExecError> {
     let Some(program) = spec.program.as_deref() else {
         return Ok(());
     };
-    let uses_program = spec
-        .command
-        .as_ref()
-        .is_none_or(|c| c.iter().any(|t| t.uses(Macro::Program)));
-    if spec.trainer.is_some() || !uses_program {
+    if spec.trainer.is_some() {
         return Ok(());
     }
+    let role = program_role(spec.command.as_deref(), program);
     let path = cwd.join(program);
-    if !path.is_file() {
+    let must_exist = match role {
+        ProgramRole::Unused | ProgramRole::Argument { module: true } => false,
+        ProgramRole::Executed
+        | ProgramRole::Interpreted
+        | ProgramRole::Argument { module: false } => true,
+    };
+    if must_exist && !path.is_file() {
         return Err(ExecError::NotRunnable(format!(
             "the program `{program}` does not exist (looked for {}); programs are found from the directory where sweep runs",
             path.display()
         )));
     }
-    let direct = spec
-        .command
-        .as_ref()
-        .is_some_and(|c| !c.iter().any(|t| t.uses(Macro::Interpreter)))
-        || interpreter_for(program).is_empty();
-    if direct {
+    if role == ProgramRole::Executed {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path)
             .map(|m| m.permissions().mode())
             .unwrap_or(0);
         if mode & 0o111 == 0 {
             return Err(ExecError::NotRunnable(format!(
-                "the program `{program}` is not executable and has no interpreter by its extension: `chmod +x {program}`, or give a `command:`"
+                "the program `{program}` is executed directly (it is the command's first element) but is not executable: `chmod +x {program}`, or run it with an interpreter (`command: [\"${{env}}\", python3, \"${{program}}\", \"${{args}}\"]`)"
+            )));
+        }
+        if !program.contains('/') {
+            return Err(ExecError::NotRunnable(format!(
+                "the program `{program}` is executed directly, and a bare name is looked up on PATH, not in the directory where sweep runs: write `program: ./{program}`"
             )));
         }
     }
@@ -737,4 +791,50 @@ fn data_base_dir(sh: &Shared<'_>) -> PathBuf {
         .map(|p| sh.opts.cwd.join(p))
         .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
         .unwrap_or_else(|| sh.opts.cwd.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(command: &[&str], program: &str) -> ProgramRole {
+        let tokens: Vec<CommandToken> = command
+            .iter()
+            .map(|t| t.parse().unwrap_or_else(|e| panic!("{t}: {e}")))
+            .collect();
+        let command = (!command.is_empty()).then_some(&tokens[..]);
+        program_role(command, program)
+    }
+
+    #[test]
+    fn the_program_is_executed_only_when_it_comes_first() {
+        use ProgramRole::*;
+        // W&B's default: the interpreter runs a known extension, else the program runs.
+        assert_eq!(role(&[], "train.py"), Interpreted);
+        assert_eq!(role(&[], "./train"), Executed);
+        assert_eq!(
+            role(&["${env}", "${program}", "${args}"], "train.py"),
+            Executed
+        );
+        assert_eq!(role(&["${program}"], "train.py"), Executed);
+        // W&B's documented form and the launchers: the program is an argument.
+        let documented = ["${env}", "python3", "${program}", "${args}"];
+        assert_eq!(role(&documented, "train.py"), Argument { module: false });
+        assert_eq!(
+            role(
+                &["accelerate", "launch", "${program}", "${args}"],
+                "train.py"
+            ),
+            Argument { module: false }
+        );
+        assert_eq!(
+            role(&["${env}", "python", "-m", "${program}"], "pkg.train"),
+            Argument { module: true }
+        );
+        assert_eq!(
+            role(&["${env}", "${interpreter}", "${program}"], "train.sh"),
+            Interpreted
+        );
+        assert_eq!(role(&["python3", "train.py", "${args}"], "x.py"), Unused);
+    }
 }

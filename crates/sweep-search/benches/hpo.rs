@@ -1,4 +1,4 @@
-//! The search benchmark of issue 4 / design §6: the five-function protocol of
+//! The search benchmark (its bars are in BENCHMARKS.md): the five-function protocol of
 //! `../shared/bench/optuna_baseline.py` (`hpo_testfunctions.py`: 20 seeds × 100 sequential
 //! trials, simple regret at 25/50/100) through Sweep's default `bayes`, printed beside the
 //! recorded Optuna TPE and W&B bayes numbers in `../shared/bench/results/`, and the time of

@@ -1,6 +1,6 @@
 //! Sweep's built-in text classifiers against scikit-learn, side by side in one run
-//! (design §6: macro-F1 within 0.5 point, vectorize + fit + predict at most a third of
-//! scikit-learn's wall time).
+//! (the bar, as BENCHMARKS.md records it: macro-F1 within 0.5 point, vectorize + fit +
+//! predict at most a third of scikit-learn's wall time).
 //!
 //! ```text
 //! cargo bench -p sweep-textclf --bench sklearn                 # every dataset and model

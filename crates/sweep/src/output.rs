@@ -191,3 +191,13 @@ pub fn last_lines(text: &str, n: usize) -> Vec<&str> {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
+
+/// A value as pretty JSON on standard output. A closed stdout (`| head`) is an error the
+/// caller returns, which `main` treats as the end of the output, never a panic.
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}

@@ -1550,3 +1550,120 @@ fn a_trainer_run_past_its_timeout_is_stopped_and_failed() {
         "the run ended {duration} s after it started (limit 1 s)"
     );
 }
+
+fn make_executable(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+#[test]
+fn wandb_s_documented_command_form_runs_a_program_that_is_not_executable() {
+    let env = Env::new();
+    // Not executable: an interpreter named in the command runs it, as in W&B's docs
+    // (`[${env}, python3, ${program}, ${args}]`; `sh` here, which every machine has).
+    env.write("train.sh", "echo \"{\\\"loss\\\": $#}\"\n");
+    env.write(
+        "spec.yaml",
+        "program: train.sh\ncommand: [\"${env}\", sh, \"${program}\", \"${args}\"]\n\
+         method: grid\nparameters:\n  a: {values: [1, 2]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    assert_eq!(status_counts(&runs).get("completed"), Some(&2), "{runs:?}");
+    assert_eq!(runs[0]["summary"]["loss"]["last"].as_f64(), Some(1.0));
+    // A launcher given a module (`python -m pkg`): the program is no file, and that is fine.
+    env.write(
+        "module.yaml",
+        "program: pkg.train\ncommand: [\"${env}\", sh, -m, \"${program}\"]\n\
+         method: grid\nparameters:\n  a: {values: [1]}\n",
+    );
+    let out = env.run(&["validate", "module.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_program_executed_by_its_bare_name_is_refused_with_the_fix() {
+    let env = Env::new();
+    let path = env.write("train", "#!/bin/sh\necho '{\"loss\": 1}'\n");
+    make_executable(&path);
+    env.write(
+        "bare.yaml",
+        "program: train\nmethod: grid\nparameters:\n  a: {values: [1]}\n",
+    );
+    for command in [["validate", "bare.yaml"], ["run", "bare.yaml"]] {
+        let out = env.run(&command);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("write `program: ./train`"),
+            "{command:?}: {}",
+            stderr(&out)
+        );
+    }
+    env.write(
+        "dotted.yaml",
+        "program: ./train\nmethod: grid\nparameters:\n  a: {values: [1]}\n",
+    );
+    env.ok(&["run", "dotted.yaml"]);
+    assert_eq!(env.runs()[0]["status"], "completed");
+}
+
+#[test]
+fn a_closed_stdout_ends_suggest_prune_and_validate_quietly() {
+    let env = Env::new();
+    env.write(
+        "spec.yaml",
+        "method: random\nmetric: {name: loss}\nearly_terminate: {type: hyperband, min_iter: 1}\n\
+         program: train.py\nparameters:\n  x: {min: 0.0, max: 1.0}\n  y: {min: 0.0, max: 1.0}\n",
+    );
+    // Enough running runs that prune's answer, and suggestions that suggest's, outgrow the
+    // pipe's buffer: the writer must meet the closed pipe.
+    let runs: Vec<Value> = (0..3000)
+        .map(|i| {
+            serde_json::json!({"name": format!("run-{i}"), "state": "running",
+                "config": {"x": {"value": 0.5}}, "history": [{"loss": 1000 - i % 1000}]})
+        })
+        .collect();
+    env.write("runs.json", &Value::Array(runs).to_string());
+    env.write("train.py", "print('{}')\n");
+    // The reader is gone before the program writes, so even validate's short answer meets
+    // the closed pipe.
+    let commands: [&[&str]; 3] = [
+        &["suggest", "--spec", "spec.yaml", "-n", "3000"],
+        &["prune", "--spec", "spec.yaml", "--runs", "runs.json"],
+        &["validate", "--json", "spec.yaml"],
+    ];
+    for args in commands {
+        let mut child = env
+            .cmd(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn sweep");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            matches!(out.status.code(), Some(0) | None),
+            "{args:?} exited {:?}: {err}",
+            out.status
+        );
+    }
+}
+
+#[test]
+fn suggest_takes_a_run_without_state_as_pending() {
+    let env = Env::new();
+    env.write(
+        "grid.yaml",
+        "method: grid\nparameters:\n  x: {values: [1, 2, 3]}\n",
+    );
+    env.write(
+        "runs.json",
+        r#"[{"name": "a", "config": {"x": {"value": 1}}}, {"name": "b", "state": "finished", "config": {"x": {"value": 2}}}]"#,
+    );
+    let out = env.ok(&["suggest", "--spec", "grid.yaml", "--runs", "runs.json"]);
+    let suggested: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(suggested.len(), 1);
+    assert_eq!(suggested[0]["config"]["x"]["value"], 3, "{out}");
+}

@@ -38,6 +38,6 @@ pub fn prune(spec_path: &Path, runs_path: &Path) -> Result<()> {
         })
         .collect();
     let decisions = sweep_search::prune(et, metric.goal, &views);
-    println!("{}", serde_json::to_string_pretty(&decisions)?);
+    crate::output::print_json(&decisions)?;
     Ok(())
 }

@@ -34,7 +34,7 @@ pub fn suggest(spec_path: &Path, runs_path: Option<&Path>, n: usize) -> Result<(
             value: None,
         });
     }
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    crate::output::print_json(&out)?;
     Ok(())
 }
 

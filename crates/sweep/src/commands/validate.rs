@@ -19,10 +19,7 @@ pub fn validate(path: &Path, json: bool) -> Result<()> {
     }
     eprintln!("{verdict}");
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&filled_spec_json(&spec))?
-        );
+        crate::output::print_json(&filled_spec_json(&spec))?;
     }
     Ok(())
 }
