@@ -2,10 +2,24 @@
 
 use std::collections::BTreeSet;
 use std::time::{Duration, UNIX_EPOCH};
-use sweep_core::{MetricRecord, RunRecord, Value};
+use sweep_core::{MetricRecord, MetricSummary, RunRecord, Value};
 
 /// The statistics of each metric in a summary export, in column order.
 pub const SUMMARY_STATS: [&str; 6] = ["last", "min", "max", "best", "best_step", "count"];
+
+/// A metric's summary statistics in [`SUMMARY_STATS`] order, numbers written by `num`
+/// (empty where a statistic is unknown).
+pub fn summary_cells(s: &MetricSummary, num: impl Fn(f64) -> String) -> [String; 6] {
+    let f = |v: Option<f64>| v.map(&num).unwrap_or_default();
+    [
+        f(s.last),
+        f(s.min),
+        f(s.max),
+        f(s.best),
+        s.best_step.map(|x| x.to_string()).unwrap_or_default(),
+        s.count.to_string(),
+    ]
+}
 
 /// The columns every export row starts with.
 const RUN_COLUMNS: [&str; 12] = [
@@ -160,14 +174,7 @@ impl ExportTable {
             let mut row = base;
             for m in &self.metrics {
                 match run.summary.get(m) {
-                    Some(s) => row.extend([
-                        f(s.last),
-                        f(s.min),
-                        f(s.max),
-                        f(s.best),
-                        s.best_step.map(|x| x.to_string()).unwrap_or_default(),
-                        s.count.to_string(),
-                    ]),
+                    Some(s) => row.extend(summary_cells(s, |x| x.to_string())),
                     None => row.extend(std::iter::repeat_n(String::new(), SUMMARY_STATS.len())),
                 }
             }

@@ -13,7 +13,7 @@ mod tally;
 mod wandb;
 
 pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
-pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, time_text};
+pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, summary_cells, time_text};
 pub use listing::{Columns, best_value, rank};
 pub use tally::{SweepTally, tally};
 pub use wandb::{WandbRun, parse_wandb_runs};

@@ -5,7 +5,7 @@ use crate::output::{duration_text, last_lines, new_table, num};
 use crate::resolve::run_trainer;
 use anyhow::Result;
 use std::io::Write;
-use sweep_analysis::{cell_text, time_text};
+use sweep_analysis::{cell_text, summary_cells, time_text};
 use sweep_core::RunRecord;
 use sweep_store::Store;
 
@@ -21,18 +21,11 @@ fn summary_table(run: &RunRecord) -> comfy_table::Table {
         "count",
         "goal",
     ]);
-    let f = |v: Option<f64>| v.map(num).unwrap_or_default();
     for (k, s) in &run.summary {
-        t.add_row(vec![
-            k.clone(),
-            f(s.last),
-            f(s.min),
-            f(s.max),
-            f(s.best),
-            s.best_step.map(|x| x.to_string()).unwrap_or_default(),
-            s.count.to_string(),
-            s.goal.as_str().to_string(),
-        ]);
+        let mut row = vec![k.clone()];
+        row.extend(summary_cells(s, num));
+        row.push(s.goal.as_str().to_string());
+        t.add_row(row);
     }
     t
 }
