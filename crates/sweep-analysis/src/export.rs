@@ -201,11 +201,6 @@ impl ExportTable {
             })
             .collect()
     }
-
-    /// Whether the rows need each run's history.
-    pub fn needs_history(&self) -> bool {
-        self.history
-    }
 }
 
 #[cfg(test)]

@@ -162,6 +162,8 @@ fn substitute(
                 Macro::Interpreter => out.push_str(
                     &interpreter_for(ctx.program.ok_or(CommandError::NoProgram)?).join(" "),
                 ),
+                // `CommandToken::parse` refuses a list macro inside a longer token, and a
+                // token that is one is expanded by `expand`: none reaches here.
                 Macro::Args
                 | Macro::ArgsNoEquals
                 | Macro::ArgsNoHyphens
