@@ -16,4 +16,4 @@ pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
 pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, summary_cells, time_text};
 pub use listing::{Columns, best_value, rank};
 pub use tally::{SweepTally, tally};
-pub use wandb::{WandbRun, parse_wandb_runs};
+pub use wandb::{WandbRun, foreign_categorical_values, parse_wandb_runs};

@@ -1,7 +1,7 @@
 //! W&B runs (the JSON W&B's public API gives for a sweep's runs) read as runs Sweep's
 //! search and early termination understand.
 
-use sweep_core::{Goal, Params, SweepSpec, Value};
+use sweep_core::{Distribution, Goal, Params, SweepSpec, Value, values_equal};
 use sweep_search::{RunMetric, RunState};
 
 /// A run in the W&B format, as far as Sweep reads it.
@@ -165,6 +165,41 @@ impl WandbRun {
             latest,
         }
     }
+}
+
+/// The runs W&B's Bayesian search refuses: one line for each run and categorical param
+/// whose value is not among the param's `values` (a run from an older spec). W&B raises
+/// on the first (`… is not a permitted value of the categorical hyperparameter …`);
+/// Sweep lists them all. A missing or `null` value is not a problem (W&B skips it).
+pub fn foreign_categorical_values(spec: &SweepSpec, runs: &[WandbRun]) -> Vec<String> {
+    let categorical: Vec<(String, &[Value])> = spec
+        .parameters
+        .iter()
+        .filter_map(|p| match &p.dist {
+            Distribution::Categorical { values }
+            | Distribution::CategoricalWProbabilities { values, .. } => {
+                Some((p.name(), values.as_slice()))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for run in runs {
+        let params = run.params(spec);
+        for (name, values) in &categorical {
+            let Some(value) = params.get(name).filter(|v| !v.is_null()) else {
+                continue;
+            };
+            if !values.iter().any(|v| values_equal(v, value)) {
+                problems.push(format!(
+                    "run `{}`: `{name}` is {value}, which is not one of its values {}",
+                    run.name,
+                    Value::from(values.to_vec())
+                ));
+            }
+        }
+    }
+    problems
 }
 
 #[cfg(test)]

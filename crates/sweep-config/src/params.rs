@@ -409,15 +409,38 @@ fn positive(
     why: &str,
     ctx: &mut Ctx<'_>,
 ) -> Option<f64> {
+    at_least_zero(fields, name, default, key, why, false, ctx)
+}
+
+/// A shape parameter W&B's schema bounds by `minimum: 0` (`sigma`, beta's `a` and `b`):
+/// 0 is allowed and means the distribution's limit (see the samplers).
+fn non_negative(fields: &[Entry], name: &str, key: &str, ctx: &mut Ctx<'_>) -> Option<f64> {
+    at_least_zero(fields, name, 1.0, key, "", true, ctx)
+}
+
+fn at_least_zero(
+    fields: &[Entry],
+    name: &str,
+    default: f64,
+    key: &str,
+    why: &str,
+    zero_allowed: bool,
+    ctx: &mut Ctx<'_>,
+) -> Option<f64> {
     let v = num_or(fields, name, default, key, ctx)?;
-    if v <= 0.0 {
+    if v < 0.0 || (v == 0.0 && !zero_allowed) {
         let (pos, raw) = field(fields, name).map_or((Pos::START, String::new()), |e| {
             (e.value.pos, e.value.raw.clone())
         });
+        let bound = if zero_allowed {
+            "cannot be negative"
+        } else {
+            "must be greater than 0"
+        };
         ctx.err(
             pos,
             &join(key, name),
-            format!("`{name}` must be greater than 0{why} (found {raw})"),
+            format!("`{name}` {bound}{why} (found {raw})"),
         );
         return None;
     }
@@ -451,7 +474,7 @@ fn build(
         }
         K::Normal | K::QNormal | K::LogNormal | K::QLogNormal => {
             let mu = num_or(fields, "mu", 0.0, key, ctx);
-            let sigma = positive(fields, "sigma", 1.0, key, "", ctx);
+            let sigma = non_negative(fields, "sigma", key, ctx);
             let q = quantum(kind, fields, key, ctx);
             let (mu, sigma) = (mu?, sigma?);
             Some(match kind {
@@ -462,8 +485,8 @@ fn build(
             })
         }
         K::Beta | K::QBeta => {
-            let a = positive(fields, "a", 1.0, key, "", ctx);
-            let b = positive(fields, "b", 1.0, key, "", ctx);
+            let a = non_negative(fields, "a", key, ctx);
+            let b = non_negative(fields, "b", key, ctx);
             let q = quantum(kind, fields, key, ctx);
             let (a, b) = (a?, b?);
             Some(match kind {
@@ -1097,7 +1120,7 @@ parameters:
     }
 
     #[test]
-    fn shape_parameters_must_be_positive() {
+    fn shape_parameters_are_bounded_as_in_w_and_b_s_schema() {
         let d = errors(&one_param(
             "random",
             "    distribution: q_uniform\n    min: 0\n    max: 1\n    q: 0\n",
@@ -1107,18 +1130,27 @@ parameters:
             "random",
             "    distribution: normal\n    sigma: -1\n",
         ));
-        assert_diag(
-            &d,
-            5,
-            "parameters.p.sigma",
-            "`sigma` must be greater than 0",
-        );
+        assert_diag(&d, 5, "parameters.p.sigma", "`sigma` cannot be negative");
         let d = errors(&one_param(
             "random",
-            "    distribution: beta\n    a: 0\n    b: -2\n",
+            "    distribution: beta\n    a: -1\n    b: -2\n",
         ));
-        assert_diag(&d, 5, "parameters.p.a", "`a` must be greater than 0");
-        assert_diag(&d, 6, "parameters.p.b", "`b` must be greater than 0");
+        assert_diag(&d, 5, "parameters.p.a", "`a` cannot be negative");
+        assert_diag(&d, 6, "parameters.p.b", "`b` cannot be negative");
+    }
+
+    #[test]
+    fn zero_sigma_and_zero_beta_shapes_are_accepted_as_w_and_b_s_schema_allows() {
+        for (kind, fields) in [
+            ("normal", "    sigma: 0\n"),
+            ("q_log_normal", "    sigma: 0\n"),
+            ("beta", "    a: 0\n"),
+            ("q_beta", "    a: 0\n    b: 0\n"),
+        ] {
+            let text = format!("    distribution: {kind}\n{fields}");
+            let spec = parse(&one_param("random", &text));
+            assert_eq!(dist_of(&spec, "p").name(), kind);
+        }
     }
 
     #[test]

@@ -11,7 +11,9 @@ use crate::yaml::{Entry, Kind, Node, Pos, read_document};
 use crate::{Diagnostic, Mode, SpecError};
 use std::collections::BTreeMap;
 use std::path::Path;
-use sweep_core::{CommandToken, EarlyTerminate, Method, MetricSpec, SweepSpec, TrainerSpec, Value};
+use sweep_core::{
+    CommandToken, Distribution, EarlyTerminate, Method, MetricSpec, SweepSpec, TrainerSpec, Value,
+};
 
 /// Keys W&B's schema defines that Sweep keeps in `wandb_extra` without acting on them.
 const WANDB_EXTRA_KEYS: &[&str] = &[
@@ -333,6 +335,17 @@ fn build_spec(root: &Node, base_dir: &Path, ctx: &mut Ctx<'_>) -> Option<SweepSp
     }
     if let Some((Method::Grid, _)) = f.method {
         for p in params.iter().filter(|p| !p.spec.dist.is_grid_enumerable()) {
+            if let Distribution::CategoricalWProbabilities { .. } = p.spec.dist {
+                ctx.err(
+                    p.pos,
+                    &format!("{}.probabilities", p.key),
+                    format!(
+                        "a grid runs each of `{}`'s values once, so `probabilities` has no meaning there (W&B refuses it too); remove `probabilities` or use `method: random` or `bayes`",
+                        p.spec.name()
+                    ),
+                );
+                continue;
+            }
             ctx.err(
                 p.pos,
                 &p.key,
@@ -788,10 +801,16 @@ parameters:
   ok1: {values: [1, 2]}
   ok2: {min: 1, max: 3}
   ok3: {distribution: q_uniform, min: 0, max: 1, q: 0.25}
-  ok4: {values: [a, b], probabilities: [0.5, 0.5]}
+  weighted: {values: [a, b], probabilities: [0.5, 0.5]}
   lr: {min: 0.0, max: 1.0}
   noise: {distribution: normal}
 ",
+        );
+        assert_diag(
+            &d,
+            6,
+            "parameters.weighted.probabilities",
+            "a grid runs each of `weighted`'s values once",
         );
         assert_diag(
             &d,
@@ -800,7 +819,7 @@ parameters:
             "grid search cannot enumerate `lr` (a `uniform` parameter)",
         );
         assert_diag(&d, 8, "parameters.noise", "`normal`");
-        assert_eq!(d.len(), 2);
+        assert_eq!(d.len(), 3);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub use trainer::{
     TrainerId, Trainers,
 };
 pub use value::{
-    canonical_json, config_hash, hash8, json_kind, resolve_config, set_dotted, value_key,
+    canonical_json, config_hash, hash8, json_kind, resolve_config, set_dotted, slug, value_key,
     values_equal,
 };
 

@@ -77,13 +77,12 @@ impl Distribution {
     }
 
     /// Whether a grid can enumerate this distribution (constant, categorical, int_uniform,
-    /// q_uniform).
+    /// q_uniform; as in W&B, not values with probabilities).
     pub fn is_grid_enumerable(&self) -> bool {
         matches!(
             self,
             Distribution::Constant { .. }
                 | Distribution::Categorical { .. }
-                | Distribution::CategoricalWProbabilities { .. }
                 | Distribution::IntUniform { .. }
                 | Distribution::QUniform { .. }
         )

@@ -78,7 +78,7 @@ pub enum Impute {
     /// The worst value of the finished runs.
     #[default]
     Worst,
-    /// The best value of the finished runs.
+    /// The run's own best valid value (the worst when it has none).
     Best,
     /// The run's own last valid value (the worst when it has none).
     Latest,

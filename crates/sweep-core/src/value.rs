@@ -93,6 +93,27 @@ pub fn hash8(value: &Value) -> String {
     config_hash(value)[..8].to_string()
 }
 
+/// A name as a fragment of an id: lowercase ASCII letters, digits, `-` and `_`, other
+/// characters as `-`, at most 40 characters; `sweep` when nothing is left.
+pub fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('-');
+    if s.is_empty() {
+        "sweep".into()
+    } else {
+        s.chars().take(40).collect()
+    }
+}
+
 /// Writes `value` at a dotted key: `training.lr` sets `config["training"]["lr"]`, creating
 /// intermediate objects as needed. A non-object in the way is replaced by an object.
 pub fn set_dotted(config: &mut Value, key: &str, value: Value) {

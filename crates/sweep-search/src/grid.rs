@@ -3,9 +3,10 @@
 //! - Params come in W&B's order ([`crate::ordered_params`]); points are enumerated as
 //!   `itertools.product` does, the last param varying fastest. The product is never
 //!   materialised: an odometer walks it lazily.
-//! - Values: `values` lists (with or without `probabilities`) in first-seen order with
-//!   duplicates by content removed ([`sweep_core::value_key`]: `1.0 == 1`, `true != 1`,
-//!   objects regardless of key order); `int_uniform` as every integer from `min` to `max`,
+//! - Values: `values` lists in first-seen order with duplicates by content removed
+//!   ([`sweep_core::value_key`]: `1.0 == 1`, `true != 1`, objects regardless of key order);
+//!   of equal values the last one written is the one runs get, at the first one's place
+//!   (`[1, 2, 1.0]` runs `1.0` then `2`, as W&B does); `int_uniform` as every integer from `min` to `max`,
 //!   both ends included; `q_uniform` as numpy's `arange(min, max, q)`; `value` as itself.
 //! - A point is taken when some existing run has the same value, by content, for every
 //!   non-constant param, whatever the run's status, so a resumed sweep and parallel
@@ -24,8 +25,6 @@
 //!   has four values, the last `1.5999999999999999` (Sweep: `1.6`).
 //! - `q_uniform` values are JSON integers when `min`, `max` and `q` are whole numbers (numpy
 //!   gives integers when all three were written as integers).
-//! - Of values equal by content, the first one written is kept (W&B keeps the last).
-//! - `values` with `probabilities` enumerate their values (W&B refuses them in a grid).
 
 use crate::num::{I64_SAFE, float_value, integer_value, is_integral, tidy};
 use crate::{SearchError, ordered_params};
@@ -37,8 +36,8 @@ use sweep_core::{Distribution, ParamSpec, Params, Value, value_key};
 /// ranges are refused beyond this rather than exhausting memory).
 pub const MAX_PARAM_GRID_VALUES: usize = 1_000_000;
 
-/// The values a grid takes for one param, duplicates by content removed, in first-seen
-/// order. Errors if the distribution has no finite list of values or the list would be
+/// The values a grid takes for one param, duplicates by content removed (the last one
+/// written wins, at the first one's place). Errors if the distribution has no finite list of values or the list would be
 /// longer than [`MAX_PARAM_GRID_VALUES`].
 pub fn grid_values(param: &ParamSpec) -> Result<Vec<Value>, SearchError> {
     Ok(Axis::new(param)?.into_values())
@@ -154,8 +153,7 @@ impl Axis {
         let mut tidy_step = None;
         let raw: Vec<Value> = match &param.dist {
             Distribution::Constant { value } => vec![value.clone()],
-            Distribution::Categorical { values }
-            | Distribution::CategoricalWProbabilities { values, .. } => values.clone(),
+            Distribution::Categorical { values } => values.clone(),
             Distribution::IntUniform { min, max } => {
                 let count = (i128::from(*max) - i128::from(*min) + 1).max(0);
                 return match usize::try_from(count) {
@@ -195,9 +193,14 @@ impl Axis {
             if let Value::Object(map) = &value {
                 known_keys.extend(map.keys().cloned());
             }
-            if let Entry::Vacant(slot) = index.entry(value_key(&value)) {
-                slot.insert(values.len());
-                values.push(value);
+            // W&B's grid: a value equal by content to an earlier one takes the earlier one's
+            // place, and the last one written is what runs get (`[1, 1.0]` runs `1.0`).
+            match index.entry(value_key(&value)) {
+                Entry::Vacant(slot) => {
+                    slot.insert(values.len());
+                    values.push(value);
+                }
+                Entry::Occupied(slot) => values[*slot.get()] = value,
             }
         }
         Ok(Axis {
@@ -380,14 +383,25 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_values_collapse_by_content() {
+    fn duplicate_values_collapse_by_content_the_last_written_at_the_first_place() {
         let p = cat("v", json!([1, 1.0, true, "1", 1, true]));
         assert_eq!(grid_values(&p), Ok(vec![json!(1), json!(true), json!("1")]));
+        // W&B's engine (grid_search_next_runs, run to exhaustion) gives exactly these.
+        let w = cat("w", json!([1, 2, 1.0]));
+        assert_eq!(grid_values(&w), Ok(vec![json!(1.0), json!(2)]));
+        let w = cat("w", json!([2, 1, 3, 1.0]));
+        assert_eq!(grid_values(&w), Ok(vec![json!(2), json!(1.0), json!(3)]));
+        assert!(grid_values(&w).unwrap_or_default()[1].is_f64());
+        let w = cat("w", json!([1.0, 1]));
+        assert!(grid_values(&w).unwrap_or_default()[0].is_i64());
         let d = cat(
             "d",
             json!([{"a": 1, "b": [1, 2]}, {"b": [1.0, 2], "a": 1.0}, {"a": 2}]),
         );
-        assert_eq!(grid_values(&d).map(|v| v.len()), Ok(2));
+        assert_eq!(
+            grid_values(&d),
+            Ok(vec![json!({"b": [1.0, 2], "a": 1.0}), json!({"a": 2})])
+        );
         assert_eq!(grid_size(&[p, d]), Ok(6));
     }
 

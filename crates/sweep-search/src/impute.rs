@@ -26,16 +26,21 @@ pub struct RunMetric {
     pub latest: Option<f64>,
 }
 
-/// The observations Bayesian search conditions on, one per run, in order:
+/// The observations Bayesian search conditions on, one per run, in order, as W&B's
+/// `_construct_gp_data` builds them:
 /// - a finished run counts with its best value; one that logged none is imputed by
 ///   `metric.impute`;
 /// - a failed run is imputed by `metric.impute`;
 /// - a running run is pending (`None`, the sampler's own business) unless
-///   `metric.impute_while_running` names a value.
+///   `metric.impute_while_running` names a rule; then it counts with its own best value so
+///   far, and is imputed by that rule while it has logged none.
 ///
-/// `worst` and `best` are the worst and best best-values of the finished runs (`None` while
-/// there are none); `latest` is the run's own last valid value, else the worst. Values that
-/// are not finite count as not logged. Without a metric every run is pending.
+/// The rules: `worst` is the worst of the finished runs' best values (`None` while there
+/// are none); `best` is the run's own best value (W&B's `metric_extremum`) and `latest` its
+/// own last valid value, each falling back to `worst` when the run logged none (W&B falls
+/// back to `0.0`, which for a loss would be the best value there is and would draw the
+/// search to failing points). Values that are not finite count as not logged. Without a
+/// metric every run is pending.
 pub fn observations(metric: Option<&MetricSpec>, runs: &[RunMetric]) -> Vec<Observation> {
     let Some(metric) = metric else {
         return runs
@@ -51,19 +56,13 @@ pub fn observations(metric: Option<&MetricSpec>, runs: &[RunMetric]) -> Vec<Obse
         .iter()
         .filter(|r| r.state == RunState::Finished)
         .filter_map(|r| valid(r.best));
-    let (lo, hi) = finished
-        .fold(None, |acc: Option<(f64, f64)>, v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-        })
-        .map_or((None, None), |(lo, hi)| (Some(lo), Some(hi)));
-    let (best, worst) = match metric.goal {
-        Goal::Minimize => (lo, hi),
-        Goal::Maximize => (hi, lo),
+    let worst = match metric.goal {
+        Goal::Minimize => finished.reduce(f64::max),
+        Goal::Maximize => finished.reduce(f64::min),
     };
     let imputed = |rule: Impute, r: &RunMetric| match rule {
         Impute::Worst => worst,
-        Impute::Best => best,
+        Impute::Best => valid(r.best).or(worst),
         Impute::Latest => valid(r.latest).or(worst),
     };
     runs.iter()
@@ -71,12 +70,15 @@ pub fn observations(metric: Option<&MetricSpec>, runs: &[RunMetric]) -> Vec<Obse
             let value = match r.state {
                 RunState::Finished => valid(r.best).or_else(|| imputed(metric.impute, r)),
                 RunState::Failed => imputed(metric.impute, r),
-                RunState::Running => match metric.impute_while_running {
-                    ImputeWhileRunning::Pending => None,
-                    ImputeWhileRunning::Worst => imputed(Impute::Worst, r),
-                    ImputeWhileRunning::Best => imputed(Impute::Best, r),
-                    ImputeWhileRunning::Latest => imputed(Impute::Latest, r),
-                },
+                RunState::Running => {
+                    let rule = match metric.impute_while_running {
+                        ImputeWhileRunning::Pending => None,
+                        ImputeWhileRunning::Worst => Some(Impute::Worst),
+                        ImputeWhileRunning::Best => Some(Impute::Best),
+                        ImputeWhileRunning::Latest => Some(Impute::Latest),
+                    };
+                    rule.and_then(|rule| valid(r.best).or_else(|| imputed(rule, r)))
+                }
             };
             Observation {
                 params: r.params.clone(),
@@ -112,9 +114,9 @@ mod tests {
             run(RunState::Finished, Some(0.2), Some(0.3)),
             run(RunState::Finished, Some(0.9), Some(0.9)),
             run(RunState::Finished, None, None),
-            run(RunState::Failed, None, Some(0.5)),
+            run(RunState::Failed, Some(0.35), Some(0.5)),
             run(RunState::Failed, None, Some(f64::NAN)),
-            run(RunState::Running, None, Some(0.4)),
+            run(RunState::Running, Some(0.1), Some(0.4)),
             run(RunState::Running, None, Some(f64::NAN)),
         ];
         let mut m = MetricSpec::new("loss", Goal::Minimize);
@@ -131,6 +133,8 @@ mod tests {
                 None
             ]
         );
+        // `best` is the run's own best (W&B's metric_extremum), else the worst; a running
+        // run that logged values counts with its own best whatever the rule.
         m.impute = Impute::Best;
         m.impute_while_running = ImputeWhileRunning::Latest;
         assert_eq!(
@@ -138,10 +142,10 @@ mod tests {
             [
                 Some(0.2),
                 Some(0.9),
-                Some(0.2),
-                Some(0.2),
-                Some(0.2),
-                Some(0.4),
+                Some(0.9),
+                Some(0.35),
+                Some(0.9),
+                Some(0.1),
                 Some(0.9)
             ],
             "latest falls back to the worst when the last value is NaN"
@@ -156,15 +160,18 @@ mod tests {
                 Some(0.9),
                 Some(0.5),
                 Some(0.9),
-                Some(0.2),
-                Some(0.2)
+                Some(0.1),
+                Some(0.9)
             ]
         );
-        // Maximising flips worst and best.
+        // Maximising: the worst finished best is the smallest.
         m.goal = Goal::Maximize;
         m.impute = Impute::Worst;
         m.impute_while_running = ImputeWhileRunning::Worst;
-        assert_eq!(values(&m, &runs)[3..6], [Some(0.2), Some(0.2), Some(0.2)]);
+        assert_eq!(
+            values(&m, &runs)[3..7],
+            [Some(0.2), Some(0.2), Some(0.1), Some(0.2)]
+        );
     }
 
     #[test]

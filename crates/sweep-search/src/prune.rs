@@ -68,9 +68,15 @@ pub struct PruneDecision {
     pub name: String,
     /// The rule that stopped it: `hyperband`, `asha` or `median`.
     pub rule: &'static str,
-    /// The bands (hyperband) or rungs (ASHA) the run has reached, ascending; for the median
-    /// rule, the one iteration it was judged at.
+    /// Every band of the rule, ascending, as W&B's `early_terminate_info.bands` lists them
+    /// (hyperband: all of [`hyperband_bands`]; ASHA: its rungs up to the longest history;
+    /// median: the one iteration the run was judged at). Whole numbers are JSON integers.
+    #[serde(serialize_with = "whole_numbers")]
     pub bands: Vec<f64>,
+    /// The threshold at each band, in the metric's own sign (W&B's
+    /// `early_terminate_info.thresholds`); `null` where no run has reached the band yet
+    /// (W&B: infinity).
+    pub thresholds: Vec<Option<f64>>,
     /// The iteration the run was judged at: the band, the rung, or (median) its number of
     /// iterations.
     pub iteration: usize,
@@ -78,6 +84,12 @@ pub struct PruneDecision {
     pub value: f64,
     /// The threshold it failed to reach, in the metric's own sign.
     pub threshold: f64,
+}
+
+/// Bands are whole numbers of iterations: written as JSON integers where they convert
+/// exactly (W&B's are Python integers).
+fn whole_numbers<S: serde::Serializer>(bands: &[f64], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(bands.iter().map(|&b| crate::num::integer_value(b)))
 }
 
 /// How many bands W&B lists for a `min_iter` hyperband.
@@ -89,8 +101,9 @@ const WANDB_MIN_ITER_BANDS: usize = 100;
 ///   `trunc(band)` and stopping as soon as `band < 1`; sorted ascending. `max_iter 18,
 ///   eta 3, s 2` gives `[2, 6]`.
 /// - Otherwise with `min_iter`: `band = min_iter`, then 100 times keep `trunc(band)` and
-///   `band *= eta`: `min_iter 3, eta 3` gives `[3, 9, 27, …]` (W&B lists 100 bands; a band
-///   that would overflow to infinity ends the list, where W&B would raise).
+///   `band *= eta`: `min_iter 3, eta 3` gives `[3, 9, 27, …, 3^33]`. W&B lists 100 bands;
+///   Sweep stops at 2^53 iterations, which no run reaches (and beyond which a float no
+///   longer holds every whole number, so the bands would differ from W&B's exact integers).
 ///
 /// A spec with both `max_iter` and `min_iter` but no `s` uses `min_iter` (W&B fails on it).
 /// Non-hyperband rules, and hand-built values the config would reject (`eta ≤ 1`,
@@ -124,7 +137,7 @@ pub fn hyperband_bands(et: &EarlyTerminate) -> Vec<f64> {
     } else if let Some(min_iter) = min_iter.filter(|&m| m > 0) {
         let mut band = min_iter as f64;
         for _ in 0..WANDB_MIN_ITER_BANDS {
-            if !band.is_finite() {
+            if band > crate::num::I64_SAFE {
                 break;
             }
             bands.push(band.trunc());
@@ -202,10 +215,13 @@ impl Judged<'_, '_> {
         values
     }
 
+    /// The decision to stop run `i`, judged at `iteration` by `value` against `threshold`
+    /// (all oriented); `bands` and their `thresholds` as the rule lists them.
     fn decision(
         &self,
         i: usize,
-        bands: Vec<f64>,
+        bands: &[f64],
+        thresholds: &[f64],
         iteration: usize,
         value: f64,
         threshold: f64,
@@ -213,7 +229,11 @@ impl Judged<'_, '_> {
         PruneDecision {
             name: self.runs[i].name.to_string(),
             rule: self.rule,
-            bands,
+            bands: bands.to_vec(),
+            thresholds: thresholds
+                .iter()
+                .map(|&t| t.is_finite().then_some(self.sign * t))
+                .collect(),
             iteration,
             value: self.sign * value,
             threshold: self.sign * threshold,
@@ -255,13 +275,7 @@ fn prune_hyperband(j: &Judged, bands: &[f64], eta: f64, strict: bool) -> Vec<Pru
             best(h).unwrap_or(f64::INFINITY)
         };
         if value > threshold {
-            out.push(j.decision(
-                i,
-                bands[..reached].to_vec(),
-                band as usize,
-                value,
-                threshold,
-            ));
+            out.push(j.decision(i, bands, &thresholds, band as usize, value, threshold));
         }
     }
     out
@@ -292,6 +306,18 @@ fn asha_rungs(min_iter: u64, eta: f64, max_iter: Option<u64>, limit: usize) -> V
 fn prune_asha(j: &Judged, min_iter: u64, eta: f64, max_iter: Option<u64>) -> Vec<PruneDecision> {
     let longest = j.histories.iter().map(Vec::len).max().unwrap_or(0);
     let rungs = asha_rungs(min_iter, eta, max_iter, longest);
+    // The threshold at each rung: the `max(1, floor(n/eta))`-th best of the `n` values
+    // there (every listed rung was reached by the longest run, so `n ≥ 1`; `keep ≤ n`
+    // because `eta > 1`).
+    let thresholds: Vec<f64> = rungs
+        .iter()
+        .map(|&rung| {
+            let values = j.sorted_values_at(rung);
+            let keep = ((values.len() as f64 / eta).floor() as usize).max(1);
+            values.get(keep - 1).copied().unwrap_or(f64::INFINITY)
+        })
+        .collect();
+    let bands: Vec<f64> = rungs.iter().map(|&r| r as f64).collect();
     let mut out = Vec::new();
     for (i, h) in j.running() {
         let reached = rungs.iter().take_while(|&&r| r <= h.len()).count();
@@ -299,13 +325,10 @@ fn prune_asha(j: &Judged, min_iter: u64, eta: f64, max_iter: Option<u64>) -> Vec
             continue;
         }
         let rung = rungs[reached - 1];
-        let values = j.sorted_values_at(rung);
-        let keep = ((values.len() as f64 / eta).floor() as usize).clamp(1, values.len());
-        let threshold = values[keep - 1];
+        let threshold = thresholds[reached - 1];
         let value = h[rung - 1];
         if value > threshold {
-            let bands = rungs[..reached].iter().map(|&r| r as f64).collect();
-            out.push(j.decision(i, bands, rung, value, threshold));
+            out.push(j.decision(i, &bands, &thresholds, rung, value, threshold));
         }
     }
     out
@@ -343,7 +366,7 @@ fn prune_median(j: &Judged, min_iter: u64, min_runs: u64) -> Vec<PruneDecision> 
         let threshold = median(&averages);
         let value = best(h).unwrap_or(f64::INFINITY);
         if value > threshold {
-            out.push(j.decision(i, vec![t as f64], t, value, threshold));
+            out.push(j.decision(i, &[t as f64], &[threshold], t, value, threshold));
         }
     }
     out
@@ -424,10 +447,11 @@ mod tests {
         );
         // No band reaches 1: none.
         assert!(hyperband_bands(&hb(None, Some(2), Some(2), 3.0)).is_empty());
-        // min_iter·eta^k: 100 bands, as W&B lists them.
+        // min_iter·eta^k up to 2^53 (W&B lists 100; the rest no run reaches).
         let bands = hyperband_bands(&hb(Some(3), None, None, 3.0));
         assert_eq!(bands[..4], [3.0, 9.0, 27.0, 81.0]);
-        assert_eq!(bands.len(), 100);
+        assert_eq!(bands.len(), 33);
+        assert_eq!(bands.last(), Some(&3f64.powi(33)));
         // A fractional eta accumulates the product and truncates each band (W&B's
         // test_hyperband_extensive_*: [30, 45, 67]); 30·1.5³ = 101.25.
         let bands = hyperband_bands(&hb(Some(30), None, None, 1.5));
@@ -441,9 +465,9 @@ mod tests {
             hyperband_bands(&hb(Some(2), Some(18), None, 3.0))[..2],
             [2.0, 6.0]
         );
-        // A huge eta ends the list before infinity.
+        // A huge eta ends the list at once, never at infinity.
         let bands = hyperband_bands(&hb(Some(1), None, None, 1e100));
-        assert_eq!(bands.len(), 4);
+        assert_eq!(bands, [1.0]);
         assert!(bands.iter().all(|b| b.is_finite()));
         // Other rules have no hyperband bands.
         let asha = EarlyTerminate::Asha {
@@ -475,6 +499,7 @@ mod tests {
                 name: "b".into(),
                 rule: "hyperband",
                 bands: vec![1.0, 2.0],
+                thresholds: vec![Some(10.0), Some(8.0)],
                 iteration: 2,
                 value: 10.0,
                 threshold: 8.0,
@@ -493,7 +518,9 @@ mod tests {
         let got = prune(&et, Goal::Minimize, &runs);
         assert_eq!(names(&got), ["b", "c"]);
         assert_eq!((got[0].iteration, got[0].threshold), (1, 10.0));
-        assert_eq!(got[0].bands, [1.0]);
+        // Every band is listed, judged or not (W&B's early_terminate_info.bands).
+        assert_eq!(got[0].bands, [1.0, 2.0]);
+        assert_eq!(got[0].thresholds, [Some(10.0), Some(7.0)]);
         assert_eq!((got[1].iteration, got[1].threshold), (2, 7.0));
     }
 
@@ -511,7 +538,10 @@ mod tests {
             (got[0].iteration, got[0].value, got[0].threshold),
             (3, 10.0, 8.0)
         );
-        assert_eq!(got[0].bands, [3.0]);
+        assert_eq!(got[0].bands[..3], [3.0, 9.0, 27.0]);
+        assert_eq!(got[0].bands.len(), 33);
+        // Band 9 was reached by run2 only (its value 2, index 0); none reached 27.
+        assert_eq!(got[0].thresholds[..3], [Some(8.0), Some(2.0), None]);
         // The same for maximize (test_hyperband_min_iter_bands_max).
         let run2: Vec<f64> = (0..10).map(|i| 10.0 + f64::from(i)).collect();
         let runs = [run("run1", true, &[10.0; 4]), run("run2", true, &run2)];
@@ -525,7 +555,7 @@ mod tests {
         let got = prune(&et, Goal::Minimize, &runs);
         assert_eq!(names(&got), ["run1"]);
         assert_eq!((got[0].iteration, got[0].threshold), (2, 9.0));
-        assert_eq!(got[0].bands, [2.0]);
+        assert_eq!(got[0].bands, [2.0, 6.0]);
     }
 
     #[test]
@@ -568,7 +598,7 @@ mod tests {
         let got = prune(&et, Goal::Minimize, &runs);
         assert_eq!(names(&got), ["d"]);
         assert_eq!((got[0].iteration, got[0].threshold), (3, 5.0));
-        assert_eq!(got[0].bands, [1.0, 3.0]);
+        assert_eq!(got[0].bands[..3], [1.0, 3.0, 9.0]);
     }
 
     #[test]
@@ -719,7 +749,8 @@ mod tests {
                 PruneDecision {
                     name: "C".into(),
                     rule: "asha",
-                    bands: vec![1.0, 2.0],
+                    bands: vec![1.0, 2.0, 4.0],
+                    thresholds: vec![Some(3.0), Some(3.0), Some(1.0)],
                     iteration: 2,
                     value: 5.0,
                     threshold: 3.0,
@@ -728,6 +759,7 @@ mod tests {
                     name: "E".into(),
                     rule: "asha",
                     bands: vec![1.0, 2.0, 4.0],
+                    thresholds: vec![Some(3.0), Some(3.0), Some(1.0)],
                     iteration: 4,
                     value: 6.0,
                     threshold: 1.0,
@@ -777,7 +809,8 @@ mod tests {
         // A lone run, however bad, is never stopped.
         assert!(prune(&et, Goal::Minimize, &[run("R", true, &[9.0; 20])]).is_empty());
         // eta 1.5 from 1: 1, 1.5 → 1 (kept once), 2.25 → 2, 3.375 → 3, 5.06 → 5, 7.59 → 7.
-        // S has 6 values: rungs 1, 2, 3, 5 reached, judged at 5 against T (0 there).
+        // S has 6 values: rungs 1, 2, 3, 5 reached, judged at 5 against T (0 there); T's 8
+        // values reach rung 7 too, so the rungs listed go to 7.
         let et = EarlyTerminate::Asha {
             min_iter: 1,
             eta: 1.5,
@@ -786,7 +819,7 @@ mod tests {
         let runs = [run("T", false, &[0.0; 8]), run("S", true, &[1.0; 6])];
         let got = prune(&et, Goal::Minimize, &runs);
         assert_eq!(names(&got), ["S"]);
-        assert_eq!(got[0].bands, [1.0, 2.0, 3.0, 5.0]);
+        assert_eq!(got[0].bands, [1.0, 2.0, 3.0, 5.0, 7.0]);
         assert_eq!(got[0].iteration, 5);
     }
 
@@ -917,15 +950,17 @@ mod tests {
             name: "r".into(),
             rule: "hyperband",
             bands: vec![2.0, 6.0],
-            iteration: 6,
+            thresholds: vec![Some(0.5), None],
+            iteration: 2,
             value: 1.5,
-            threshold: 1.0,
+            threshold: 0.5,
         };
         let v = serde_json::to_value(&d).unwrap_or_default();
         assert_eq!(
             v,
-            serde_json::json!({"name": "r", "rule": "hyperband", "bands": [2.0, 6.0],
-                "iteration": 6, "value": 1.5, "threshold": 1.0})
+            serde_json::json!({"name": "r", "rule": "hyperband", "bands": [2, 6],
+                "thresholds": [0.5, null], "iteration": 2, "value": 1.5, "threshold": 0.5})
         );
+        assert!(v["bands"][0].is_u64());
     }
 }

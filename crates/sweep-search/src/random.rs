@@ -124,11 +124,22 @@ fn inv_log_uniform(u: f64, min: f64, max: f64) -> f64 {
     (-(min + (1.0 - u) * (max - min))).exp()
 }
 
+/// `sigma: 0` (W&B's schema allows it) is the distribution's limit, a point at `mu`
+/// (scipy's ppf gives NaN there, which W&B would pass to the program).
 fn normal_ppf(u: f64, mu: f64, sigma: f64) -> f64 {
     Normal::new(mu, sigma).map_or(mu, |n| n.inverse_cdf(u))
 }
 
+/// `a: 0` or `b: 0` (W&B's schema allows both) is the distribution's limit as the shape
+/// goes to 0: a point at 0 (`a: 0`), a point at 1 (`b: 0`), or 0 and 1 with equal
+/// chance (both). scipy's ppf gives NaN there, which W&B would pass to the program.
 fn beta_ppf(u: f64, a: f64, b: f64) -> f64 {
+    match (a == 0.0, b == 0.0) {
+        (true, true) => return if u < 0.5 { 0.0 } else { 1.0 },
+        (true, false) => return 0.0,
+        (false, true) => return 1.0,
+        (false, false) => {}
+    }
     let Ok(beta) = Beta::new(a, b) else {
         return f64::NAN;
     };
@@ -283,6 +294,30 @@ mod tests {
                 (f - i as f64 / n).max((i + 1) as f64 / n - f)
             })
             .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn zero_shapes_sample_the_distribution_s_limit_never_nan() {
+        let normal = floats(Distribution::QNormal {
+            mu: 2.0,
+            sigma: 0.0,
+            q: 0.5,
+        });
+        assert!(normal.iter().all(|&x| x == 2.0));
+        let lognormal = floats(Distribution::LogNormal {
+            mu: 0.0,
+            sigma: 0.0,
+        });
+        assert!(lognormal.iter().all(|&x| x == 1.0));
+        let at_zero = floats(Distribution::Beta { a: 0.0, b: 3.0 });
+        assert!(at_zero.iter().all(|&x| x == 0.0));
+        let at_one = floats(Distribution::Beta { a: 3.0, b: 0.0 });
+        assert!(at_one.iter().all(|&x| x == 1.0));
+        let ends = floats(Distribution::Beta { a: 0.0, b: 0.0 });
+        let ones = ends.iter().filter(|&&x| x == 1.0).count();
+        assert!(ends.iter().all(|&x| x == 0.0 || x == 1.0));
+        let share = ones as f64 / N as f64;
+        assert!((share - 0.5).abs() < 0.05, "share of ones {share}");
     }
 
     #[test]

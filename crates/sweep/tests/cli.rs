@@ -1391,7 +1391,11 @@ fn prune_reads_wandb_runs_and_names_the_runs_to_stop() {
     assert_eq!(decisions.len(), 1, "{decisions:?}");
     assert_eq!(decisions[0]["name"], "c");
     assert_eq!(decisions[0]["threshold"].as_f64(), Some(2.0));
-    assert_eq!(decisions[0]["bands"], serde_json::json!([2.0]));
+    // Every band, as integers, with its threshold (null: no run reached band 6), as W&B's
+    // early_terminate_info lists them.
+    assert_eq!(decisions[0]["bands"], serde_json::json!([2, 6]));
+    assert!(decisions[0]["bands"][0].is_u64());
+    assert_eq!(decisions[0]["thresholds"], serde_json::json!([2.0, null]));
     env.write("bad.json", "{\"not\": \"a list\"}");
     let out = env.run(&["prune", "--spec", "spec.yaml", "--runs", "bad.json"]);
     assert_eq!(out.status.code(), Some(2));
@@ -1666,4 +1670,87 @@ fn suggest_takes_a_run_without_state_as_pending() {
     let suggested: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(suggested.len(), 1);
     assert_eq!(suggested[0]["config"]["x"]["value"], 3, "{out}");
+}
+
+#[test]
+fn suggested_runs_have_names_unique_in_the_sweep_and_the_same_in_a_batch() {
+    let env = Env::new();
+    env.write(
+        "spec.yaml",
+        "name: LR search\nmethod: random\nseed: 3\nparameters:\n  x: {values: [1, 2, 3, 4]}\n",
+    );
+    env.write(
+        "runs.json",
+        r#"[{"name": "a", "state": "finished", "config": {"x": {"value": 1}}}]"#,
+    );
+    let batch: Vec<Value> = serde_json::from_str(&env.ok(&[
+        "suggest",
+        "--spec",
+        "spec.yaml",
+        "--runs",
+        "runs.json",
+        "-n",
+        "3",
+    ]))
+    .unwrap();
+    let names: Vec<&str> = batch.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 3);
+    for (i, name) in names.iter().enumerate() {
+        assert!(
+            name.starts_with(&format!("lr-search-{}-", i + 1)),
+            "{names:?}"
+        );
+    }
+    let unique: std::collections::HashSet<&&str> = names.iter().collect();
+    assert_eq!(unique.len(), 3, "{names:?}");
+    // Asking for one at a time, each earlier suggestion added, gives the same names.
+    let mut runs: Vec<Value> = serde_json::from_str(
+        r#"[{"name": "a", "state": "finished", "config": {"x": {"value": 1}}}]"#,
+    )
+    .unwrap();
+    for expected in &batch {
+        env.write("seq.json", &Value::Array(runs.clone()).to_string());
+        let one: Vec<Value> = serde_json::from_str(&env.ok(&[
+            "suggest",
+            "--spec",
+            "spec.yaml",
+            "--runs",
+            "seq.json",
+        ]))
+        .unwrap();
+        assert_eq!(one[0]["name"], expected["name"]);
+        runs.push(one[0].clone());
+    }
+}
+
+#[test]
+fn bayes_suggest_refuses_runs_with_a_categorical_value_the_spec_does_not_have() {
+    let env = Env::new();
+    env.write(
+        "spec.yaml",
+        "method: bayes\nmetric: {name: loss}\nparameters:\n  opt: {values: [adam, sgd]}\n  lr: {min: 0.0, max: 1.0}\n",
+    );
+    env.write(
+        "runs.json",
+        r#"[{"name": "old-1", "state": "finished", "config": {"opt": {"value": "rmsprop"}, "lr": {"value": 0.1}}, "summary_metrics": {"loss": 1}},
+            {"name": "ok", "state": "finished", "config": {"opt": {"value": "adam"}, "lr": {"value": 0.2}}, "summary_metrics": {"loss": 2}},
+            {"name": "old-2", "state": "failed", "config": {"opt": {"value": "lion"}, "lr": {"value": 0.3}}}]"#,
+    );
+    let out = env.run(&["suggest", "--spec", "spec.yaml", "--runs", "runs.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "run `old-1`: `opt` is \"rmsprop\", which is not one of its values [\"adam\",\"sgd\"]"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("run `old-2`: `opt` is \"lion\""), "{err}");
+    assert!(!err.contains("run `ok`"), "{err}");
+    // Random search does not look at the runs' values: it proposes as before.
+    env.write(
+        "random.yaml",
+        "method: random\nparameters:\n  opt: {values: [adam, sgd]}\n",
+    );
+    env.ok(&["suggest", "--spec", "random.yaml", "--runs", "runs.json"]);
 }

@@ -12,8 +12,9 @@
 //!   with a Hamming distance (0 when equal, 1 otherwise) under its own length scale, so no
 //!   order between categories is assumed.
 
+use crate::num::{is_integral, quantize};
+use crate::ordered_params;
 use crate::random::sample_param;
-use crate::{num::is_integral, ordered_params};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 use sweep_core::{Distribution, ParamSpec, Params, Value, value_key};
 
@@ -24,6 +25,10 @@ pub(crate) enum Kind {
     Continuous,
     /// A real in `[0, 1]` that must be snapped through the param (`q_*` kinds).
     Quantized,
+    /// A `q_*` param on a bounded range: `n` multiples of `q`, from `first · q`. The
+    /// coordinate is snapped like [`Kind::Quantized`], and the space counts as discrete,
+    /// so its points can be enumerated and are not repeated while unseen ones remain.
+    Levels { first: f64, q: f64, n: usize },
     /// An integer param with `n` values: `u` is a bin centre `(k + 0.5) / n`.
     Integer(usize),
     /// A categorical param with `n` values: the coordinate is the index.
@@ -74,11 +79,13 @@ impl<'a> Space<'a> {
                 Distribution::QUniform { .. }
                 | Distribution::QLogUniform { .. }
                 | Distribution::QLogUniformValues { .. }
-                | Distribution::QNormal { .. }
-                | Distribution::QLogNormal { .. }
-                | Distribution::QBeta { .. } => Some(Kind::Quantized),
+                | Distribution::QBeta { .. } => Some(levels(&p.dist).unwrap_or(Kind::Quantized)),
+                Distribution::QNormal { .. } | Distribution::QLogNormal { .. } => {
+                    Some(Kind::Quantized)
+                }
                 _ => Some(Kind::Continuous),
-            };
+            }
+            .filter(|_| !is_point(&p.dist));
             match kind {
                 None => constants.push((p.name(), &p.dist)),
                 Some(kind) => {
@@ -113,9 +120,12 @@ impl<'a> Space<'a> {
 
     /// Whether every coordinate is categorical or integer (a finite space).
     pub fn is_discrete(&self) -> bool {
-        self.dims
-            .iter()
-            .all(|d| matches!(d.kind, Kind::Integer(_) | Kind::Categorical(_)))
+        self.dims.iter().all(|d| {
+            matches!(
+                d.kind,
+                Kind::Integer(_) | Kind::Categorical(_) | Kind::Levels { .. }
+            )
+        })
     }
 
     /// The number of points of a discrete space, if at most `limit`.
@@ -123,7 +133,7 @@ impl<'a> Space<'a> {
         let mut size: usize = 1;
         for d in &self.dims {
             let n = match d.kind {
-                Kind::Integer(n) | Kind::Categorical(n) => n,
+                Kind::Integer(n) | Kind::Categorical(n) | Kind::Levels { n, .. } => n,
                 _ => return None,
             };
             size = size.checked_mul(n).filter(|&s| s <= limit)?;
@@ -136,13 +146,16 @@ impl<'a> Space<'a> {
         let mut x = vec![0.0; self.dims.len()];
         for (j, d) in self.dims.iter().enumerate().rev() {
             let n = match d.kind {
-                Kind::Integer(n) | Kind::Categorical(n) => n,
+                Kind::Integer(n) | Kind::Categorical(n) | Kind::Levels { n, .. } => n,
                 _ => 1,
             };
             let k = i % n;
             i /= n;
             x[j] = match d.kind {
                 Kind::Integer(n) => (k as f64 + 0.5) / n as f64,
+                Kind::Levels { first, q, .. } => {
+                    encode_one(d, &quantize((first + k as f64) * q, q)).unwrap_or(0.5)
+                }
                 _ => k as f64,
             };
         }
@@ -196,7 +209,7 @@ impl<'a> Space<'a> {
                     (k + 0.5) / n as f64
                 }
                 Kind::Categorical(n) => u.round().clamp(0.0, (n - 1) as f64),
-                Kind::Quantized => {
+                Kind::Quantized | Kind::Levels { .. } => {
                     let u = u.clamp(0.0, 1.0);
                     encode_one(d, &sample_param(d.dist, u)).unwrap_or(u)
                 }
@@ -225,6 +238,41 @@ impl<'a> Space<'a> {
             out.insert(d.name.clone(), value);
         }
         out
+    }
+}
+
+/// Most values a bounded `q_*` param may have to be enumerated as [`Kind::Levels`].
+const MAX_LEVELS: f64 = 1_048_576.0;
+
+/// The multiples of `q` a bounded `q_*` param takes (those its sampler can give: the ends
+/// of its range rounded to multiples of `q`, and every multiple between).
+fn levels(dist: &Distribution) -> Option<Kind> {
+    let (lo, hi, q) = match *dist {
+        Distribution::QUniform { min, max, q } => (min, max, q),
+        Distribution::QLogUniform { min, max, q } => (min.exp(), max.exp(), q),
+        Distribution::QLogUniformValues { min, max, q } => (min, max, q),
+        Distribution::QBeta { q, .. } => (0.0, 1.0, q),
+        _ => return None,
+    };
+    let first = (lo / q).round_ties_even();
+    let count = (hi / q).round_ties_even() - first + 1.0;
+    (count.is_finite() && (1.0..=MAX_LEVELS).contains(&count)).then_some(Kind::Levels {
+        first,
+        q,
+        n: count as usize,
+    })
+}
+
+/// A distribution at its limit that always gives one value: `sigma: 0`, or beta with
+/// exactly one of `a`, `b` at 0 (a constant of the space).
+fn is_point(dist: &Distribution) -> bool {
+    match *dist {
+        Distribution::Normal { sigma, .. }
+        | Distribution::QNormal { sigma, .. }
+        | Distribution::LogNormal { sigma, .. }
+        | Distribution::QLogNormal { sigma, .. } => sigma == 0.0,
+        Distribution::Beta { a, b } | Distribution::QBeta { a, b, .. } => (a == 0.0) != (b == 0.0),
+        _ => false,
     }
 }
 
@@ -271,6 +319,15 @@ fn encode_one(d: &Dim<'_>, value: &Value) -> Option<f64> {
         }
         Distribution::LogNormal { mu, sigma } | Distribution::QLogNormal { mu, sigma, .. } => {
             Normal::new(mu, sigma).ok()?.cdf(ln(x)?)
+        }
+        // `a: 0, b: 0` puts half the mass at 0 and half at 1 (see the random sampler):
+        // each end maps to the middle of its half.
+        Distribution::Beta { a, b } | Distribution::QBeta { a, b, .. } if a == 0.0 && b == 0.0 => {
+            if x < 0.5 {
+                0.25
+            } else {
+                0.75
+            }
         }
         Distribution::Beta { a, b } | Distribution::QBeta { a, b, .. } => {
             Beta::new(a, b).ok()?.cdf(x.clamp(0.0, 1.0))

@@ -189,6 +189,46 @@ fn discrete_space_never_repeats_while_unseen_points_remain() {
 }
 
 #[test]
+fn a_quantized_space_is_exhausted_without_repeats() {
+    // 6 × 6 = 36 points: q_uniform 0, 0.2, …, 1 and q_log_uniform_values 1, 2, …, 6.
+    let params = vec![
+        ParamSpec::new(
+            "a",
+            Distribution::QUniform {
+                min: 0.0,
+                max: 1.0,
+                q: 0.2,
+            },
+        ),
+        ParamSpec::new(
+            "b",
+            Distribution::QLogUniformValues {
+                min: 1.0,
+                max: 6.0,
+                q: 1.0,
+            },
+        ),
+    ];
+    let s = spec(params, Goal::Minimize);
+    // With values, and all pending (36 agents starting at once: random draws alone would
+    // give about 23 distinct points).
+    for with_values in [true, false] {
+        let mut obs: Vec<Observation> = Vec::new();
+        let mut keys = std::collections::HashSet::new();
+        for i in 0..36 {
+            let p = suggest_with(&s, &obs, 5).ok().flatten().unwrap_or_default();
+            let k = sweep_core::canonical_json(&json!(p));
+            assert!(
+                keys.insert(k.clone()),
+                "repeat {k} at {i} (values: {with_values})"
+            );
+            let value = with_values.then(|| (f(&p, "a") - 0.6).powi(2) + f(&p, "b"));
+            obs.push(Observation { params: p, value });
+        }
+    }
+}
+
+#[test]
 fn pending_runs_push_parallel_suggestions_apart() {
     let s = spec(vec![uniform("x", -5.0, 5.0)], Goal::Minimize);
     let mut obs: Vec<Observation> = (0..6)
@@ -237,6 +277,34 @@ fn every_kind_round_trips_through_the_space() {
             assert!((a - b).abs() < 1e-9, "p{i:02}: {a} vs {b} ({p:?})");
         }
     }
+}
+
+#[test]
+fn zero_shapes_are_constants_or_two_ends_in_the_space() {
+    let params = vec![
+        ParamSpec::new(
+            "point",
+            Distribution::Normal {
+                mu: 3.0,
+                sigma: 0.0,
+            },
+        ),
+        ParamSpec::new("one", Distribution::Beta { a: 2.0, b: 0.0 }),
+        ParamSpec::new("ends", Distribution::Beta { a: 0.0, b: 0.0 }),
+        uniform("x", -5.0, 5.0),
+    ];
+    let s = spec(params, Goal::Minimize);
+    let trials = crate::optimize(&s, 1, 12, |p| quadratic(p) + f(p, "ends")).unwrap_or_default();
+    assert_eq!(trials.len(), 12);
+    let mut ends = std::collections::BTreeSet::new();
+    for (p, value) in &trials {
+        assert!(value.is_finite(), "{p:?}");
+        assert_eq!(f(p, "point"), 3.0);
+        assert_eq!(f(p, "one"), 1.0);
+        ends.insert(f(p, "ends").to_string());
+    }
+    // The two ends are the only values (which ones a short search visits is up to it).
+    assert!(ends.iter().all(|e| e == "0" || e == "1"), "{ends:?}");
 }
 
 #[test]
@@ -358,4 +426,54 @@ fn optimize_parallel_keeps_workers_busy_and_one_worker_is_sequential() {
     assert_eq!(three.len(), 10);
     assert_eq!(three[..3], seq[..3]);
     assert_ne!(three, seq, "pending runs change the later suggestions");
+}
+
+/// W&B's `test_bayes_impute_best`: five failed runs whose histories fall as `a` grows,
+/// then five sequential suggestions scored by `10 - 10a` on `a ∈ [0, 1]`. With
+/// `impute: best` each failed run counts with its own best value, so the search reaches
+/// `a = 1.0 ± 0.001`; with `impute: worst` they carry no trend and it does not.
+#[test]
+fn impute_best_uses_each_failed_run_s_own_best_as_w_and_b_does() {
+    use crate::{RunMetric, RunState, Searcher, observations};
+    use sweep_core::Impute;
+    let failed = [(0.2, 8.0), (0.4, 6.0), (0.6, 4.0), (0.8, 2.0), (0.9, 1.0)];
+    let closest_to_one = |impute: Impute| {
+        let mut s = spec(vec![uniform("a", 0.0, 1.0)], Goal::Minimize);
+        if let Some(m) = s.metric.as_mut() {
+            m.impute = impute;
+        }
+        let mut runs: Vec<RunMetric> = failed
+            .iter()
+            .map(|&(a, best)| RunMetric {
+                params: Params::from([("a".to_string(), json!(a))]),
+                state: RunState::Failed,
+                best: Some(best),
+                latest: Some(10.0),
+            })
+            .collect();
+        let mut searcher = Searcher::new();
+        let mut closest = f64::INFINITY;
+        for _ in 0..5 {
+            let obs = observations(s.metric.as_ref(), &runs);
+            let p = searcher
+                .suggest(&s, &obs, 0)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let a = f(&p, "a");
+            closest = closest.min((a - 1.0).abs());
+            let value = 10.0 - 10.0 * a;
+            runs.push(RunMetric {
+                params: p,
+                state: RunState::Finished,
+                best: Some(value),
+                latest: Some(value),
+            });
+        }
+        closest
+    };
+    let best = closest_to_one(Impute::Best);
+    assert!(best <= 0.001, "impute best: closest a is {best} from 1");
+    let worst = closest_to_one(Impute::Worst);
+    assert!(worst > 0.001, "impute worst: closest a is {worst} from 1");
 }

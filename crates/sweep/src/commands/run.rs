@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use sweep_core::{RunStatus, SweepSpec, hash8};
+use sweep_core::{RunStatus, SweepSpec, hash8, slug};
 use sweep_exec::{Event, StopReason, SweepOptions, run_sweep};
 use sweep_store::{NewSweep, RunFilter, Store, SweepRecord, SweepStatus};
 
@@ -95,25 +95,6 @@ const SWEEP_ID_FORM: u64 = 1;
 /// changes no id.
 fn canonical_spec(spec: &SweepSpec) -> serde_json::Value {
     serde_json::json!({"form": SWEEP_ID_FORM, "spec": sweep_config::filled_spec_json(spec)})
-}
-
-fn slug(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s.trim_matches('-');
-    if s.is_empty() {
-        "sweep".into()
-    } else {
-        s.chars().take(40).collect()
-    }
 }
 
 struct Tally {
