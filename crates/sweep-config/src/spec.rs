@@ -317,22 +317,6 @@ fn build_spec(root: &Node, base_dir: &Path, ctx: &mut Ctx<'_>) -> Option<SweepSp
             );
         }
     }
-    // `a` and `a.b` would both be written into the resolved config: `a.b` overwrites `a`.
-    for outer in &params {
-        let prefix = format!("{}.", outer.spec.name());
-        for inner in params.iter().filter(|p| p.spec.name().starts_with(&prefix)) {
-            ctx.err(
-                inner.pos,
-                &inner.key,
-                format!(
-                    "parameter `{}` is inside parameter `{}` (line {}): the resolved config can hold only one of them",
-                    inner.spec.name(),
-                    outer.spec.name(),
-                    outer.pos.line
-                ),
-            );
-        }
-    }
     if let Some((Method::Grid, _)) = f.method {
         for p in params.iter().filter(|p| !p.spec.dist.is_grid_enumerable()) {
             if let Distribution::CategoricalWProbabilities { .. } = p.spec.dist {
@@ -1370,7 +1354,7 @@ early_terminate:
     }
 
     #[test]
-    fn a_param_inside_another_and_errors_in_several_params_are_all_reported() {
+    fn errors_in_several_params_are_all_reported() {
         let d = errors(
             "method: grid
 parameters:
@@ -1380,10 +1364,24 @@ parameters:
   lr: {min: 0.001, max: 0.1}
 ",
         );
-        assert_diag(&d, 4, "parameters.a.b", "inside parameter `a` (line 3)");
         assert_diag(&d, 5, "parameters.bad.min", "must be less than max");
         assert_diag(&d, 6, "parameters.lr", "grid search cannot enumerate `lr`");
-        assert_eq!(d.len(), 3, "{d:?}");
+        assert_eq!(d.len(), 2, "{d:?}");
+    }
+
+    #[test]
+    fn overlapping_dotted_names_are_separate_params_as_in_w_and_b() {
+        // Hydra's override style with ${args_no_hyphens}: W&B passes both.
+        let spec = parse(
+            "method: grid
+command: [\"${env}\", python, train.py, \"${args_no_hyphens}\"]
+parameters:
+  model: {value: v0}
+  model.base_model.activation: {values: [mish, relu]}
+",
+        );
+        let names: Vec<String> = spec.parameters.iter().map(|p| p.name()).collect();
+        assert_eq!(names, ["model", "model.base_model.activation"]);
     }
 
     #[test]

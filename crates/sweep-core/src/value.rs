@@ -142,6 +142,11 @@ pub fn set_dotted(config: &mut Value, key: &str, value: Value) {
 
 /// The resolved config of a run: the base config with every param written at its dotted
 /// key, in param-name order.
+///
+/// A param whose name extends another param's name (`model.base_model.activation` beside
+/// `model`, Hydra's override style) cannot live inside the other's value, so it is written
+/// as one top-level key under its full name, dots included, as W&B's run config holds it:
+/// `{"model": "v0", "model.base_model.activation": "mish"}`.
 pub fn resolve_config(base: &Value, params: &Params) -> Value {
     let mut config = if base.is_object() {
         base.clone()
@@ -149,7 +154,15 @@ pub fn resolve_config(base: &Value, params: &Params) -> Value {
         Value::Object(Default::default())
     };
     for (key, value) in params {
-        set_dotted(&mut config, key, value.clone());
+        let extends_another = key
+            .match_indices('.')
+            .any(|(i, _)| params.contains_key(&key[..i]));
+        match (&mut config, extends_another) {
+            (Value::Object(map), true) => {
+                map.insert(key.clone(), value.clone());
+            }
+            _ => set_dotted(&mut config, key, value.clone()),
+        }
     }
     config
 }
@@ -170,6 +183,24 @@ pub fn json_kind(v: &Value) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_param_extending_another_s_name_is_a_flat_key_beside_it() {
+        let params = Params::from([
+            ("model".to_string(), json!("v0")),
+            ("model.base_model.activation".to_string(), json!("mish")),
+            ("optim.lr".to_string(), json!(0.1)),
+        ]);
+        let base = json!({"optim": {"momentum": 0.9}});
+        assert_eq!(
+            resolve_config(&base, &params),
+            json!({
+                "model": "v0",
+                "model.base_model.activation": "mish",
+                "optim": {"lr": 0.1, "momentum": 0.9}
+            })
+        );
+    }
 
     #[test]
     fn canonical_form_compares_by_content() {

@@ -1754,3 +1754,39 @@ fn bayes_suggest_refuses_runs_with_a_categorical_value_the_spec_does_not_have() 
     );
     env.ok(&["suggest", "--spec", "random.yaml", "--runs", "runs.json"]);
 }
+
+#[test]
+fn overlapping_dotted_names_are_passed_both_as_w_and_b_does() {
+    let env = Env::new();
+    env.write(
+        "train.sh",
+        "echo \"$@\" >> args.txt\necho '{\"loss\": 1}'\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\ncommand: [\"${env}\", sh, \"${program}\", \"${args_no_hyphens}\"]\n\
+         method: grid\nparameters:\n  model: {value: v0}\n  \
+         model.base_model.activation: {values: [mish, relu]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let args = std::fs::read_to_string(env.path().join("args.txt")).unwrap();
+    let mut lines: Vec<&str> = args.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "model=v0 model.base_model.activation=mish",
+            "model=v0 model.base_model.activation=relu"
+        ]
+    );
+    // The resolved config holds both, the longer name as one flat key (W&B's run config).
+    let runs = env.runs();
+    assert_eq!(runs.len(), 2);
+    for run in &runs {
+        assert_eq!(run["config"]["model"], "v0", "{run}");
+        assert!(
+            run["config"]["model.base_model.activation"].is_string(),
+            "{run}"
+        );
+    }
+}
