@@ -200,7 +200,7 @@ pub fn runnable_problems(
     };
     if let Err(e) = check_runnable(spec, trainers) {
         problems.push(reason(e));
-    } else if let Err(e) = preflight(spec, cwd) {
+    } else if let Err(e) = preflight(spec, cwd, base_dir) {
         problems.push(reason(e));
     }
     if spec.method == Method::Grid {
@@ -346,41 +346,78 @@ pub fn program_role(command: Option<&[CommandToken]>, program: &str) -> ProgramR
     }
 }
 
-/// Checks what would make every trial fail the same way (a missing program, one that is
-/// executed but is not executable or is a bare name `PATH` would be searched for), before
-/// any trial starts; `cwd` is where trials run.
-pub fn preflight(spec: &SweepSpec, cwd: &std::path::Path) -> Result<(), ExecError> {
+/// Where the spec's `program` is, by Sweep's one path rule: every relative path in a spec
+/// is found from the spec's directory, except `program`, which keeps W&B's meaning and is
+/// found first from the directory where sweep runs (`cwd`, where trials run), then from
+/// the spec's directory (`spec_dir`), so a spec runs from anywhere.
+///
+/// Returns the text `${program}` expands to: the program as written when it is found where
+/// sweep runs (or is absolute, or is a module name after `-m`, or the command does not use
+/// it), else its path beside the spec. `Err` names both places looked at.
+pub fn locate_program(
+    spec: &SweepSpec,
+    cwd: &std::path::Path,
+    spec_dir: &std::path::Path,
+) -> Result<Option<String>, ExecError> {
     let Some(program) = spec.program.as_deref() else {
-        return Ok(());
+        return Ok(None);
     };
-    if spec.trainer.is_some() {
-        return Ok(());
-    }
     let role = program_role(spec.command.as_deref(), program);
-    let path = cwd.join(program);
     let must_exist = match role {
         ProgramRole::Unused | ProgramRole::Argument { module: true } => false,
         ProgramRole::Executed
         | ProgramRole::Interpreted
         | ProgramRole::Argument { module: false } => true,
     };
-    if must_exist && !path.is_file() {
-        return Err(ExecError::NotRunnable(format!(
-            "the program `{program}` does not exist (looked for {}); programs are found from the directory where sweep runs",
-            path.display()
-        )));
+    let here = cwd.join(program);
+    if !must_exist || here.is_file() {
+        return Ok(Some(program.to_string()));
     }
-    if role == ProgramRole::Executed {
+    let beside = spec_dir.join(program);
+    if beside.is_file() {
+        let absolute = if beside.is_absolute() {
+            beside
+        } else {
+            cwd.join(beside)
+        };
+        return Ok(Some(absolute.to_string_lossy().into_owned()));
+    }
+    Err(ExecError::NotRunnable(format!(
+        "the program `{program}` does not exist: looked where sweep runs ({}, W&B's rule) and beside the spec ({})",
+        here.display(),
+        beside.display()
+    )))
+}
+
+/// Checks what would make every trial fail the same way (a missing program, one that is
+/// executed but is not executable or is a bare name `PATH` would be searched for), before
+/// any trial starts; `cwd` is where trials run, `spec_dir` the spec's directory (see
+/// [`locate_program`]).
+pub fn preflight(
+    spec: &SweepSpec,
+    cwd: &std::path::Path,
+    spec_dir: &std::path::Path,
+) -> Result<(), ExecError> {
+    if spec.trainer.is_some() {
+        return Ok(());
+    }
+    let (Some(program), Some(located)) = (
+        spec.program.as_deref(),
+        locate_program(spec, cwd, spec_dir)?,
+    ) else {
+        return Ok(());
+    };
+    if program_role(spec.command.as_deref(), program) == ProgramRole::Executed {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path)
+        let mode = std::fs::metadata(cwd.join(&located))
             .map(|m| m.permissions().mode())
             .unwrap_or(0);
         if mode & 0o111 == 0 {
             return Err(ExecError::NotRunnable(format!(
-                "the program `{program}` is executed directly (it is the command's first element) but is not executable: `chmod +x {program}`, or run it with an interpreter (`command: [\"${{env}}\", python3, \"${{program}}\", \"${{args}}\"]`)"
+                "the program `{program}` is executed directly (it is the command's first element) but is not executable: `chmod +x {located}`, or run it with an interpreter (`command: [\"${{env}}\", python3, \"${{program}}\", \"${{args}}\"]`)"
             )));
         }
-        if !program.contains('/') {
+        if !located.contains('/') {
             return Err(ExecError::NotRunnable(format!(
                 "the program `{program}` is executed directly, and a bare name is looked up on PATH, not in the directory where sweep runs: write `program: ./{program}`"
             )));
@@ -404,7 +441,7 @@ pub fn run_sweep(
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<SweepReport, ExecError> {
     check_runnable(&sweep.spec, &opts.trainers)?;
-    preflight(&sweep.spec, &opts.cwd)?;
+    preflight(&sweep.spec, &opts.cwd, &spec_dir(sweep, &opts.cwd))?;
     let recovered = recover(store.as_ref(), &sweep.id, on_event)?;
     let shared = Shared {
         store,
@@ -723,8 +760,9 @@ fn execute(
     }
     let args_file = dir.args_json().to_string_lossy().into_owned();
     let env_lookup = |k: &str| std::env::var(k).ok();
+    let program = locate_program(spec, &sh.opts.cwd, &data_base_dir(sh)).ok().flatten();
     let ctx = CommandContext {
-        program: spec.program.as_deref(),
+        program: program.as_deref(),
         params: &run.params,
         param_specs: &spec.parameters,
         args_json_file: &args_file,
@@ -785,12 +823,18 @@ fn finish(
 /// Relative data paths of a trainer's config are read from the spec file's directory (the
 /// working directory when the sweep has no spec file).
 fn data_base_dir(sh: &Shared<'_>) -> PathBuf {
-    sh.sweep
+    spec_dir(sh.sweep, &sh.opts.cwd)
+}
+
+/// The directory of the sweep's spec file (relative paths in the spec are found from
+/// there), or `cwd` for a sweep created without one.
+fn spec_dir(sweep: &SweepRecord, cwd: &std::path::Path) -> PathBuf {
+    sweep
         .spec_path
         .as_deref()
-        .map(|p| sh.opts.cwd.join(p))
+        .map(|p| cwd.join(p))
         .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
-        .unwrap_or_else(|| sh.opts.cwd.clone())
+        .unwrap_or_else(|| cwd.to_path_buf())
 }
 
 #[cfg(test)]

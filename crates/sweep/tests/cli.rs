@@ -1790,3 +1790,56 @@ fn overlapping_dotted_names_are_passed_both_as_w_and_b_does() {
         );
     }
 }
+
+#[test]
+fn a_spec_runs_from_anywhere_by_one_path_rule() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path().join("proj")).unwrap();
+    std::fs::create_dir_all(env.path().join("other")).unwrap();
+    env.write("proj/train.sh", "echo '{\"loss\": 1}'\n");
+    env.write("proj/base.yaml", "depth: 3\n");
+    env.write(
+        "proj/spec.yaml",
+        "program: train.sh\nconfig: base.yaml\nmethod: grid\nparameters:\n  a: {values: [1]}\n",
+    );
+    let store = env.path().join("store");
+    let sweep_in = |dir: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sweep"))
+            .current_dir(env.path().join(dir))
+            .env_remove("SWEEP_STORE")
+            .arg("--store")
+            .arg(&store)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // From a sibling directory: `program` is not where sweep runs, so it is found beside
+    // the spec, as `config:` is.
+    let out = sweep_in("other", &["run", "../proj/spec.yaml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let runs = env.runs();
+    assert_eq!(runs[0]["status"], "completed", "{runs:?}");
+    assert_eq!(runs[0]["summary"]["loss"]["last"].as_f64(), Some(1.0));
+    assert_eq!(runs[0]["config"]["depth"], 3);
+    // Where sweep runs comes first (W&B's meaning of `program`).
+    env.write("train.sh", "echo '{\"loss\": 2}'\n");
+    let out = sweep_in(".", &["run", "proj/spec.yaml", "--new"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let runs = env.runs();
+    let losses: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r["summary"]["loss"]["last"].as_f64())
+        .collect();
+    assert!(losses.contains(&2.0), "{runs:?}");
+    // Found in neither place: the error names both.
+    env.write(
+        "proj/missing.yaml",
+        "program: nope.py\nmethod: grid\nparameters:\n  a: {values: [1]}\n",
+    );
+    let out = sweep_in("other", &["validate", "../proj/missing.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("looked where sweep runs ("), "{err}");
+    assert!(err.contains("W&B's rule) and beside the spec ("), "{err}");
+    assert!(err.contains("proj/nope.py)"), "{err}");
+}
