@@ -140,6 +140,14 @@ pub trait Trainer: Send + Sync {
     /// training (relative data paths are read from `base_dir`).
     fn check(&self, config: &Value, base_dir: &Path) -> Vec<ConfigProblem>;
 
+    /// The run's config as this trainer runs it, every default written: saved as the run's
+    /// `config.json` and shown by `sweep show`, so a run records every setting it used.
+    /// `None` (the default) keeps the config as resolved from the spec.
+    fn resolved_config(&self, config: &Value, base_dir: &Path) -> Option<Value> {
+        let _ = (config, base_dir);
+        None
+    }
+
     /// Trains one run. History goes to `ctx.log`, files to `ctx.write_file`; the stop flag
     /// is checked inside iterations.
     fn train(

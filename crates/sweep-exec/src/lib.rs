@@ -718,7 +718,18 @@ fn execute(
         0
     })
     .map_err(io(dir.path().to_path_buf()))?;
-    let config_text = serde_json::to_string_pretty(&run.config).unwrap_or_else(|_| "{}".into());
+    // `config.json`: the config as the run uses it (a trainer's, defaults written).
+    let trainer = match &spec.trainer {
+        Some(t) => match sh.opts.trainers.get(t.kind.as_str()) {
+            Some(trainer) => Some(trainer),
+            None => return Err(ExecError::NotRunnable(sh.opts.trainers.unknown(t.kind.as_str()))),
+        },
+        None => None,
+    };
+    let saved = trainer
+        .and_then(|t| t.resolved_config(&run.config, &data_base_dir(sh)))
+        .unwrap_or_else(|| run.config.clone());
+    let config_text = serde_json::to_string_pretty(&saved).unwrap_or_else(|_| "{}".into());
     std::fs::write(dir.config(), config_text).map_err(io(dir.config()))?;
     let sup = supervisor::Supervision {
         key: &RunKey::of(run),
@@ -732,12 +743,7 @@ fn execute(
         cancel: &sh.cancel,
         prune: &sh.prune,
     };
-    if let Some(trainer) = &spec.trainer {
-        let Some(trainer) = sh.opts.trainers.get(trainer.kind.as_str()) else {
-            return Err(ExecError::NotRunnable(
-                sh.opts.trainers.unknown(trainer.kind.as_str()),
-            ));
-        };
+    if let Some(trainer) = trainer {
         let outcome = inprocess::run_in_process(
             sh.store.as_ref(),
             trainer.as_ref(),

@@ -70,6 +70,10 @@ impl Trainer for TextClassifier {
         problems
     }
 
+    fn resolved_config(&self, config: &Value, base_dir: &Path) -> Option<Value> {
+        serde_json::to_value(Self::config(config, base_dir).ok()?).ok()
+    }
+
     fn train(
         &self,
         config: &Value,

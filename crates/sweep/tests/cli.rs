@@ -972,6 +972,22 @@ fn the_text_classifier_trains_evaluates_saves_and_predicts() {
         show.contains("\ndata\n") && show.contains("also in train"),
         "{show}"
     );
+    // The run records every setting it used, the model's and features' defaults included.
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    assert_eq!(saved["model"]["kind"], run["config"]["model"]["kind"]);
+    for key in ["max_iter", "tol", "class_weight"] {
+        assert!(saved["model"].get(key).is_some(), "model.{key} in {saved}");
+    }
+    assert_eq!(saved["features"]["min_df"], 1, "{saved}");
+    assert_eq!(saved["features"]["ngram_max"], 2, "{saved}");
+    assert!(
+        show.contains("config (as the trainer ran it, defaults included)")
+            && show.contains("\"sublinear_tf\": false"),
+        "{show}"
+    );
+    let shown: Value = serde_json::from_str(&env.ok(&["show", id, "--json"])).unwrap();
+    assert_eq!(shown["trainer_config"], saved);
     // Predict new texts, with and without labels.
     env.write(
         "new.jsonl",

@@ -30,14 +30,26 @@ fn summary_table(run: &RunRecord) -> comfy_table::Table {
     t
 }
 
+/// The config a run's trainer ran it with, every default written (its `config.json`),
+/// when the run has a trainer and that file is there.
+fn trainer_config(store: &dyn Store, run: &RunRecord) -> Option<serde_json::Value> {
+    run_trainer(store, run)?;
+    let text = std::fs::read_to_string(store.run_dir(&run.id).config()).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
     let run = user_lookup(store.run(id))?;
     let dir = store.run_dir(&run.id);
+    let resolved = trainer_config(store, &run);
     let mut out = std::io::stdout().lock();
     if json {
         let mut v = serde_json::to_value(&run)?;
         v["dir"] = dir.path().to_string_lossy().into_owned().into();
         v["duration_secs"] = run.duration().into();
+        if let Some(resolved) = &resolved {
+            v["trainer_config"] = resolved.clone();
+        }
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
         return Ok(());
@@ -81,8 +93,17 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
     for (k, v) in &run.params {
         writeln!(out, "  {k} = {}", cell_text(v))?;
     }
-    writeln!(out, "\nconfig")?;
-    for line in serde_json::to_string_pretty(&run.config)?.lines() {
+    let config = match &resolved {
+        Some(resolved) => {
+            writeln!(out, "\nconfig (as the trainer ran it, defaults included)")?;
+            resolved
+        }
+        None => {
+            writeln!(out, "\nconfig")?;
+            &run.config
+        }
+    };
+    for line in serde_json::to_string_pretty(config)?.lines() {
         writeln!(out, "  {line}")?;
     }
     writeln!(out, "\nsummary ({} history records)", run.history_len)?;
