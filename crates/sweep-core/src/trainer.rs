@@ -116,6 +116,10 @@ pub struct Prediction {
     /// Class → probability, when the model has probabilities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proba: Option<BTreeMap<String, f64>>,
+    /// Class → decision value, for a model without probabilities (a linear SVM, SGD with
+    /// hinge loss): higher ranks the class higher, as scikit-learn's `decision_function`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<BTreeMap<String, f64>>,
 }
 
 /// What a trained run predicts for some texts.

@@ -83,12 +83,22 @@ pub struct TrainedPipeline {
 }
 
 impl TrainedPipeline {
-    /// Predicts labels (and probabilities) for texts.
+    /// Predicts labels for texts, with the class probabilities when the model has them and
+    /// its decision values otherwise.
     pub fn predict(&self, texts: &[String], labels: Option<&[String]>) -> Vec<Prediction> {
         let x = self.vectorizer.transform(texts);
         let classes = self.model.classes();
+        let k = classes.len();
         let predicted = self.model.predict(&x);
         let proba = self.model.predict_proba(&x);
+        let decision = proba.is_none().then(|| self.model.decision(&x));
+        let row = |m: &Vec<f64>, i: usize| -> std::collections::BTreeMap<String, f64> {
+            classes
+                .iter()
+                .cloned()
+                .zip(m[i * k..(i + 1) * k].iter().copied())
+                .collect()
+        };
         texts
             .iter()
             .enumerate()
@@ -97,17 +107,8 @@ impl TrainedPipeline {
                 text: text.clone(),
                 label: labels.and_then(|l| l.get(i).cloned()),
                 predicted: classes[predicted[i]].clone(),
-                proba: proba.as_ref().map(|p| {
-                    classes
-                        .iter()
-                        .cloned()
-                        .zip(
-                            p[i * classes.len()..(i + 1) * classes.len()]
-                                .iter()
-                                .copied(),
-                        )
-                        .collect()
-                }),
+                proba: proba.as_ref().map(|p| row(p, i)),
+                scores: decision.as_ref().map(|d| row(d, i)),
             })
             .collect()
     }
@@ -173,12 +174,23 @@ fn evaluate(
 ) -> Result<Report, TrainError> {
     let y = indices(labels, classes);
     let pred = pipeline.model.predict(x);
+    // Ranking metrics (ROC-AUC, average precision) take probabilities, or the decision
+    // values of a model without them, as scikit-learn's scorers do; log loss is computed
+    // only from probabilities.
     let proba = pipeline.model.predict_proba(x);
-    let scores = match &proba {
-        Some(p) => Some(Scores::from_row_major(p, classes.len())?),
-        None => None,
+    let decision = match proba {
+        Some(_) => None,
+        None => Some(pipeline.model.decision(x)),
+    };
+    let scores = match (&proba, &decision) {
+        (Some(p), _) | (None, Some(p)) => Some(Scores::from_row_major(p, classes.len())?),
+        (None, None) => None,
     };
     let mut report = Report::compute(&y, &pred, scores.as_ref(), classes)?;
+    if proba.is_none() {
+        // Decision values that happen to lie in [0, 1] are still not probabilities.
+        report.log_loss = None;
+    }
     if let Some(score) = &cfg.score {
         report.add_cost_score(score)?;
     }

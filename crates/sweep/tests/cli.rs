@@ -1859,3 +1859,50 @@ fn a_spec_runs_from_anywhere_by_one_path_rule() {
     assert!(err.contains("W&B's rule) and beside the spec ("), "{err}");
     assert!(err.contains("proj/nope.py)"), "{err}");
 }
+
+#[test]
+fn svm_and_hinge_runs_rank_by_decision_values_and_predict_prints_them() {
+    let env = Env::new();
+    write_tickets(&env);
+    // `loss` is an SGD setting the SVM would refuse: each model value carries its own.
+    env.write(
+        "spec.yaml",
+        "trainer: text-classifier\nmethod: grid\nmetric: {name: val/macro_f1, goal: maximize}\n\
+         config:\n  data: {train: data/train.jsonl, test: data/test.jsonl}\n\
+         parameters:\n  model: {values: [{kind: linear_svm}, {kind: sgd, loss: hinge}]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    assert_eq!(status_counts(&runs)["completed"], 2, "{runs:?}");
+    for run in &runs {
+        for key in ["test/roc_auc", "test/average_precision", "val/roc_auc"] {
+            let v = run["summary"][key]["last"].as_f64();
+            assert!(v.is_some_and(|v| (0.5..=1.0).contains(&v)), "{key}: {v:?} in {run}");
+        }
+        assert!(
+            run["summary"].get("test/log_loss").is_none(),
+            "decision values are not probabilities: {}",
+            run["summary"]
+        );
+        let id = run["run"].as_str().unwrap();
+        env.write("new.jsonl", "{\"text\": \"my refund and invoice\"}\n");
+        let out = env.ok(&["predict", id, "new.jsonl"]);
+        let mut rows = csv::Reader::from_reader(out.as_bytes());
+        assert_eq!(
+            rows.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "index",
+                "text",
+                "predicted",
+                "score_billing",
+                "score_shipping",
+                "score_technical"
+            ]
+        );
+        let row = rows.records().next().unwrap().unwrap();
+        let scores: Vec<f64> = (3..6).map(|i| row[i].parse().unwrap()).collect();
+        // The predicted class is the one with the highest decision value.
+        assert_eq!(&row[2], "billing");
+        assert!(scores[0] > scores[1] && scores[0] > scores[2], "{scores:?}");
+    }
+}

@@ -69,9 +69,18 @@ pub fn predict(
                 header.push("label".into());
             }
             header.push("predicted".into());
-            let has_proba = predictions.first().is_some_and(|p| p.proba.is_some());
-            if has_proba {
-                header.extend(classes.iter().map(|c| format!("p_{c}")));
+            // Probabilities as `p_<class>`; a model without them gives its decision values
+            // as `score_<class>`.
+            let first = predictions.first();
+            let prefix = if first.is_some_and(|p| p.proba.is_some()) {
+                Some("p_")
+            } else if first.is_some_and(|p| p.scores.is_some()) {
+                Some("score_")
+            } else {
+                None
+            };
+            if let Some(prefix) = prefix {
+                header.extend(classes.iter().map(|c| format!("{prefix}{c}")));
             }
             w.write_record(&header)?;
             for p in &predictions {
@@ -80,11 +89,11 @@ pub fn predict(
                     row.push(p.label.clone().unwrap_or_default());
                 }
                 row.push(p.predicted.clone());
-                if let Some(proba) = &p.proba {
+                if let Some(values) = p.proba.as_ref().or(p.scores.as_ref()) {
                     row.extend(
                         classes
                             .iter()
-                            .map(|c| proba.get(c).map(|v| v.to_string()).unwrap_or_default()),
+                            .map(|c| values.get(c).map(|v| v.to_string()).unwrap_or_default()),
                     );
                 }
                 w.write_record(&row)?;
