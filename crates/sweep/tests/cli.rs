@@ -1062,18 +1062,29 @@ fn the_shipped_text_classification_quickstart_runs() {
         .arg(env.path().join("store"))
         .arg("run")
         .arg(root.join("examples/tickets/sweep.yaml"))
-        .args(["--workers", "2", "--count", "6", "--format", "json"])
+        .args(["--workers", "2", "--format", "json"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 36);
     assert!(rows.iter().all(|r| r["status"] == "completed"), "{rows:?}");
     let best = rows[0]["metrics"]["val/macro_f1"].as_f64().unwrap();
     assert!(
         best > 0.85,
         "the quickstart's models learn something: {best}"
     );
+    // Every run is a different experiment: no two ran with the same settings (as the
+    // trainer ran them, every setting a model reads included).
+    let configs: std::collections::BTreeSet<String> = env
+        .runs()
+        .iter()
+        .map(|r| {
+            let dir = env.path().join("store/runs").join(r["run"].as_str().unwrap());
+            std::fs::read_to_string(dir.join("config.json")).unwrap()
+        })
+        .collect();
+    assert_eq!(configs.len(), 36);
 }
 
 #[test]
