@@ -722,7 +722,11 @@ fn execute(
     let trainer = match &spec.trainer {
         Some(t) => match sh.opts.trainers.get(t.kind.as_str()) {
             Some(trainer) => Some(trainer),
-            None => return Err(ExecError::NotRunnable(sh.opts.trainers.unknown(t.kind.as_str()))),
+            None => {
+                return Err(ExecError::NotRunnable(
+                    sh.opts.trainers.unknown(t.kind.as_str()),
+                ));
+            }
         },
         None => None,
     };
@@ -766,7 +770,9 @@ fn execute(
     }
     let args_file = dir.args_json().to_string_lossy().into_owned();
     let env_lookup = |k: &str| std::env::var(k).ok();
-    let program = locate_program(spec, &sh.opts.cwd, &data_base_dir(sh)).ok().flatten();
+    let program = locate_program(spec, &sh.opts.cwd, &data_base_dir(sh))
+        .ok()
+        .flatten();
     let ctx = CommandContext {
         program: program.as_deref(),
         params: &run.params,

@@ -1080,7 +1080,10 @@ fn the_shipped_text_classification_quickstart_runs() {
         .runs()
         .iter()
         .map(|r| {
-            let dir = env.path().join("store/runs").join(r["run"].as_str().unwrap());
+            let dir = env
+                .path()
+                .join("store/runs")
+                .join(r["run"].as_str().unwrap());
             std::fs::read_to_string(dir.join("config.json")).unwrap()
         })
         .collect();
@@ -1888,7 +1891,10 @@ fn svm_and_hinge_runs_rank_by_decision_values_and_predict_prints_them() {
     for run in &runs {
         for key in ["test/roc_auc", "test/average_precision", "val/roc_auc"] {
             let v = run["summary"][key]["last"].as_f64();
-            assert!(v.is_some_and(|v| (0.5..=1.0).contains(&v)), "{key}: {v:?} in {run}");
+            assert!(
+                v.is_some_and(|v| (0.5..=1.0).contains(&v)),
+                "{key}: {v:?} in {run}"
+            );
         }
         assert!(
             run["summary"].get("test/log_loss").is_none(),
