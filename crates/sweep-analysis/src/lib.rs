@@ -8,12 +8,14 @@
 
 mod compare;
 mod export;
+mod group;
 mod listing;
 mod tally;
 mod wandb;
 
 pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
 pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, summary_cells, time_text};
+pub use group::{Group, Grouping, NoiseRules, Reduce, group_runs, is_seed_key};
 pub use listing::{Columns, best_value, rank};
 pub use tally::{SweepTally, tally};
 pub use wandb::{WandbRun, foreign_categorical_values, parse_wandb_runs};
