@@ -9,6 +9,7 @@
 mod compare;
 mod export;
 mod listing;
+pub mod stats;
 mod tally;
 mod wandb;
 
