@@ -10,6 +10,7 @@ mod compare;
 mod export;
 mod group;
 mod listing;
+pub mod stats;
 mod tally;
 mod wandb;
 
