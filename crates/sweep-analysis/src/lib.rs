@@ -6,6 +6,7 @@
 //! specs, histories): it never loads from a store, prints or touches files, so the binary
 //! and any other front end (a report, a server) draw the same conclusions.
 
+mod analyze;
 mod compare;
 mod export;
 mod group;
@@ -14,6 +15,10 @@ pub mod stats;
 mod tally;
 mod wandb;
 
+pub use analyze::{
+    BOOTSTRAP_SEED, GroupComparison, GroupResult, LEVEL, Ranked, beats_runner_up, compare_groups,
+    comparison_json, group_json, group_results, rank_groups, ranked_json,
+};
 pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
 pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, summary_cells, time_text};
 pub use group::{Group, Grouping, NoiseRules, Reduce, group_runs, is_seed_key};

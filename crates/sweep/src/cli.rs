@@ -64,6 +64,10 @@ pub enum Command {
         status: Vec<RunStatus>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// List each run; one sweep over seeds is otherwise shown as groups (runs equal
+        /// but for seeds and noise keys, aggregated; `sweep analyze` has more).
+        #[arg(long)]
+        runs: bool,
     },
     /// Show one run: status, config, summary, paths, stderr tail.
     Show {
@@ -118,6 +122,19 @@ pub enum Command {
         #[arg(long)]
         runs: PathBuf,
     },
+    /// Seeds aggregated: runs that differ only in seeds and noise keys form a group; each
+    /// group's mean with a 95% bootstrap interval, ranked and tested against the best, or
+    /// two groups compared.
+    Analyze {
+        /// `rank` (groups best first, Welch's test against the best, Holm-adjusted),
+        /// `groups` (in run order) or `compare A B`.
+        #[arg(value_enum, default_value_t = AnalyzeView::Rank)]
+        view: AnalyzeView,
+        /// For `compare`: two groups, each a rank (`1`, `2`) or a run id (prefix) in it.
+        groups: Vec<String>,
+        #[command(flatten)]
+        args: AnalyzeArgs,
+    },
     /// Export every run (params, summaries, status, times) as CSV, JSON or JSONL.
     Export {
         #[arg(long)]
@@ -133,6 +150,36 @@ pub enum Command {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeView {
+    Rank,
+    Groups,
+    Compare,
+}
+
+/// What an analysis is over and how runs are grouped.
+#[derive(Debug, Clone, Args)]
+pub struct AnalyzeArgs {
+    /// The sweep (id or prefix; default: the latest).
+    #[arg(long)]
+    pub sweep: Option<String>,
+    /// The metric (default: the sweep's).
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// A run's number: `best`, `last`, `mean-last:K`, or `at-best:METRIC` (the value where
+    /// METRIC was best: select on validation, report test).
+    #[arg(long, default_value = "best")]
+    pub reduce: String,
+    /// Also ignore config keys matching this glob when grouping (`data.*`; repeatable).
+    #[arg(long)]
+    pub noise: Vec<String>,
+    /// Never ignore config keys matching this glob (`seed` to see each seed; repeatable).
+    #[arg(long)]
+    pub keep: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +199,10 @@ pub struct WorkArgs {
     /// No progress display, even on a terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// List each run in the final table; a sweep over seeds is otherwise shown as groups
+    /// (runs equal but for seeds and noise keys, aggregated).
+    #[arg(long)]
+    pub runs: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

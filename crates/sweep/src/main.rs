@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod error;
+mod grouped;
 mod load;
 mod output;
 mod resolve;

@@ -805,6 +805,7 @@ fn the_shipped_quickstart_runs_from_the_repository_root() {
             "2",
             "--format",
             "csv",
+            "--runs",
         ])
         .output()
         .unwrap();
@@ -1066,14 +1067,16 @@ fn the_shipped_text_classification_quickstart_runs() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 36);
-    assert!(rows.iter().all(|r| r["status"] == "completed"), "{rows:?}");
-    let best = rows[0]["metrics"]["val/macro_f1"].as_f64().unwrap();
+    // It ends in groups: 12 model settings, each over 3 seeds.
+    let groups: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(groups.len(), 12, "{groups:?}");
+    assert!(groups.iter().all(|g| g["n"] == 3), "{groups:?}");
+    let best = groups[0]["mean"].as_f64().unwrap();
     assert!(
         best > 0.85,
         "the quickstart's models learn something: {best}"
     );
+    assert!(env.runs().iter().all(|r| r["status"] == "completed"));
     // Every run is a different experiment: no two ran with the same settings (as the
     // trainer ran them, every setting a model reads included).
     let configs: std::collections::BTreeSet<String> = env
@@ -1922,4 +1925,126 @@ fn svm_and_hinge_runs_rank_by_decision_values_and_predict_prints_them() {
         assert_eq!(&row[2], "billing");
         assert!(scores[0] > scores[1] && scores[0] > scores[2], "{scores:?}");
     }
+}
+
+/// A grid of three models over three seeds; the loss is the model's base plus 0.01 per seed.
+fn seeded_sweep(env: &Env) {
+    env.write(
+        "train.sh",
+        "for a in \"$@\"; do case $a in --model=*) m=${a#--model=};; --seed=*) s=${a#--seed=};; esac; done\n\
+         case $m in a) b=1.0;; b) b=1.1;; c) b=2.0;; esac\n\
+         awk -v b=$b -v s=$s 'BEGIN{printf \"{\\\"loss\\\": %.4f}\\n\", b + 0.01*s}'\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\ncommand: [\"${env}\", sh, \"${program}\", \"${args}\"]\n\
+         method: grid\nmetric: {name: loss, goal: minimize}\n\
+         parameters:\n  model: {values: [a, b, c]}\n  seed: {values: [0, 1, 2]}\n",
+    );
+}
+
+#[test]
+fn a_sweep_over_seeds_ends_in_groups_with_intervals_and_a_verdict() {
+    let env = Env::new();
+    seeded_sweep(&env);
+    let out = env.ok(&["run", "spec.yaml", "--workers", "2"]);
+    assert!(
+        out.contains("3 group(s) of 9 run(s) by model; aggregated over seed"),
+        "{out}"
+    );
+    assert!(out.contains("The best group beats the runner-up"), "{out}");
+    // `ls` shows the same groups; JSON with the stable names, best first.
+    let groups: Vec<Value> = serde_json::from_str(&env.ok(&["ls", "--format", "json"])).unwrap();
+    assert_eq!(groups.len(), 3);
+    assert_eq!(groups[0]["params"], serde_json::json!({"model": "a"}));
+    assert_eq!(groups[0]["n"], 3);
+    assert_eq!(groups[0]["rank"], 1);
+    assert_eq!(groups[0]["metric"], "loss");
+    assert!((groups[0]["mean"].as_f64().unwrap() - 1.01).abs() < 1e-9);
+    assert!((groups[0]["std"].as_f64().unwrap() - 0.01).abs() < 1e-9);
+    let (lo, hi) = (
+        groups[0]["ci_low"].as_f64().unwrap(),
+        groups[0]["ci_high"].as_f64().unwrap(),
+    );
+    assert!(
+        (1.0..=1.01).contains(&lo) && (1.01..=1.02).contains(&hi),
+        "{lo} {hi}"
+    );
+    assert_eq!(groups[0]["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(groups[2]["params"]["model"], "c");
+    assert!(groups[1]["holm_p_vs_best"].as_f64().unwrap() < 0.05);
+    // `--runs` lists the runs; `--keep seed` makes every run its own group.
+    let runs: Vec<Value> =
+        serde_json::from_str(&env.ok(&["ls", "--runs", "--format", "json"])).unwrap();
+    assert_eq!(runs.len(), 9);
+    assert!(runs[0]["run"].is_string());
+    let kept: Vec<Value> =
+        serde_json::from_str(&env.ok(&["analyze", "groups", "--keep", "seed", "--format", "json"]))
+            .unwrap();
+    assert_eq!(kept.len(), 9);
+    // Two groups compared by rank and by a run id.
+    let a_run = groups[0]["runs"][0].as_str().unwrap();
+    let cmp: Value =
+        serde_json::from_str(&env.ok(&["analyze", "compare", a_run, "2", "--format", "json"]))
+            .unwrap();
+    assert!(
+        (cmp["diff_mean"].as_f64().unwrap() + 0.1).abs() < 1e-9,
+        "{cmp}"
+    );
+    for key in [
+        "welch_t",
+        "welch_p",
+        "mann_whitney_p",
+        "ks_p",
+        "diff_ci_low",
+        "diff_ci_high",
+    ] {
+        assert!(cmp[key].is_number(), "{key}: {cmp}");
+    }
+    assert!(cmp["welch_p"].as_f64().unwrap() < 0.01);
+    let table = env.ok(&["analyze", "compare", "1", "3"]);
+    assert!(
+        table.contains("Welch's t-test") && table.contains("Mann-Whitney U"),
+        "{table}"
+    );
+    let csv_out = env.ok(&["analyze", "--format", "csv"]);
+    let header = csv_out.lines().next().unwrap_or_default();
+    assert_eq!(
+        header,
+        "rank,model,n,loss mean,ci_low,ci_high,std,p vs best,missing"
+    );
+}
+
+#[test]
+fn analyze_refuses_bad_arguments_with_the_fix() {
+    let env = Env::new();
+    seeded_sweep(&env);
+    env.ok(&["run", "spec.yaml"]);
+    for (args, needle) in [
+        (
+            vec!["analyze", "--reduce", "median"],
+            "use last, best, mean-last:K or at-best:METRIC",
+        ),
+        (vec!["analyze", "compare", "1"], "takes two groups"),
+        (
+            vec!["analyze", "compare", "1", "9"],
+            "no group has rank or run `9`",
+        ),
+        (vec!["analyze", "--metric", "acc"], "no run of sweep"),
+        (vec!["analyze", "--sweep", "nope"], "nope"),
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+    // The value where another metric is best, and the mean of the last values, read the
+    // history.
+    let at: Vec<Value> =
+        serde_json::from_str(&env.ok(&["analyze", "--reduce", "at-best:loss", "--format", "json"]))
+            .unwrap();
+    assert!((at[0]["mean"].as_f64().unwrap() - 1.01).abs() < 1e-9);
+    let last: Vec<Value> =
+        serde_json::from_str(&env.ok(&["analyze", "--reduce", "mean-last:2", "--format", "json"]))
+            .unwrap();
+    assert_eq!(last.len(), 3);
 }

@@ -1,6 +1,7 @@
 //! `sweep ls`: runs with the params that vary and the sweep metrics.
 
 use crate::cli::Format;
+use crate::grouped::{print_groups, seed_groups};
 use crate::load::filtered_runs;
 use crate::output::{Listing, last_lines};
 use anyhow::Result;
@@ -14,9 +15,20 @@ pub fn ls(
     sweep: Option<String>,
     status: Vec<RunStatus>,
     format: Format,
+    each_run: bool,
 ) -> Result<()> {
+    let grouped_ok = status.is_empty() && !each_run;
     let (sweeps, runs) = filtered_runs(store, sweep, status)?;
     let used: BTreeSet<&str> = runs.iter().map(|r| r.sweep_id.as_str()).collect();
+    // One sweep over seeds: its groups, aggregated (`--runs` lists the runs).
+    if grouped_ok
+        && let [only] = used.iter().collect::<Vec<_>>().as_slice()
+        && let Some(sweep) = sweeps.iter().find(|s| s.id == **only)
+        && let Some(analysis) = seed_groups(store, sweep, &runs)?
+    {
+        let mut out = std::io::stdout().lock();
+        return print_groups(&analysis, true, format, &mut out);
+    }
     let listing = Listing::for_sweeps(
         sweeps.iter().filter(|s| used.contains(s.id.as_str())),
         false,

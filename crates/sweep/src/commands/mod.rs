@@ -1,5 +1,6 @@
 //! One module per command; [`dispatch`] runs the one the command line names.
 
+mod analyze;
 mod compare;
 mod export;
 mod ls;
@@ -18,6 +19,11 @@ use anyhow::Result;
 
 pub fn dispatch(cli: Cli) -> Result<Outcome> {
     match cli.command {
+        Command::Analyze { view, groups, args } => {
+            let store = existing_store(&cli.store)?;
+            analyze::analyze(store.as_ref(), view, &groups, &args)?;
+            Ok(Outcome::Ok)
+        }
         Command::Validate { spec, json } => {
             validate::validate(&spec, json)?;
             Ok(Outcome::Ok)
@@ -37,8 +43,15 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             sweep,
             status,
             format,
+            runs,
         } => {
-            ls::ls(existing_store(&cli.store)?.as_ref(), sweep, status, format)?;
+            ls::ls(
+                existing_store(&cli.store)?.as_ref(),
+                sweep,
+                status,
+                format,
+                runs,
+            )?;
             Ok(Outcome::Ok)
         }
         Command::Show { run, json } => {

@@ -1,6 +1,7 @@
 //! `sweep run`, `sweep resume`, `sweep agent`: the sweep loop with a progress display.
 
 use crate::cli::WorkArgs;
+use crate::grouped::{print_groups, seed_groups};
 use crate::load::user_lookup;
 use crate::output;
 use crate::resolve::{resolve, spec_dir, trainers};
@@ -285,7 +286,13 @@ fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result
         sweep_id: Some(sweep.id.clone()),
         statuses: vec![],
     })?;
-    output::print_ranked(&sweep, &runs, work.format)?;
+    match seed_groups(store.as_ref(), &sweep, &runs)?.filter(|_| !work.runs) {
+        Some(analysis) => {
+            let mut out = std::io::stdout().lock();
+            print_groups(&analysis, true, work.format, &mut out)?;
+        }
+        None => output::print_ranked(&sweep, &runs, work.format)?,
+    }
     let count = |s: RunStatus| runs.iter().filter(|r| r.status == s).count();
     let stop = match report.stop {
         StopReason::Exhausted => "the search is exhausted",

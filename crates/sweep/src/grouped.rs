@@ -1,0 +1,311 @@
+//! Seed groups as the commands show them: a sweep's runs grouped and aggregated by
+//! sweep-analysis (loading the histories a reduction needs), and the tables that print
+//! them. `sweep analyze`, and the tables at the end of `sweep run` and in `sweep ls`, use
+//! this one path.
+
+use crate::InvalidInput;
+use crate::cli::Format;
+use crate::output::{new_table, num, value_text};
+use anyhow::Result;
+use comfy_table::{Cell, CellAlignment};
+use std::io::Write;
+use sweep_analysis::{
+    GroupResult, Grouping, NoiseRules, Ranked, Reduce, beats_runner_up, cell_text, group_results,
+    group_runs, rank_groups, ranked_json,
+};
+use sweep_core::{Goal, MetricSpec, RunRecord};
+use sweep_store::{Store, SweepRecord};
+
+/// A sweep's runs grouped for one metric.
+pub struct Analysis {
+    pub metric: MetricSpec,
+    pub reduce: Reduce,
+    pub grouping: Grouping,
+    /// Groups in run order.
+    pub groups: Vec<GroupResult>,
+}
+
+impl Analysis {
+    /// Groups `runs` (of one sweep) for `metric` (default: the sweep's), each run's value
+    /// taken by `reduce`.
+    pub fn of(
+        store: &dyn Store,
+        sweep: &SweepRecord,
+        runs: &[RunRecord],
+        metric: Option<&str>,
+        reduce: Reduce,
+        rules: &NoiseRules,
+    ) -> Result<Analysis> {
+        let metric = match (metric, &sweep.spec.metric) {
+            (Some(name), Some(m)) if m.name == name => m.clone(),
+            (Some(name), _) => {
+                // A metric the spec does not name: its goal as the runs recorded it.
+                let goal = runs
+                    .iter()
+                    .find_map(|r| r.summary.get(name).map(|s| s.goal));
+                let Some(goal) = goal else {
+                    return Err(InvalidInput(format!(
+                        "no run of sweep {} logged `{name}`",
+                        sweep.id
+                    ))
+                    .into());
+                };
+                MetricSpec::new(name, goal)
+            }
+            (None, Some(m)) => m.clone(),
+            (None, None) => {
+                return Err(InvalidInput(format!(
+                    "sweep {} has no metric: name one with --metric",
+                    sweep.id
+                ))
+                .into());
+            }
+        };
+        let refs: Vec<&RunRecord> = runs.iter().collect();
+        let mut values = Vec::with_capacity(runs.len());
+        for run in runs {
+            let history = if reduce.needs_history() {
+                Some(store.history(&run.id)?)
+            } else {
+                None
+            };
+            values.push(reduce.value(run, history.as_deref(), &metric.name));
+        }
+        let grouping = group_runs(&refs, rules);
+        let groups = group_results(&grouping, &refs, &values);
+        Ok(Analysis {
+            metric,
+            reduce,
+            grouping,
+            groups,
+        })
+    }
+
+    pub fn ranked(&self) -> Vec<Ranked> {
+        rank_groups(self.groups.clone(), self.metric.goal)
+    }
+}
+
+/// The sweep's runs grouped with the default rules, when a seed-like key varies (the
+/// table at the end of `sweep run` and in `sweep ls` then shows groups); `None` otherwise.
+pub fn seed_groups(
+    store: &dyn Store,
+    sweep: &SweepRecord,
+    runs: &[RunRecord],
+) -> Result<Option<Analysis>> {
+    if sweep.spec.metric.is_none() || runs.is_empty() {
+        return Ok(None);
+    }
+    let analysis = Analysis::of(store, sweep, runs, None, Reduce::Best, &NoiseRules::new())?;
+    Ok(analysis.grouping.varies_seeds().then_some(analysis))
+}
+
+fn p_text(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p.is_finite() => {
+            if p < 0.001 {
+                "<0.001".into()
+            } else {
+                format!("{p:.3}")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+fn interval_text(g: &GroupResult) -> String {
+    match g.ci {
+        Some(ci) if g.n() > 1 => format!("[{}, {}]", num(ci.low), num(ci.high)),
+        _ => String::new(),
+    }
+}
+
+/// Prints groups ranked (`ranked: true`, best first, with the test against the best) or
+/// in run order, as a table, CSV or JSON.
+pub fn print_groups(
+    analysis: &Analysis,
+    ranked: bool,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let rows: Vec<Ranked> = if ranked {
+        analysis.ranked()
+    } else {
+        analysis
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| Ranked {
+                rank: i + 1,
+                group: g.clone(),
+                welch_p_vs_best: None,
+                holm_p_vs_best: None,
+            })
+            .collect()
+    };
+    let metric = &analysis.metric.name;
+    let keys = &analysis.grouping.varying;
+    let mut header: Vec<String> = Vec::new();
+    if ranked {
+        header.push("rank".into());
+    }
+    header.extend(keys.iter().cloned());
+    header.extend([
+        "n".into(),
+        format!("{metric} mean"),
+        "95% CI".into(),
+        "std".into(),
+    ]);
+    if ranked {
+        header.push("p vs best".into());
+    }
+    header.push("missing".into());
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    let mut v = ranked_json(r, metric);
+                    if !ranked {
+                        for k in ["rank", "welch_p_vs_best", "holm_p_vs_best"] {
+                            if let Some(o) = v.as_object_mut() {
+                                o.remove(k);
+                            }
+                        }
+                    }
+                    v
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            let mut header = header.clone();
+            let ci = header.iter().position(|h| h == "95% CI").unwrap_or(0);
+            header.splice(ci..=ci, ["ci_low".to_string(), "ci_high".to_string()]);
+            w.write_record(&header)?;
+            for r in &rows {
+                let g = &r.group;
+                let s = g.stats;
+                let mut row: Vec<String> = Vec::new();
+                if ranked {
+                    row.push(r.rank.to_string());
+                }
+                row.extend(
+                    keys.iter()
+                        .map(|k| g.params.get(k).map(cell_text).unwrap_or_default()),
+                );
+                let f = |v: Option<f64>| {
+                    v.filter(|v| v.is_finite())
+                        .map(|v| v.to_string())
+                        .unwrap_or_default()
+                };
+                row.push(g.n().to_string());
+                row.push(f(s.map(|s| s.mean)));
+                row.push(f(g.ci.map(|c| c.low)));
+                row.push(f(g.ci.map(|c| c.high)));
+                row.push(f(s.map(|s| s.std)));
+                if ranked {
+                    row.push(f(r.holm_p_vs_best));
+                }
+                row.push(g.missing.to_string());
+                w.write_record(&row)?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            let mut t = new_table();
+            t.set_header(header);
+            for r in &rows {
+                let g = &r.group;
+                let s = g.stats;
+                let mut row: Vec<Cell> = Vec::new();
+                if ranked {
+                    row.push(Cell::new(r.rank));
+                }
+                // A key a group's runs lack (a model setting another model reads) is blank.
+                row.extend(keys.iter().map(|k| {
+                    Cell::new(
+                        g.params
+                            .get(k)
+                            .filter(|v| !v.is_null())
+                            .map(value_text)
+                            .unwrap_or_default(),
+                    )
+                }));
+                let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+                row.push(right(g.n().to_string()));
+                row.push(right(s.map(|s| num(s.mean)).unwrap_or_default()));
+                row.push(right(interval_text(g)));
+                row.push(right(
+                    s.map(|s| s.std)
+                        .filter(|v| v.is_finite())
+                        .map(num)
+                        .unwrap_or_default(),
+                ));
+                if ranked {
+                    row.push(right(p_text(r.holm_p_vs_best)));
+                }
+                row.push(right(g.missing.to_string()));
+                t.add_row(row);
+            }
+            writeln!(out, "{t}")?;
+            writeln!(out, "{}", conclusion(analysis, &rows, ranked))?;
+        }
+    }
+    Ok(())
+}
+
+/// The sentence under a grouped table: what was grouped over, and (ranked) whether the
+/// best group is distinguishable from the runner-up.
+fn conclusion(analysis: &Analysis, rows: &[Ranked], ranked: bool) -> String {
+    let g = &analysis.grouping;
+    let runs: usize = analysis.groups.iter().map(|g| g.runs.len()).sum();
+    let mut text = format!(
+        "{} group(s) of {runs} run(s) by {}",
+        analysis.groups.len(),
+        if g.varying.is_empty() {
+            "nothing (no key varies)".to_string()
+        } else {
+            g.varying.join(", ")
+        }
+    );
+    if !g.ignored.is_empty() {
+        text.push_str(&format!(
+            "; aggregated over {} (--keep KEY to split by one)",
+            g.ignored.join(", ")
+        ));
+    }
+    let goal = match analysis.metric.goal {
+        Goal::Maximize => "higher",
+        Goal::Minimize => "lower",
+    };
+    text.push_str(&format!(
+        ".\n{} per run: {} ({goal} is better); interval: 95% percentile bootstrap of the mean; p: Welch's t-test against the best, Holm-adjusted.",
+        analysis.metric.name,
+        match &analysis.reduce {
+            Reduce::Last => "last value".to_string(),
+            Reduce::Best => "best value".to_string(),
+            Reduce::MeanLast(k) => format!("mean of the last {k} values"),
+            Reduce::AtBestOf(m) => format!("value where {m} was best"),
+        }
+    ));
+    if ranked && rows.len() > 1 {
+        let p = rows[1].welch_p_vs_best;
+        let verdict = match beats_runner_up(rows) {
+            Some(true) => format!(
+                "The best group beats the runner-up (Welch p = {}).",
+                p_text(p)
+            ),
+            Some(false) => format!(
+                "The best group is not distinguishable from the runner-up (Welch p = {}): more seeds, or call it a tie.",
+                p_text(p)
+            ),
+            None => "The best group cannot be tested against the runner-up (fewer than two values in a group).".to_string(),
+        };
+        text.push('\n');
+        text.push_str(&verdict);
+    }
+    text
+}
