@@ -1,13 +1,17 @@
 //! A small YAML 1.2 (and JSON) document tree that keeps the line and column of every key
-//! and value, built from yaml-rust2's event API.
+//! and value, built from granit-parser's event API.
 //!
 //! Plain scalars are resolved with the YAML 1.2 core schema: `1e-5` is a number, `yes` and
 //! `on` are strings. Duplicate keys are reported, aliases resolve to the anchored node, and
 //! `<<` merge keys are honoured (explicit keys win over merged ones).
+//!
+//! The syntax accepted is what PyYAML (W&B's loader) and ruamel.yaml accept: a flow
+//! collection's entries and closing bracket may sit at or left of the enclosing block's
+//! indentation (`values: [` on one line, `]` at column 1), and a block scalar that ends the
+//! file without a line break has no final line feed.
 
+use granit_parser::{Event, Marker, Parser, ScalarStyle, Span, SpannedEventReceiver, Tag};
 use std::collections::HashMap;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// A 1-based position in the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -19,7 +23,7 @@ pub(crate) struct Pos {
 impl Pos {
     pub(crate) const START: Pos = Pos { line: 1, col: 1 };
 
-    fn from_marker(m: Marker) -> Pos {
+    fn from_marker(m: &Marker) -> Pos {
         Pos {
             line: m.line().max(1),
             col: m.col() + 1,
@@ -153,9 +157,9 @@ pub(crate) struct Document {
 /// serde_json accepts, the JSON value is used with every position at line 1.
 pub(crate) fn read_document(text: &str) -> Document {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // yaml-rust2's parser recurses once per nesting level, and block nesting has no limit
-    // there; bound it before parsing. A block level needs a column of indentation or a
-    // `-`/`?` indicator, so the leading run of those bounds the depth of a line.
+    // The parser refuses more than 255 nested block collections as a syntax error; say what
+    // is wrong before parsing. A block level needs a column of indentation or a `-`/`?`
+    // indicator, so the leading run of those bounds the depth of a line.
     if let Some((i, _)) = text.lines().enumerate().find(|(_, line)| {
         line.chars()
             .take_while(|c| matches!(c, ' ' | '\t' | '-' | '?'))
@@ -177,7 +181,12 @@ pub(crate) fn read_document(text: &str) -> Document {
         };
     }
     let mut builder = Builder::default();
-    let mut parser = Parser::new_from_str(text);
+    let options = granit_parser::options! {
+        // As PyYAML: `key: |` + `text` at the end of the file is "text", not "text\n".
+        block_scalar_eof_without_line_feed: true,
+        emit_comments: false,
+    };
+    let mut parser = Parser::new_from_str_with_options(text, options);
     match parser.load(&mut builder, true) {
         Ok(()) => {
             let mut problems = builder.problems;
@@ -212,7 +221,7 @@ pub(crate) fn read_document(text: &str) -> Document {
                     problems: Vec::new(),
                 };
             }
-            let pos = Pos::from_marker(*err.marker());
+            let pos = Pos::from_marker(err.marker());
             // `{` and `}` are flow indicators: `[${env}, ${args}]` needs quotes.
             let near = text
                 .lines()
@@ -400,7 +409,7 @@ impl Builder {
                 }
             }
         }
-        // Block mappings report their start one column after the first key.
+        // A mapping is reported at its first key when that comes before its start.
         let pos = match entries.first() {
             Some(first) if first.key_pos < pos => first.key_pos,
             _ => pos,
@@ -417,9 +426,9 @@ fn node_count(node: &Node) -> usize {
     }
 }
 
-impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        let pos = Pos::from_marker(mark);
+impl<'input> SpannedEventReceiver<'input> for Builder {
+    fn on_event(&mut self, ev: Event<'input>, span: Span) {
+        let pos = Pos::from_marker(&span.start);
         if self.skipping > 0 {
             match ev {
                 Event::SequenceStart(..) | Event::MappingStart(..) => self.skipping += 1,
@@ -446,7 +455,7 @@ impl MarkedEventReceiver for Builder {
             return;
         }
         match ev {
-            Event::DocumentStart => {
+            Event::DocumentStart(..) => {
                 self.doc_starts += 1;
                 if self.doc_starts == 2 {
                     self.second_doc_pos = Some(pos);
@@ -454,8 +463,17 @@ impl MarkedEventReceiver for Builder {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let path = self.child_path();
-                let merge_key = style == TScalarStyle::Plain && tag.is_none() && text == "<<";
-                let kind = match resolve_scalar(&text, style, tag.as_ref()) {
+                // An empty node (`key:` with nothing after it) is reported as a plain `~` with
+                // an empty span; its text as written is empty.
+                let text = if style == ScalarStyle::Plain && span.end.index() <= span.start.index()
+                {
+                    String::new()
+                } else {
+                    text.into_owned()
+                };
+                let tag = tag.as_deref();
+                let merge_key = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                let kind = match resolve_scalar(&text, style, tag) {
                     Ok(kind) => kind,
                     Err(message) => {
                         self.problems.push(ReadProblem {
@@ -476,7 +494,7 @@ impl MarkedEventReceiver for Builder {
                     merge_key,
                 );
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(_, anchor, _) => {
                 let path = self.child_path();
                 self.stack.push(Frame::Seq {
                     pos,
@@ -485,7 +503,7 @@ impl MarkedEventReceiver for Builder {
                     items: Vec::new(),
                 });
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(_, anchor, _) => {
                 let path = self.child_path();
                 self.stack.push(Frame::Map {
                     pos,
@@ -547,7 +565,9 @@ impl MarkedEventReceiver for Builder {
                 };
                 self.push_value(node, 0, false);
             }
-            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+            // Stream and document ends, and metadata events (comments, anchor names) that the
+            // options above leave off.
+            _ => {}
         }
     }
 }
@@ -555,10 +575,10 @@ impl MarkedEventReceiver for Builder {
 const CORE_TAG: &str = "tag:yaml.org,2002:";
 
 /// Resolves a scalar with the YAML 1.2 core schema, honouring the core tags.
-fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Kind, String> {
+fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Kind, String> {
     if let Some(tag) = tag {
-        if tag.handle == CORE_TAG {
-            return match tag.suffix.as_str() {
+        if tag.handle() == CORE_TAG {
+            return match tag.suffix() {
                 "str" => Ok(Kind::Str(text.to_string())),
                 "null" => match resolve_plain(text) {
                     Kind::Null => Ok(Kind::Null),
@@ -582,7 +602,7 @@ fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<
         }
         return Ok(Kind::Str(text.to_string()));
     }
-    if style != TScalarStyle::Plain {
+    if style != ScalarStyle::Plain {
         return Ok(Kind::Str(text.to_string()));
     }
     Ok(resolve_plain(text))
@@ -778,5 +798,124 @@ mod tests {
         // Tabs in JSON indentation are fine for JSON; the serde_json fallback takes them.
         let r = root("{\n\t\"a\":\t1,\n\t\"b\":\"x\"\n}");
         assert_eq!(r.get("a").map(|n| &n.kind), Some(&Kind::Int(1)));
+    }
+
+    const HEAD: &str = "program: t.py\nmethod: grid\nparameters:\n  lr:\n";
+
+    /// `parameters.lr.values` of a spec.
+    fn lr_values(text: &str) -> Node {
+        let r = root(text);
+        r.get("parameters")
+            .and_then(|p| p.get("lr"))
+            .and_then(|lr| lr.get("values"))
+            .cloned()
+            .unwrap_or_else(|| Node::new(Pos::START, Kind::Null))
+    }
+
+    /// The kinds and positions of a list's items.
+    fn items(node: &Node) -> Vec<(Kind, Pos)> {
+        match &node.kind {
+            Kind::Seq(items) => items.iter().map(|n| (n.kind.clone(), n.pos)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn at(line: usize, col: usize) -> Pos {
+        Pos { line, col }
+    }
+
+    #[test]
+    fn flow_collections_may_sit_left_of_the_block_indentation_as_in_pyyaml() {
+        // e: `]` at column 1. PyYAML: {'values': [0.1, 0.2]}.
+        let v = lr_values(&format!("{HEAD}    values: [\n      0.1, 0.2\n]\n"));
+        assert_eq!(v.pos, at(5, 13));
+        let want = vec![(Kind::Float(0.1), at(6, 7)), (Kind::Float(0.2), at(6, 12))];
+        assert_eq!(items(&v), want);
+        // f: `]` left of its key.
+        let v = lr_values(&format!("{HEAD}    values: [\n      0.1, 0.2\n  ]\n"));
+        assert_eq!(items(&v), want);
+        // g: content at the key's indentation.
+        let v = lr_values(&format!("{HEAD}    values: [0.1,\n    0.2]\n"));
+        let want_g = vec![(Kind::Float(0.1), at(5, 14)), (Kind::Float(0.2), at(6, 5))];
+        assert_eq!(items(&v), want_g);
+        // i: inside a block sequence. PyYAML: {'values': [[1, 2]]}.
+        let v = lr_values(&format!("{HEAD}    values:\n    - [1,\n    2]\n"));
+        let inner = match &v.kind {
+            Kind::Seq(outer) if outer.len() == 1 => outer[0].clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(inner.pos, at(6, 7));
+        let want_i = vec![(Kind::Int(1), at(6, 8)), (Kind::Int(2), at(7, 5))];
+        assert_eq!(items(&inner), want_i);
+        // Entries and brackets at column 1, in a flow mapping too.
+        let v = lr_values(&format!("{HEAD}    values: [\n0.1,\n0.2\n]\n"));
+        assert_eq!(
+            items(&v),
+            vec![(Kind::Float(0.1), at(6, 1)), (Kind::Float(0.2), at(7, 1))]
+        );
+        let r = root("parameters:\n  lr: {\nvalues: [1, 2]\n}\n");
+        let lr = r.get("parameters").and_then(|p| p.get("lr"));
+        assert_eq!(lr.map(|n| n.pos), Some(at(2, 7)));
+        let v = lr.and_then(|lr| lr.get("values")).map(items);
+        assert_eq!(
+            v,
+            Some(vec![(Kind::Int(1), at(3, 10)), (Kind::Int(2), at(3, 13))])
+        );
+        // The whole spec is valid.
+        let spec = crate::test_util::parse(&format!("{HEAD}    values: [\n      0.1, 0.2\n]\n"));
+        assert_eq!(spec.parameters.len(), 1);
+    }
+
+    #[test]
+    fn flow_collections_indented_past_their_key_are_still_read() {
+        // `]` at the key's own indentation.
+        let v = lr_values(&format!("{HEAD}    values: [\n      0.1, 0.2\n    ]\n"));
+        let want = vec![(Kind::Float(0.1), at(6, 7)), (Kind::Float(0.2), at(6, 12))];
+        assert_eq!(items(&v), want);
+        // A flow mapping holding a multi-line flow list.
+        let r = root("lr: {values: [\n 1, 2\n ]}\n");
+        let v = r.get("lr").and_then(|lr| lr.get("values")).map(items);
+        assert_eq!(
+            v,
+            Some(vec![(Kind::Int(1), at(2, 2)), (Kind::Int(2), at(2, 5))])
+        );
+        // A multi-line command at the top level.
+        let r = root(
+            "program: t.py\nmethod: grid\ncommand: [\n  \"${env}\", python,\n  \"${program}\", \"${args}\"\n]\n",
+        );
+        let command = r.get("command").map(items).unwrap_or_default();
+        let words: Vec<Kind> = command.into_iter().map(|(k, _)| k).collect();
+        let want: Vec<Kind> = ["${env}", "python", "${program}", "${args}"]
+            .into_iter()
+            .map(|s| Kind::Str(s.into()))
+            .collect();
+        assert_eq!(words, want);
+    }
+
+    #[test]
+    fn empty_values_and_block_scalars_read_as_pyyaml_reads_them() {
+        // `key:` with nothing after it is null at the key; `!!str` with nothing is "".
+        let r = root("a:\nb: !!str\nc: ~\nl:\n- \n- 1\n");
+        let a = r.get("a");
+        assert_eq!(
+            a.map(|n| (&n.kind, n.pos, n.raw.as_str())),
+            Some((&Kind::Null, at(1, 1), ""))
+        );
+        assert_eq!(r.get("b").map(|n| &n.kind), Some(&Kind::Str(String::new())));
+        assert_eq!(
+            r.get("c").map(|n| (&n.kind, n.raw.as_str())),
+            Some((&Kind::Null, "~"))
+        );
+        let l = r.get("l").map(items).unwrap_or_default();
+        assert_eq!(l.len(), 2);
+        assert_eq!((&l[0].0, l[0].1.line), (&Kind::Null, 5));
+        // A block scalar that ends the file without a line break has no final line feed.
+        let r = root("a: |\n  x\n  y");
+        assert_eq!(r.get("a").map(|n| &n.kind), Some(&Kind::Str("x\ny".into())));
+        let r = root("a: |\n  x\n  y\n");
+        assert_eq!(
+            r.get("a").map(|n| &n.kind),
+            Some(&Kind::Str("x\ny\n".into()))
+        );
     }
 }
