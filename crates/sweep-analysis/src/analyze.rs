@@ -262,29 +262,12 @@ mod tests {
     use super::*;
     use crate::group::{NoiseRules, group_runs};
     use serde_json::json;
-    use sweep_core::Summary;
 
     fn run(id: &str, config: Value, status: RunStatus) -> RunRecord {
-        RunRecord {
-            id: id.into(),
-            sweep_id: "s".into(),
-            number: 0,
-            status,
-            params: Default::default(),
-            config,
-            config_hash: String::new(),
-            summary: Summary::new(),
-            history_len: 0,
-            attempt: 1,
-            created_at: 0.0,
-            started_at: None,
-            ended_at: None,
-            host: None,
-            pid: None,
-            exit_code: None,
-            reason: None,
-            stderr_tail: None,
-        }
+        let mut r = crate::listing::tests::run(0, status, None);
+        r.id = id.into();
+        r.config = config;
+        r
     }
 
     /// Three models over three seeds; `c` is clearly best, `a` and `b` are close.

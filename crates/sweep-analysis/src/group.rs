@@ -269,29 +269,12 @@ impl Reduce {
 mod tests {
     use super::*;
     use serde_json::json;
-    use sweep_core::{Goal, MetricSpec, RunStatus, Summary};
+    use sweep_core::{Goal, MetricSpec, RunStatus};
 
     fn run(config: Value) -> RunRecord {
-        RunRecord {
-            id: "r".into(),
-            sweep_id: "s".into(),
-            number: 0,
-            status: RunStatus::Completed,
-            params: Default::default(),
-            config,
-            config_hash: String::new(),
-            summary: Summary::new(),
-            history_len: 0,
-            attempt: 1,
-            created_at: 0.0,
-            started_at: None,
-            ended_at: None,
-            host: None,
-            pid: None,
-            exit_code: None,
-            reason: None,
-            stderr_tail: None,
-        }
+        let mut r = crate::listing::tests::run(0, RunStatus::Completed, None);
+        r.config = config;
+        r
     }
 
     #[test]

@@ -206,19 +206,9 @@ fn bootstrap_rng(seed: u64) -> Pcg64Mcg {
     Pcg64Mcg::new((u128::from(hi) << 64) | u128::from(lo))
 }
 
-/// A uniform draw from `0..n` (`n > 0`) by rejection sampling.
+/// A uniform draw from `0..n` ([`sweep_core::num::below`]).
 fn below(rng: &mut Pcg64Mcg, n: usize) -> usize {
-    let n = n as u64;
-    if n <= 1 {
-        return 0;
-    }
-    let zone = (u64::MAX / n) * n;
-    loop {
-        let x = rng.next_u64();
-        if x < zone {
-            return (x % n) as usize;
-        }
-    }
+    sweep_core::num::below(|| rng.next_u64(), n)
 }
 
 fn resample_mean(rng: &mut Pcg64Mcg, values: &[f64]) -> f64 {

@@ -1,5 +1,5 @@
 //! Numeric kernels shared by the crates that compute (the Bayesian sampler, the linear
-//! models).
+//! models, the data splits, the bootstrap).
 
 /// `Σ aᵢ bᵢ` over the common length, with eight independent partial sums: a single running
 /// sum is one long chain of dependent additions, which the compiler may not reorder; eight
@@ -18,6 +18,22 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     }
     let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
     acc.iter().sum::<f64>() + tail
+}
+
+/// A uniform draw from `0..n` by rejection sampling over `next_u64` (a generator's raw
+/// 64-bit outputs): no modulo bias. `0` when `n ≤ 1`.
+pub fn below(mut next_u64: impl FnMut() -> u64, n: usize) -> usize {
+    let n = n as u64;
+    if n <= 1 {
+        return 0;
+    }
+    let zone = (u64::MAX / n) * n;
+    loop {
+        let x = next_u64();
+        if x < zone {
+            return (x % n) as usize;
+        }
+    }
 }
 
 #[cfg(test)]

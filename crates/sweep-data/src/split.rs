@@ -30,19 +30,9 @@ fn rng(seed: u64) -> Pcg64Mcg {
     Pcg64Mcg::seed_from_u64(seed)
 }
 
-/// A uniform draw from `0..n` (`n > 0`) by rejection sampling.
+/// A uniform draw from `0..n` ([`sweep_core::num::below`]).
 fn below(rng: &mut Pcg64Mcg, n: usize) -> usize {
-    let n = n as u64;
-    if n <= 1 {
-        return 0;
-    }
-    let zone = (u64::MAX / n) * n;
-    loop {
-        let x = rng.next_u64();
-        if x < zone {
-            return (x % n) as usize;
-        }
-    }
+    sweep_core::num::below(|| rng.next_u64(), n)
 }
 
 /// Fisher–Yates shuffle.
