@@ -8,8 +8,10 @@
 
 mod analyze;
 mod compare;
+mod completeness;
 mod export;
 mod group;
+mod importance;
 mod listing;
 pub mod stats;
 mod tally;
@@ -20,8 +22,10 @@ pub use analyze::{
     comparison_json, group_json, group_results, rank_groups, ranked_json,
 };
 pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
+pub use completeness::{Completeness, MAX_CELLS, completeness};
 pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, summary_cells, time_text};
 pub use group::{Group, Grouping, NoiseRules, Reduce, group_runs, is_seed_key};
+pub use importance::{Importance, importance};
 pub use listing::{Columns, best_value, rank};
 pub use tally::{SweepTally, tally};
 pub use wandb::{WandbRun, foreign_categorical_values, parse_wandb_runs};

@@ -127,7 +127,8 @@ pub enum Command {
     /// two groups compared.
     Analyze {
         /// `rank` (groups best first, Welch's test against the best, Holm-adjusted),
-        /// `groups` (in run order) or `compare A B`.
+        /// `groups` (in run order), `compare A B`, `importance` (what each varying key
+        /// explains) or `completeness` (missing cells and seeds, short curves, stale runs).
         #[arg(value_enum, default_value_t = AnalyzeView::Rank)]
         view: AnalyzeView,
         /// For `compare`: two groups, each a rank (`1`, `2`) or a run id (prefix) in it.
@@ -157,6 +158,8 @@ pub enum AnalyzeView {
     Rank,
     Groups,
     Compare,
+    Importance,
+    Completeness,
 }
 
 /// What an analysis is over and how runs are grouped.

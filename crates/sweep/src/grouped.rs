@@ -23,6 +23,8 @@ pub struct Analysis {
     pub grouping: Grouping,
     /// Groups in run order.
     pub groups: Vec<GroupResult>,
+    /// Each run's value (`values[i]` for the `i`-th run given), by `reduce`.
+    pub values: Vec<Option<f64>>,
 }
 
 impl Analysis {
@@ -78,6 +80,7 @@ impl Analysis {
             reduce,
             grouping,
             groups,
+            values,
         })
     }
 

@@ -2048,3 +2048,51 @@ fn analyze_refuses_bad_arguments_with_the_fix() {
             .unwrap();
     assert_eq!(last.len(), 3);
 }
+
+#[test]
+fn analyze_says_what_matters_and_what_is_missing() {
+    let env = Env::new();
+    seeded_sweep(&env);
+    // Five of the nine runs: model a complete, b with seeds 0 and 1.
+    env.ok(&["run", "spec.yaml", "--count", "5"]);
+    let c: Value =
+        serde_json::from_str(&env.ok(&["analyze", "completeness", "--format", "json"])).unwrap();
+    assert_eq!(c["expected_cells"], 9);
+    assert_eq!(c["done_cells"], 5);
+    assert_eq!(c["complete"], false);
+    let missing = c["missing"].as_array().unwrap();
+    assert_eq!(missing.len(), 4, "{c}");
+    assert_eq!(missing[0], serde_json::json!({"model": "b", "seed": 2}));
+    assert_eq!(
+        c["missing_seeds"],
+        serde_json::json!([{"params": {"model": "b"}, "seeds": [2]}])
+    );
+    let table = env.ok(&["analyze", "completeness"]);
+    assert!(
+        table.contains("5 of 9 grid cell(s)") && table.contains("missing cell"),
+        "{table}"
+    );
+    env.ok(&["run", "spec.yaml"]);
+    assert!(
+        env.ok(&["analyze", "completeness"])
+            .contains("complete: nothing missing")
+    );
+    // model drives the loss; seed is noise and not a key of its own.
+    let imp: Vec<Value> =
+        serde_json::from_str(&env.ok(&["analyze", "importance", "--format", "json"])).unwrap();
+    assert_eq!(imp.len(), 1, "{imp:?}");
+    assert_eq!(imp[0]["key"], "model");
+    assert!(imp[0]["variance_share"].as_f64().unwrap() > 0.99, "{imp:?}");
+    assert_eq!(imp[0]["n"], 9);
+    let imp: Vec<Value> = serde_json::from_str(&env.ok(&[
+        "analyze",
+        "importance",
+        "--keep",
+        "seed",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(imp[1]["key"], "seed");
+    assert!(imp[1]["spearman"].as_f64().unwrap() > 0.0);
+}

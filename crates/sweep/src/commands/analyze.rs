@@ -9,8 +9,10 @@ use crate::output::{new_table, num};
 use anyhow::Result;
 use std::io::Write;
 use sweep_analysis::{
-    GroupResult, NoiseRules, Ranked, Reduce, compare_groups, comparison_json, group_json,
+    Completeness, GroupResult, Importance, NoiseRules, Ranked, Reduce, compare_groups,
+    comparison_json, completeness, group_json, importance,
 };
+use sweep_core::RunRecord;
 use sweep_store::{RunFilter, Store};
 
 pub fn analyze(
@@ -57,7 +59,190 @@ pub fn analyze(
             let b = find_group(&ranked, &groups[1])?;
             compare(&analysis, a, b, args.format, &mut out)
         }
+        AnalyzeView::Importance => {
+            let refs: Vec<&RunRecord> = runs.iter().collect();
+            let rows = importance(&analysis.grouping.varying, &refs, &analysis.values);
+            print_importance(&analysis, &rows, args.format, &mut out)
+        }
+        AnalyzeView::Completeness => {
+            let refs: Vec<&RunRecord> = runs.iter().collect();
+            let is_dead = |r: &RunRecord| match (&r.host, r.pid) {
+                (Some(host), Some(pid)) => sweep_exec::owner_is_dead(host, pid),
+                _ => false,
+            };
+            let c = completeness(&sweep.spec, &refs, &analysis.grouping, &is_dead);
+            print_completeness(&sweep.id, &c, args.format, &mut out)
+        }
     }
+}
+
+/// A number for JSON: `null` when not finite.
+fn json_number(v: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+fn print_importance(
+    analysis: &Analysis,
+    rows: &[Importance],
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let share = |v: f64| {
+        if v.is_nan() {
+            String::new()
+        } else {
+            format!("{v:.3}")
+        }
+    };
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "key": r.key,
+                        "variance_share": json_number(r.variance_share),
+                        "spearman": r.spearman.map(json_number),
+                        "levels": r.levels,
+                        "n": r.n,
+                        "metric": analysis.metric.name,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(&mut *out);
+            w.write_record(["key", "variance_share", "spearman", "levels", "n"])?;
+            for r in rows {
+                w.write_record([
+                    r.key.clone(),
+                    share(r.variance_share),
+                    r.spearman.map(share).unwrap_or_default(),
+                    r.levels.to_string(),
+                    r.n.to_string(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            let mut t = new_table();
+            t.set_header(["key", "variance share (η²)", "spearman", "levels", "n"]);
+            for r in rows {
+                t.add_row([
+                    r.key.clone(),
+                    share(r.variance_share),
+                    r.spearman.map(share).unwrap_or_default(),
+                    r.levels.to_string(),
+                    r.n.to_string(),
+                ]);
+            }
+            writeln!(out, "{t}")?;
+            writeln!(
+                out,
+                "Estimates over the completed runs' {}: the share of its variance each key explains alone (first-order, as fANOVA on a full grid; a key with many levels on few runs explains more by chance), and Spearman's rank correlation for numeric keys.",
+                analysis.metric.name
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn print_completeness(
+    sweep: &str,
+    c: &Completeness,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let params = |p: &sweep_core::Params| serde_json::to_string(p).unwrap_or_default();
+    if format == Format::Json {
+        let v = serde_json::json!({
+            "sweep": sweep,
+            "complete": c.is_complete(),
+            "expected_cells": c.expected,
+            "done_cells": c.done,
+            "missing": c.missing,
+            "without_result": c.without_result,
+            "duplicated": c.duplicated.iter().map(|(p, n)| serde_json::json!({"params": p, "completed": n})).collect::<Vec<_>>(),
+            "missing_seeds": c.missing_seeds.iter().map(|(p, s)| serde_json::json!({"params": p, "seeds": s})).collect::<Vec<_>>(),
+            "short_curves": c.short_curves.iter().map(|(id, n, longest)| serde_json::json!({"run": id, "history_len": n, "longest": longest})).collect::<Vec<_>>(),
+            "stale_running": c.stale_running,
+        });
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    // Table and CSV: one line per finding.
+    let mut lines: Vec<[String; 2]> = Vec::new();
+    for p in &c.missing {
+        lines.push(["missing cell".into(), params(p)]);
+    }
+    for p in &c.without_result {
+        lines.push([
+            "no result (failed, pruned or interrupted)".into(),
+            params(p),
+        ]);
+    }
+    for (p, n) in &c.duplicated {
+        lines.push([
+            "completed more than once".into(),
+            format!("{} ({n} runs)", params(p)),
+        ]);
+    }
+    for (p, seeds) in &c.missing_seeds {
+        lines.push([
+            "missing seeds".into(),
+            format!(
+                "{}: {}",
+                serde_json::to_string(p).unwrap_or_default(),
+                serde_json::to_string(seeds).unwrap_or_default()
+            ),
+        ]);
+    }
+    for (id, n, longest) in &c.short_curves {
+        lines.push([
+            "short curve".into(),
+            format!("{id}: {n} of {longest} records"),
+        ]);
+    }
+    for id in &c.stale_running {
+        lines.push([
+            "running, but its process is gone".into(),
+            format!("{id} (`sweep resume` marks it interrupted and runs it again)"),
+        ]);
+    }
+    if format == Format::Csv {
+        let mut w = csv::Writer::from_writer(&mut *out);
+        w.write_record(["finding", "detail"])?;
+        for l in &lines {
+            w.write_record(l)?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    match c.expected {
+        Some(n) => writeln!(
+            out,
+            "sweep {sweep}: {} of {n} grid cell(s) have a completed run",
+            c.done
+        )?,
+        None => writeln!(
+            out,
+            "sweep {sweep}: random or Bayesian search has no fixed set of cells"
+        )?,
+    }
+    if lines.is_empty() {
+        writeln!(out, "complete: nothing missing")?;
+    } else {
+        let mut t = new_table();
+        t.set_header(["finding", "detail"]);
+        for l in lines {
+            t.add_row(l);
+        }
+        writeln!(out, "{t}")?;
+    }
+    Ok(())
 }
 
 /// A group by its rank (`1` is the best) or by a run id (or unique prefix) in it.
