@@ -12,6 +12,7 @@ mod completeness;
 mod export;
 mod group;
 mod importance;
+mod insights;
 mod listing;
 pub mod stats;
 mod tally;
@@ -26,6 +27,9 @@ pub use completeness::{Completeness, MAX_CELLS, completeness};
 pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, summary_cells, time_text};
 pub use group::{Group, Grouping, NoiseRules, Reduce, group_runs, is_seed_key};
 pub use importance::{Importance, importance};
+pub use insights::{
+    CurvePoint, RunInsight, STABILITY_WINDOW, group_curve, run_insight, train_counterpart,
+};
 pub use listing::{Columns, best_value, rank};
 pub use tally::{SweepTally, tally};
 pub use wandb::{WandbRun, foreign_categorical_values, parse_wandb_runs};

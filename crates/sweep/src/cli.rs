@@ -128,7 +128,8 @@ pub enum Command {
     Analyze {
         /// `rank` (groups best first, Welch's test against the best, Holm-adjusted),
         /// `groups` (in run order), `compare A B`, `importance` (what each varying key
-        /// explains) or `completeness` (missing cells and seeds, short curves, stale runs).
+        /// explains), `completeness` (missing cells and seeds, short curves, stale runs) or
+        /// `insights` (train-validation gap, convergence, stability, best iteration).
         #[arg(value_enum, default_value_t = AnalyzeView::Rank)]
         view: AnalyzeView,
         /// For `compare`: two groups, each a rank (`1`, `2`) or a run id (prefix) in it.
@@ -160,6 +161,7 @@ pub enum AnalyzeView {
     Compare,
     Importance,
     Completeness,
+    Insights,
 }
 
 /// What an analysis is over and how runs are grouped.

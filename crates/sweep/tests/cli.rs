@@ -2096,3 +2096,39 @@ fn analyze_says_what_matters_and_what_is_missing() {
     assert_eq!(imp[1]["key"], "seed");
     assert!(imp[1]["spearman"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn insights_read_the_curves_train_gap_convergence_and_best_iteration() {
+    let env = Env::new();
+    // val/loss 1.0, 0.6, 0.5, 0.55 (best at 3); train/loss ends 0.2 below it.
+    env.write(
+        "train.sh",
+        "for a in \"$@\"; do case $a in --seed=*) s=${a#--seed=};; esac; done\n\
+         awk -v s=$s 'BEGIN{split(\"1.0 0.6 0.5 0.55\", v, \" \"); for (i = 1; i <= 4; i++) \
+         printf \"{\\\"val/loss\\\": %.4f, \\\"train/loss\\\": %.4f}\\n\", v[i] + s/100, v[i] - 0.2}'\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\ncommand: [\"${env}\", sh, \"${program}\", \"${args}\"]\n\
+         method: grid\nmetric: {name: val/loss, goal: minimize}\n\
+         parameters:\n  seed: {values: [0, 1]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let groups: Vec<Value> =
+        serde_json::from_str(&env.ok(&["analyze", "insights", "--format", "json"])).unwrap();
+    assert_eq!(groups.len(), 1);
+    let g = &groups[0];
+    assert_eq!(g["n"], 2);
+    assert_eq!(g["iterations"].as_f64(), Some(4.0));
+    assert_eq!(g["best_at"].as_f64(), Some(3.0));
+    // 90% of 1.0 → 0.5 is 0.55: first reached at iteration 3 (0.6 > 0.55).
+    assert_eq!(g["to_90"].as_f64(), Some(3.0));
+    // Gap at the end: val − train = 0.55 + s/100 − 0.35, mean over s = 0, 1.
+    assert!((g["gap"].as_f64().unwrap() - 0.205).abs() < 1e-9, "{g}");
+    assert_eq!(g["runs"].as_array().unwrap().len(), 2);
+    let table = env.ok(&["analyze", "insights"]);
+    assert!(
+        table.contains("best at") && table.contains("train gap"),
+        "{table}"
+    );
+}

@@ -9,10 +9,11 @@ use crate::output::{new_table, num};
 use anyhow::Result;
 use std::io::Write;
 use sweep_analysis::{
-    Completeness, GroupResult, Importance, NoiseRules, Ranked, Reduce, compare_groups,
-    comparison_json, completeness, group_json, importance,
+    Completeness, GroupResult, Importance, NoiseRules, Ranked, Reduce, RunInsight,
+    STABILITY_WINDOW, cell_text, compare_groups, comparison_json, completeness, group_json,
+    importance, run_insight, train_counterpart,
 };
-use sweep_core::RunRecord;
+use sweep_core::{MetricRecord, RunRecord};
 use sweep_store::{RunFilter, Store};
 
 pub fn analyze(
@@ -73,7 +74,160 @@ pub fn analyze(
             let c = completeness(&sweep.spec, &refs, &analysis.grouping, &is_dead);
             print_completeness(&sweep.id, &c, args.format, &mut out)
         }
+        AnalyzeView::Insights => {
+            let histories: Vec<Vec<MetricRecord>> = runs
+                .iter()
+                .map(|r| store.history(&r.id))
+                .collect::<Result<_, _>>()?;
+            print_insights(&analysis, &runs, &histories, args.format, &mut out)
+        }
     }
+}
+
+/// Each group's training insights: the mean over its completed runs.
+fn print_insights(
+    analysis: &Analysis,
+    runs: &[RunRecord],
+    histories: &[Vec<MetricRecord>],
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let metric = &analysis.metric;
+    let index: std::collections::HashMap<&str, usize> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
+    struct Row {
+        params: serde_json::Value,
+        per_run: Vec<(String, RunInsight)>,
+        gap: Option<f64>,
+        to_90: Option<f64>,
+        stability: Option<f64>,
+        best_at: Option<f64>,
+        iterations: Option<f64>,
+    }
+    let rows: Vec<Row> = analysis
+        .groups
+        .iter()
+        .map(|g| {
+            let per_run: Vec<(String, RunInsight)> = g
+                .runs
+                .iter()
+                .filter_map(|id| index.get(id.as_str()).map(|&i| (id, i)))
+                .filter(|(_, i)| runs[*i].status == sweep_core::RunStatus::Completed)
+                .map(|(id, i)| (id.clone(), run_insight(&histories[i], metric)))
+                .collect();
+            let col = |f: fn(&RunInsight) -> Option<f64>| {
+                mean(per_run.iter().filter_map(|(_, r)| f(r)).collect())
+            };
+            Row {
+                params: serde_json::to_value(&g.params).unwrap_or_default(),
+                gap: col(|r| r.gap),
+                to_90: col(|r| r.to_90.map(|v| v as f64)),
+                stability: col(|r| r.stability),
+                best_at: col(|r| r.best_at.map(|v| v as f64)),
+                iterations: col(|r| Some(r.iterations as f64)),
+                per_run,
+            }
+        })
+        .collect();
+    let text = |v: Option<f64>| v.filter(|v| v.is_finite()).map(num).unwrap_or_default();
+    match format {
+        Format::Json => {
+            let opt = |v: Option<f64>| v.map(json_number);
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "params": r.params,
+                        "metric": metric.name,
+                        "n": r.per_run.len(),
+                        "gap": opt(r.gap),
+                        "to_90": opt(r.to_90),
+                        "stability": opt(r.stability),
+                        "best_at": opt(r.best_at),
+                        "iterations": opt(r.iterations),
+                        "runs": r.per_run.iter().map(|(id, i)| serde_json::json!({
+                            "run": id,
+                            "iterations": i.iterations,
+                            "gap": i.gap.map(json_number),
+                            "to_90": i.to_90,
+                            "stability": i.stability.map(json_number),
+                            "best_at": i.best_at,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &list)?;
+            writeln!(out)?;
+        }
+        Format::Csv | Format::Table => {
+            let keys = &analysis.grouping.varying;
+            let mut header: Vec<String> = keys.clone();
+            header.extend(
+                [
+                    "n",
+                    "iterations",
+                    "best at",
+                    "90% at",
+                    "stability",
+                    "train gap",
+                ]
+                .map(String::from),
+            );
+            let lines: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let mut line: Vec<String> = keys
+                        .iter()
+                        .map(|k| r.params.get(k).map(cell_text).unwrap_or_default())
+                        .collect();
+                    line.extend([
+                        r.per_run.len().to_string(),
+                        text(r.iterations),
+                        text(r.best_at),
+                        text(r.to_90),
+                        text(r.stability),
+                        text(r.gap),
+                    ]);
+                    line
+                })
+                .collect();
+            if format == Format::Csv {
+                let mut w = csv::Writer::from_writer(&mut *out);
+                w.write_record(&header)?;
+                for l in &lines {
+                    w.write_record(l)?;
+                }
+                w.flush()?;
+            } else {
+                let mut t = new_table();
+                t.set_header(header);
+                for l in lines {
+                    t.add_row(l);
+                }
+                writeln!(out, "{t}")?;
+                writeln!(
+                    out,
+                    "Means over each group's completed runs, on {}'s iterations (records with a finite value): best at = the iteration of the best value (where early stopping keeps the model); 90% at = the first iteration with 90% of the improvement from the first value to the best; stability = std of the last {STABILITY_WINDOW} values; train gap = {} minus {} at the end (positive: train is better, overfitting).",
+                    metric.name,
+                    match metric.goal {
+                        sweep_core::Goal::Maximize =>
+                            train_counterpart(&metric.name).unwrap_or_else(|| "train".into()),
+                        sweep_core::Goal::Minimize => metric.name.clone(),
+                    },
+                    match metric.goal {
+                        sweep_core::Goal::Maximize => metric.name.clone(),
+                        sweep_core::Goal::Minimize =>
+                            train_counterpart(&metric.name).unwrap_or_else(|| "train".into()),
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A number for JSON: `null` when not finite.
