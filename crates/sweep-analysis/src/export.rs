@@ -22,7 +22,7 @@ pub fn summary_cells(s: &MetricSummary, num: impl Fn(f64) -> String) -> [String;
 }
 
 /// The columns every export row starts with.
-const RUN_COLUMNS: [&str; 12] = [
+const RUN_COLUMNS: [&str; 14] = [
     "run",
     "sweep",
     "number",
@@ -35,6 +35,8 @@ const RUN_COLUMNS: [&str; 12] = [
     "host",
     "exit_code",
     "reason",
+    "tags",
+    "note",
 ];
 
 /// Unix seconds as RFC 3339 in UTC with milliseconds; empty when unknown.
@@ -71,6 +73,8 @@ pub fn run_json(run: &RunRecord, history: Option<Vec<MetricRecord>>) -> Value {
         "host": run.host,
         "exit_code": run.exit_code,
         "reason": run.reason,
+        "tags": run.tags,
+        "note": run.note,
         "params": run.params,
         "config": run.config,
         "config_hash": run.config_hash,
@@ -155,6 +159,8 @@ impl ExportTable {
             r.host.clone().unwrap_or_default(),
             r.exit_code.map(|c| c.to_string()).unwrap_or_default(),
             r.reason.clone().unwrap_or_default(),
+            r.tags.join(","),
+            r.note.clone().unwrap_or_default(),
         ];
         row.extend(
             self.params

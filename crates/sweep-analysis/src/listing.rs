@@ -96,6 +96,8 @@ pub(crate) mod tests {
             exit_code: None,
             reason: None,
             stderr_tail: None,
+            tags: Vec::new(),
+            note: None,
         }
     }
 

@@ -26,6 +26,12 @@ pub struct RunRecord {
     pub exit_code: Option<i32>,
     pub reason: Option<String>,
     pub stderr_tail: Option<String>,
+    /// Labels the user gave the run (`sweep tag`), sorted, each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The user's note on the run (`sweep note`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl RunRecord {

@@ -112,6 +112,11 @@ pub trait Store: Send + Sync {
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>>;
     /// A run by id or unique id prefix.
     fn run(&self, id: &str) -> Result<RunRecord>;
+    /// Adds and removes a run's tags (a run by id or unique prefix, whatever its status:
+    /// tags and notes annotate a run, they never change its result); returns the run.
+    fn tag_run(&self, id: &str, add: &[String], remove: &[String]) -> Result<RunRecord>;
+    /// Sets a run's note, or clears it with `None`; returns the run.
+    fn note_run(&self, id: &str, note: Option<&str>) -> Result<RunRecord>;
     /// A run's full history, in order.
     fn history(&self, run_id: &str) -> Result<Vec<MetricRecord>>;
     /// One metric's values in every run of a sweep, in history order, for early

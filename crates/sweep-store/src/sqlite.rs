@@ -10,7 +10,8 @@ use sweep_core::{
 };
 
 /// The schema, one migration per entry; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sweeps (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
@@ -50,13 +51,25 @@ CREATE TABLE history (
     record_json TEXT NOT NULL,
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+ALTER TABLE runs ADD COLUMN note TEXT;
+CREATE TABLE tags (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    tag    TEXT NOT NULL,
+    PRIMARY KEY (run_id, tag)
+) WITHOUT ROWID;
+"#,
+];
 
 const NOW: &str = "unixepoch('subsec')";
 
+/// A run's columns, its tags last (joined by the unit separator; `id` in the subquery is
+/// the outer run's, the tags table having no such column).
 const RUN_COLS: &str = "id, sweep_id, number, status, params_json, config_json, config_hash, \
     summary_json, history_len, attempt, created_at, started_at, ended_at, host, pid, exit_code, \
-    reason, stderr_tail";
+    reason, stderr_tail, note, \
+    (SELECT group_concat(tag, char(31)) FROM tags WHERE tags.run_id = id)";
 
 /// The embedded store: `<root>/sweep.db` (SQLite, WAL) and `<root>/runs/<run-id>/`.
 pub struct SqliteStore {
@@ -276,6 +289,8 @@ struct RawRun {
     exit_code: Option<i64>,
     reason: Option<String>,
     stderr_tail: Option<String>,
+    note: Option<String>,
+    tags: Option<String>,
 }
 
 fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
@@ -298,6 +313,8 @@ fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
         exit_code: row.get(15)?,
         reason: row.get(16)?,
         stderr_tail: row.get(17)?,
+        note: row.get(18)?,
+        tags: row.get(19)?,
     })
 }
 
@@ -326,6 +343,16 @@ impl RawRun {
             exit_code: self.exit_code.map(|c| c as i32),
             reason: self.reason,
             stderr_tail: self.stderr_tail,
+            note: self.note,
+            tags: {
+                let mut tags: Vec<String> = self
+                    .tags
+                    .as_deref()
+                    .map(|t| t.split('\u{1f}').map(str::to_string).collect())
+                    .unwrap_or_default();
+                tags.sort();
+                tags
+            },
         })
     }
 }
@@ -766,6 +793,36 @@ impl Store for SqliteStore {
     fn run(&self, id: &str) -> Result<RunRecord> {
         let conn = self.conn();
         let id = self.resolve_id(&conn, "runs", id)?;
+        load_run(&conn, &id)
+    }
+
+    fn tag_run(&self, id: &str, add: &[String], remove: &[String]) -> Result<RunRecord> {
+        let mut conn = self.conn();
+        let id = self.resolve_id(&conn, "runs", id)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for tag in add {
+            tx.execute(
+                "INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?1, ?2)",
+                rusqlite::params![id, tag],
+            )?;
+        }
+        for tag in remove {
+            tx.execute(
+                "DELETE FROM tags WHERE run_id = ?1 AND tag = ?2",
+                rusqlite::params![id, tag],
+            )?;
+        }
+        tx.commit()?;
+        load_run(&conn, &id)
+    }
+
+    fn note_run(&self, id: &str, note: Option<&str>) -> Result<RunRecord> {
+        let conn = self.conn();
+        let id = self.resolve_id(&conn, "runs", id)?;
+        conn.execute(
+            "UPDATE runs SET note = ?2 WHERE id = ?1",
+            rusqlite::params![id, note],
+        )?;
         load_run(&conn, &id)
     }
 

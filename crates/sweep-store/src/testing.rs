@@ -123,6 +123,7 @@ macro_rules! store_conformance_tests {
                 failed_proposals_create_nothing,
                 filters_select_by_sweep_and_status,
                 metric_histories_follow_history_order,
+                tags_and_notes_annotate_any_run,
             ]
             process_checks: [
                 claims_are_exclusive_across_processes,
@@ -1515,4 +1516,58 @@ pub fn child_process(attach: &dyn Fn(&str) -> Box<dyn Backend>) {
         other => panic!("unknown child role `{other}`"),
     }
     println!("{MARK}done");
+}
+
+/// Tags are added once each and removed, kept sorted; a note is set and cleared; both work
+/// on running and finished runs alike (annotations, not results) and by id prefix; an
+/// unknown run is not found.
+pub fn tags_and_notes_annotate_any_run(backend: &dyn Backend) {
+    let store = open(backend);
+    let store = store.as_ref();
+    grid_sweep(store, "s1");
+    let running = claim_new(store, "s1");
+    assert!(running.tags.is_empty() && running.note.is_none());
+    let tags = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    let r = store
+        .tag_run(&running.id, &tags(&["zeta", "baseline", "zeta"]), &[])
+        .unwrap();
+    assert_eq!(r.tags, ["baseline", "zeta"]);
+    let r = store
+        .tag_run(&running.id, &tags(&["keep"]), &tags(&["zeta", "absent"]))
+        .unwrap();
+    assert_eq!(r.tags, ["baseline", "keep"]);
+    let key = RunKey::of(&running);
+    store.finish_run(&key, &done(RunStatus::Completed)).unwrap();
+    let prefix = &running.id[..running.id.len() - 2];
+    let r = store
+        .note_run(prefix, Some("looks overfit: see épocas 3–5"))
+        .unwrap();
+    assert_eq!(r.note.as_deref(), Some("looks overfit: see épocas 3–5"));
+    assert_eq!(
+        r.status,
+        RunStatus::Completed,
+        "annotating keeps the result"
+    );
+    let r = store.tag_run(&running.id, &tags(&["final"]), &[]).unwrap();
+    assert_eq!(r.tags, ["baseline", "final", "keep"]);
+    let listed = store
+        .runs(&RunFilter {
+            sweep_id: Some("s1".into()),
+            statuses: vec![],
+        })
+        .unwrap();
+    assert_eq!(listed[0].tags, ["baseline", "final", "keep"]);
+    assert_eq!(listed[0].note, r.note);
+    let r = store.note_run(&running.id, None).unwrap();
+    assert!(r.note.is_none());
+    assert_err!(
+        store.tag_run("no-such-run", &tags(&["x"]), &[]),
+        StoreError::NotFound { .. },
+        "tagging an unknown run"
+    );
+    assert_err!(
+        store.note_run("no-such-run", Some("x")),
+        StoreError::NotFound { .. },
+        "a note on an unknown run"
+    );
 }

@@ -137,6 +137,27 @@ pub enum Command {
         #[command(flatten)]
         args: AnalyzeArgs,
     },
+    /// Add or remove a run's tags (any run, finished or not; `ls`, `show`, `export` show
+    /// them).
+    Tag {
+        /// The run (id or unique prefix).
+        run: String,
+        /// Tags to add.
+        tags: Vec<String>,
+        /// Tags to remove (repeatable).
+        #[arg(long)]
+        remove: Vec<String>,
+    },
+    /// Set a run's note (`--clear` removes it).
+    Note {
+        /// The run (id or unique prefix).
+        run: String,
+        /// The note.
+        #[arg(required_unless_present = "clear")]
+        text: Option<String>,
+        #[arg(long, conflicts_with = "text")]
+        clear: bool,
+    },
     /// Export every run (params, summaries, status, times) as CSV, JSON or JSONL.
     Export {
         #[arg(long)]

@@ -80,7 +80,8 @@ impl Listing {
         }
     }
 
-    fn headers(&self) -> Vec<String> {
+    /// The header; a `tags` column last when some run has tags.
+    fn headers(&self, tags: bool) -> Vec<String> {
         let mut h = Vec::new();
         if self.rank {
             h.push("rank".to_string());
@@ -89,14 +90,18 @@ impl Listing {
         h.extend(self.columns.params.iter().cloned());
         h.extend(self.columns.metrics.iter().map(|m| m.name.clone()));
         h.push("duration".into());
+        if tags {
+            h.push("tags".into());
+        }
         h
     }
 
     pub fn print(&self, runs: &[&RunRecord], format: Format, out: &mut dyn Write) -> Result<()> {
+        let tags = runs.iter().any(|r| !r.tags.is_empty());
         match format {
             Format::Table => {
                 let mut t = new_table();
-                t.set_header(self.headers());
+                t.set_header(self.headers(tags));
                 for (i, r) in runs.iter().enumerate() {
                     let mut row: Vec<Cell> = Vec::new();
                     if self.rank {
@@ -118,13 +123,16 @@ impl Listing {
                     row.push(
                         Cell::new(duration_text(r.duration())).set_alignment(CellAlignment::Right),
                     );
+                    if tags {
+                        row.push(Cell::new(r.tags.join(", ")));
+                    }
                     t.add_row(row);
                 }
                 writeln!(out, "{t}")?;
             }
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
-                w.write_record(self.headers())?;
+                w.write_record(self.headers(tags))?;
                 for (i, r) in runs.iter().enumerate() {
                     let mut row: Vec<String> = Vec::new();
                     if self.rank {
@@ -139,6 +147,9 @@ impl Listing {
                         row.push(best_value(r, m).map(|v| v.to_string()).unwrap_or_default());
                     }
                     row.push(r.duration().map(|d| format!("{d:.3}")).unwrap_or_default());
+                    if tags {
+                        row.push(r.tags.join(","));
+                    }
                     w.write_record(&row)?;
                 }
                 w.flush()?;
@@ -161,6 +172,7 @@ impl Listing {
                             "params": r.params,
                             "metrics": metrics,
                             "duration_secs": r.duration(),
+                            "tags": r.tags,
                         });
                         if self.rank {
                             o["rank"] = (i + 1).into();

@@ -2132,3 +2132,49 @@ fn insights_read_the_curves_train_gap_convergence_and_best_iteration() {
         "{table}"
     );
 }
+
+#[test]
+fn runs_take_tags_and_notes_shown_by_ls_show_and_export() {
+    let env = Env::new();
+    env.write("train.sh", "echo '{\"loss\": 1}'\n");
+    env.write(
+        "spec.yaml",
+        "program: train.sh\ncommand: [\"${env}\", sh, \"${program}\"]\nmethod: grid\n\
+         parameters:\n  a: {values: [1, 2]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    let id = runs[0]["run"].as_str().unwrap();
+    let out = env.ok(&["tag", id, "baseline", "v2"]);
+    assert!(out.contains("tags [baseline, v2]"), "{out}");
+    let out = env.ok(&["tag", &id[..id.len() - 3], "--remove", "v2"]);
+    assert!(out.contains("tags [baseline]"), "{out}");
+    env.ok(&["note", id, "the reference run"]);
+    let show = env.ok(&["show", id]);
+    assert!(
+        show.contains("tags      baseline") && show.contains("note      the reference run"),
+        "{show}"
+    );
+    let ls = env.ok(&["ls"]);
+    assert!(ls.contains("tags") && ls.contains("baseline"), "{ls}");
+    let exported = env.runs();
+    assert_eq!(exported[0]["tags"], serde_json::json!(["baseline"]));
+    assert_eq!(exported[0]["note"], "the reference run");
+    assert_eq!(exported[1]["tags"], serde_json::json!([]));
+    let csv_out = env.ok(&["export"]);
+    assert!(
+        csv_out.lines().next().unwrap().contains(",tags,note,"),
+        "{csv_out}"
+    );
+    env.ok(&["note", id, "--clear"]);
+    assert!(!env.ok(&["show", id]).contains("note "));
+    for (args, needle) in [
+        (vec!["tag", "nope", "x"], "nope"),
+        (vec!["tag", id, "a,b"], "no comma"),
+        (vec!["note", id], "required"),
+    ] {
+        let out = env.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+}

@@ -24,6 +24,33 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             analyze::analyze(store.as_ref(), view, &groups, &args)?;
             Ok(Outcome::Ok)
         }
+        Command::Tag { run, tags, remove } => {
+            let store = existing_store(&cli.store)?;
+            let bad: Vec<&String> = tags
+                .iter()
+                .chain(&remove)
+                .filter(|t| t.trim().is_empty() || t.contains(','))
+                .collect();
+            if !bad.is_empty() {
+                return Err(crate::InvalidInput(format!(
+                    "tags must be non-empty and contain no comma: {bad:?}"
+                ))
+                .into());
+            }
+            let r = crate::load::user_lookup(store.tag_run(&run, &tags, &remove))?;
+            println!("{}: tags [{}]", r.id, r.tags.join(", "));
+            Ok(Outcome::Ok)
+        }
+        Command::Note { run, text, clear } => {
+            let store = existing_store(&cli.store)?;
+            let note = if clear { None } else { text.as_deref() };
+            let r = crate::load::user_lookup(store.note_run(&run, note))?;
+            match &r.note {
+                Some(n) => println!("{}: note: {n}", r.id),
+                None => println!("{}: no note", r.id),
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Validate { spec, json } => {
             validate::validate(&spec, json)?;
             Ok(Outcome::Ok)

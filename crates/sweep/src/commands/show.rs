@@ -65,6 +65,12 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
         run.sweep_id, run.number, run.attempt
     )?;
     writeln!(out, "status    {status}")?;
+    if !run.tags.is_empty() {
+        writeln!(out, "tags      {}", run.tags.join(", "))?;
+    }
+    if let Some(note) = &run.note {
+        writeln!(out, "note      {note}")?;
+    }
     if let Some(code) = run.exit_code {
         writeln!(out, "exit code {code}")?;
     }
