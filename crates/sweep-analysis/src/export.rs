@@ -223,14 +223,15 @@ mod tests {
         ];
         let table = ExportTable::new(&runs, false);
         let header = table.header();
-        assert_eq!(header.len(), 12 + 6 + 1);
-        assert_eq!(header[12], "summary.acc.last");
+        let n = RUN_COLUMNS.len();
+        assert_eq!(header.len(), n + 6 + 1);
+        assert_eq!(header[n], "summary.acc.last");
         for r in &runs {
             let rows = table.rows(r, &[]);
             assert_eq!(rows.len(), 1);
             assert_eq!(rows[0].len(), header.len());
         }
-        assert_eq!(table.rows(&runs[0], &[])[0][15], "0.5", "best");
+        assert_eq!(table.rows(&runs[0], &[])[0][n + 3], "0.5", "best");
         assert_eq!(table.rows(&runs[0], &[])[0][8], "2.500", "duration");
     }
 
@@ -239,14 +240,15 @@ mod tests {
         let runs = [run(0, RunStatus::Completed, Some(0.5))];
         let table = ExportTable::new(&runs, true);
         let header = table.header();
-        assert_eq!(&header[12..], ["_step", "acc"]);
+        let n = RUN_COLUMNS.len();
+        assert_eq!(&header[n..], ["_step", "acc"]);
         let history: Vec<MetricRecord> = vec![
             [("acc".to_string(), 0.1)].into(),
             [("acc".to_string(), f64::NAN), ("_step".to_string(), 10.0)].into(),
         ];
         let rows = table.rows(&runs[0], &history);
-        assert_eq!((rows[0][12].as_str(), rows[0][13].as_str()), ("0", "0.1"));
-        assert_eq!((rows[1][12].as_str(), rows[1][13].as_str()), ("10", "NaN"));
+        assert_eq!((rows[0][n].as_str(), rows[0][n + 1].as_str()), ("0", "0.1"));
+        assert_eq!((rows[1][n].as_str(), rows[1][n + 1].as_str()), ("10", "NaN"));
         let empty = table.rows(&runs[0], &[]);
         assert_eq!(empty.len(), 1);
         assert_eq!(empty[0].len(), header.len());
