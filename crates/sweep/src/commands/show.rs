@@ -64,6 +64,13 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
         "sweep     {} (run #{}, attempt {})",
         run.sweep_id, run.number, run.attempt
     )?;
+    if let Some(description) = store
+        .sweep(&run.sweep_id)
+        .ok()
+        .and_then(|s| s.spec.description)
+    {
+        writeln!(out, "          {description}")?;
+    }
     writeln!(out, "status    {status}")?;
     if !run.tags.is_empty() {
         writeln!(out, "tags      {}", run.tags.join(", "))?;

@@ -8,7 +8,7 @@ use sweep_analysis::{SweepTally, tally, time_text};
 use sweep_core::Value;
 use sweep_store::{RunFilter, Store, SweepRecord};
 
-const SWEEP_COLUMNS: [&str; 9] = [
+const SWEEP_COLUMNS: [&str; 10] = [
     "sweep",
     "method",
     "status",
@@ -18,6 +18,7 @@ const SWEEP_COLUMNS: [&str; 9] = [
     "running",
     "interrupted",
     "created",
+    "description",
 ];
 
 pub fn sweeps(store: &dyn Store, format: Format) -> Result<()> {
@@ -40,6 +41,7 @@ pub fn sweeps(store: &dyn Store, format: Format) -> Result<()> {
         ];
         row.extend(n.iter().map(|x| x.to_string()));
         row.push(time_text(Some(s.created_at)));
+        row.push(s.spec.description.clone().unwrap_or_default());
         row
     };
     let mut out = std::io::stdout().lock();
@@ -67,7 +69,7 @@ pub fn sweeps(store: &dyn Store, format: Format) -> Result<()> {
                     serde_json::json!({"sweep": s.id, "name": s.name, "method": s.spec.method.as_str(),
                         "status": s.status.as_str(), "runs": n, "completed": c, "failed": f,
                         "running": r, "interrupted": i, "created": time_text(Some(s.created_at)),
-                        "spec_path": s.spec_path})
+                        "spec_path": s.spec_path, "description": s.spec.description})
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &json)?;
