@@ -248,7 +248,10 @@ mod tests {
         ];
         let rows = table.rows(&runs[0], &history);
         assert_eq!((rows[0][n].as_str(), rows[0][n + 1].as_str()), ("0", "0.1"));
-        assert_eq!((rows[1][n].as_str(), rows[1][n + 1].as_str()), ("10", "NaN"));
+        assert_eq!(
+            (rows[1][n].as_str(), rows[1][n + 1].as_str()),
+            ("10", "NaN")
+        );
         let empty = table.rows(&runs[0], &[]);
         assert_eq!(empty.len(), 1);
         assert_eq!(empty[0].len(), header.len());

@@ -10,6 +10,7 @@ mod analyze;
 mod compare;
 mod completeness;
 mod export;
+mod filter;
 mod group;
 mod importance;
 mod insights;
@@ -25,6 +26,7 @@ pub use analyze::{
 pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
 pub use completeness::{Completeness, MAX_CELLS, completeness};
 pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, summary_cells, time_text};
+pub use filter::{Filter, FilterError};
 pub use group::{Group, Grouping, NoiseRules, Reduce, group_runs, is_seed_key};
 pub use importance::{Importance, importance};
 pub use insights::{

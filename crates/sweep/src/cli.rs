@@ -68,6 +68,10 @@ pub enum Command {
         /// but for seeds and noise keys, aggregated; `sweep analyze` has more).
         #[arg(long)]
         runs: bool,
+        /// Only runs passing this filter: `params.lr > 1e-3 and status = completed or
+        /// metrics.val/f1 >= 0.8` (README: Filters).
+        #[arg(long = "where", value_name = "FILTER")]
+        filter: Option<String>,
     },
     /// Show one run: status, config, summary, paths, stderr tail.
     Show {
@@ -169,6 +173,10 @@ pub enum Command {
         /// Include full histories (CSV: one row per history record).
         #[arg(long)]
         history: bool,
+        /// Only runs passing this filter: `params.lr > 1e-3 and status = completed or
+        /// metrics.val/f1 >= 0.8` (README: Filters).
+        #[arg(long = "where", value_name = "FILTER")]
+        filter: Option<String>,
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         out: Option<PathBuf>,
@@ -204,6 +212,9 @@ pub struct AnalyzeArgs {
     /// Never ignore config keys matching this glob (`seed` to see each seed; repeatable).
     #[arg(long)]
     pub keep: Vec<String>,
+    /// Only runs passing this filter (README: Filters).
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -35,12 +35,25 @@ pub fn user_lookup<T>(r: Result<T, sweep_store::StoreError>) -> Result<T> {
     }
 }
 
+/// Keeps the runs that pass `filter` (the `--where` language of
+/// [`sweep_analysis::Filter`]); a filter that does not read is the user's error, shown with
+/// a caret under the offending column.
+pub fn keep_where(runs: &mut Vec<RunRecord>, filter: Option<&str>) -> Result<()> {
+    if let Some(text) = filter {
+        let filter = sweep_analysis::Filter::parse(text)
+            .map_err(|e| InvalidInput(format!("--where: {e}")))?;
+        runs.retain(|r| filter.matches(r, &r.tags));
+    }
+    Ok(())
+}
+
 /// The sweeps (one, by id or prefix, or all) and their runs with one of `status` (any
-/// when empty).
+/// when empty) that pass `filter` (`--where`).
 pub fn filtered_runs(
     store: &dyn Store,
     sweep: Option<String>,
     status: Vec<RunStatus>,
+    filter: Option<&str>,
 ) -> Result<(Vec<SweepRecord>, Vec<RunRecord>)> {
     let sweeps = match &sweep {
         Some(id) => vec![user_lookup(store.sweep(id))?],
@@ -53,6 +66,8 @@ pub fn filtered_runs(
             .map(|s| s.id.clone()),
         statuses: status,
     })?;
+    let mut runs = runs;
+    keep_where(&mut runs, filter)?;
     Ok((sweeps, runs))
 }
 

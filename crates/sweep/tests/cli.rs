@@ -2178,3 +2178,41 @@ fn runs_take_tags_and_notes_shown_by_ls_show_and_export() {
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn where_filters_runs_for_ls_export_and_analyze() {
+    let env = Env::new();
+    seeded_sweep(&env);
+    env.ok(&["run", "spec.yaml"]);
+    let runs: Vec<Value> = serde_json::from_str(&env.ok(&[
+        "ls",
+        "--runs",
+        "--where",
+        "params.model = a or params.model = 'c' and metrics.loss < 2.015",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    // a's three runs, and c's two below 2.015 (and binds tighter than or).
+    assert_eq!(runs.len(), 5, "{runs:?}");
+    let groups: Vec<Value> = serde_json::from_str(&env.ok(&[
+        "analyze",
+        "--where",
+        "params.seed != 2",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert!(groups.iter().all(|g| g["n"] == 2), "{groups:?}");
+    let id = runs[0]["run"].as_str().unwrap();
+    env.ok(&["tag", id, "keeper"]);
+    let csv_out = env.ok(&["export", "--where", "tag = keeper"]);
+    assert_eq!(csv_out.lines().count(), 2, "{csv_out}");
+    let out = env.run(&["ls", "--where", "parms.model = a"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unknown field `parms.model`") && err.contains("  ^"),
+        "{err}"
+    );
+}

@@ -4,7 +4,7 @@
 use crate::InvalidInput;
 use crate::cli::{AnalyzeArgs, AnalyzeView, Format};
 use crate::grouped::{Analysis, print_groups};
-use crate::load::user_lookup;
+use crate::load::{keep_where, user_lookup};
 use crate::output::{new_table, num};
 use anyhow::Result;
 use std::io::Write;
@@ -40,10 +40,11 @@ pub fn analyze(
                 .ok_or_else(|| InvalidInput("the store has no sweeps yet".into()))?
         }
     };
-    let runs = store.runs(&RunFilter {
+    let mut runs = store.runs(&RunFilter {
         sweep_id: Some(sweep.id.clone()),
         statuses: vec![],
     })?;
+    keep_where(&mut runs, args.filter.as_deref())?;
     let rules = args
         .noise
         .iter()

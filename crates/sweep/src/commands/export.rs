@@ -13,11 +13,12 @@ pub fn export(
     store: &dyn Store,
     sweep: Option<String>,
     status: Vec<RunStatus>,
+    filter: Option<&str>,
     format: ExportFormat,
     history: bool,
     out_path: Option<&Path>,
 ) -> Result<()> {
-    let (_, runs) = filtered_runs(store, sweep, status)?;
+    let (_, runs) = filtered_runs(store, sweep, status, filter)?;
     let mut sink: Box<dyn Write> = match out_path {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,

@@ -16,9 +16,10 @@ pub fn ls(
     status: Vec<RunStatus>,
     format: Format,
     each_run: bool,
+    filter: Option<&str>,
 ) -> Result<()> {
     let grouped_ok = status.is_empty() && !each_run;
-    let (sweeps, runs) = filtered_runs(store, sweep, status)?;
+    let (sweeps, runs) = filtered_runs(store, sweep, status, filter)?;
     let used: BTreeSet<&str> = runs.iter().map(|r| r.sweep_id.as_str()).collect();
     // One sweep over seeds: its groups, aggregated (`--runs` lists the runs).
     if grouped_ok

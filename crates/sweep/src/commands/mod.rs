@@ -71,13 +71,16 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             status,
             format,
             runs,
+            filter,
         } => {
+            let store = existing_store(&cli.store)?;
             ls::ls(
-                existing_store(&cli.store)?.as_ref(),
+                store.as_ref(),
                 sweep,
                 status,
                 format,
                 runs,
+                filter.as_deref(),
             )?;
             Ok(Outcome::Ok)
         }
@@ -122,6 +125,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             status,
             format,
             history,
+            filter,
             out,
         } => {
             let store = existing_store(&cli.store)?;
@@ -129,6 +133,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
                 store.as_ref(),
                 sweep,
                 status,
+                filter.as_deref(),
                 format,
                 history,
                 out.as_deref(),
