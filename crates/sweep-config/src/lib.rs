@@ -119,9 +119,15 @@ pub fn parse_spec(
 /// Reads a base config file (YAML or JSON by content) into a JSON value.
 pub fn load_config_file(path: &Path) -> Result<serde_json::Value, SpecError> {
     let text = read_text(path)?;
-    let file = path.display().to_string();
+    parse_config_text(&text, &path.display().to_string())
+}
+
+/// Reads YAML or JSON text (a config, or a foreign tool's YAML file) into a JSON value, as
+/// specs read YAML (YAML 1.2 scalars; every problem with its line, labelled `file_label`).
+pub fn parse_config_text(text: &str, file_label: &str) -> Result<serde_json::Value, SpecError> {
+    let file = file_label.to_string();
     let mut diags = Vec::new();
-    let value = spec::parse_config_text(&text, &file, &mut diags);
+    let value = spec::parse_config_text(text, &file, &mut diags);
     match value {
         Some(value) if diags.is_empty() => Ok(value),
         _ => Err(SpecError::Invalid {
