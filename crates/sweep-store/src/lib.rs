@@ -14,8 +14,8 @@ pub mod testing;
 
 pub use layout::RunDir;
 pub use model::{
-    Claim, ClaimContext, ExistingRun, LoadRuns, MetricHistory, NewSweep, Owner, Proposal,
-    RunFilter, RunKey, RunOutcome, RunStamp, SweepRecord, SweepStatus,
+    Claim, ClaimContext, ExistingRun, ImportedRun, LoadRuns, MetricHistory, NewSweep, Owner,
+    Proposal, RunFilter, RunKey, RunOutcome, RunStamp, SweepRecord, SweepStatus,
 };
 pub use sqlite::SqliteStore;
 pub use sweep_core::RunRecord;
@@ -112,6 +112,11 @@ pub trait Store: Send + Sync {
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>>;
     /// A run by id or unique id prefix.
     fn run(&self, id: &str) -> Result<RunRecord>;
+    /// Adds a run written elsewhere to sweep `sweep_id` as it ended (its history, and the
+    /// summary folded from it by the sweep's metric, in one transaction), unless a run with
+    /// the same `origin` is in the store already: then nothing changes and it returns
+    /// `None`.
+    fn import_run(&self, sweep_id: &str, run: &ImportedRun) -> Result<Option<RunRecord>>;
     /// Adds and removes a run's tags (a run by id or unique prefix, whatever its status:
     /// tags and notes annotate a run, they never change its result); returns the run.
     fn tag_run(&self, id: &str, add: &[String], remove: &[String]) -> Result<RunRecord>;

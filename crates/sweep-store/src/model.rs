@@ -156,6 +156,25 @@ pub struct RunOutcome {
     pub stderr_tail: Option<String>,
 }
 
+/// A run written elsewhere (another tool's logs, a copied run directory), brought into a
+/// sweep by [`crate::Store::import_run`] as a finished record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedRun {
+    /// Where it came from, unique across the store: importing the same origin again adds
+    /// nothing.
+    pub origin: String,
+    pub params: sweep_core::Params,
+    pub config: sweep_core::Value,
+    pub history: Vec<sweep_core::MetricRecord>,
+    pub status: RunStatus,
+    /// Unix seconds, when the source knows them.
+    pub started_at: Option<f64>,
+    pub ended_at: Option<f64>,
+    pub tags: Vec<String>,
+    /// Why it ended this way, when the source says.
+    pub reason: Option<String>,
+}
+
 /// Which runs to list.
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {

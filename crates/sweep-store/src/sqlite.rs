@@ -60,6 +60,10 @@ CREATE TABLE tags (
     PRIMARY KEY (run_id, tag)
 ) WITHOUT ROWID;
 "#,
+    r#"
+ALTER TABLE runs ADD COLUMN origin TEXT;
+CREATE UNIQUE INDEX runs_by_origin ON runs (origin) WHERE origin IS NOT NULL;
+"#,
 ];
 
 const NOW: &str = "unixepoch('subsec')";
@@ -357,6 +361,38 @@ impl RawRun {
     }
 }
 
+/// A new run id, `YYYYMMDD_HHMMSS_<sweep name>_<hash8 of the config>` at `at` (unix
+/// seconds; now when `None`), with `-2`, `-3`, … when taken.
+fn new_run_id(
+    conn: &Connection,
+    sweep_name: &str,
+    config: &sweep_core::Value,
+    at: Option<f64>,
+) -> Result<String> {
+    let stamp: String = match at {
+        Some(t) => q_row(
+            conn,
+            "SELECT strftime('%Y%m%d_%H%M%S', ?1, 'unixepoch')",
+            [t],
+            |r| r.get(0),
+        )?,
+        None => q_row(conn, "SELECT strftime('%Y%m%d_%H%M%S', 'now')", [], |r| {
+            r.get(0)
+        })?,
+    };
+    let base = format!("{stamp}_{}_{}", sanitize_name(sweep_name), hash8(config));
+    let mut id = base.clone();
+    let mut n = 1;
+    while q_row(conn, "SELECT 1 FROM runs WHERE id = ?1", [&id], |_| Ok(()))
+        .optional()?
+        .is_some()
+    {
+        n += 1;
+        id = format!("{base}-{n}");
+    }
+    Ok(id)
+}
+
 fn load_run(conn: &Connection, id: &str) -> Result<RunRecord> {
     let raw = q_row(
         conn,
@@ -612,20 +648,7 @@ impl Store for SqliteStore {
             Proposal::New { params, config } => (params, config),
         };
 
-        let stamp: String = q_row(&tx, "SELECT strftime('%Y%m%d_%H%M%S', 'now')", [], |r| {
-            r.get(0)
-        })?;
-        let hash = hash8(&config);
-        let base = format!("{stamp}_{}_{hash}", sanitize_name(&sweep.name));
-        let mut id = base.clone();
-        let mut n = 1;
-        while q_row(&tx, "SELECT 1 FROM runs WHERE id = ?1", [&id], |_| Ok(()))
-            .optional()?
-            .is_some()
-        {
-            n += 1;
-            id = format!("{base}-{n}");
-        }
+        let id = new_run_id(&tx, &sweep.name, &config, None)?;
         let params_json = serde_json::to_string(&params).map_err(|e| corrupt("new params", e))?;
         let config_json = serde_json::to_string(&config).map_err(|e| corrupt("new config", e))?;
         exec(
@@ -794,6 +817,86 @@ impl Store for SqliteStore {
         let conn = self.conn();
         let id = self.resolve_id(&conn, "runs", id)?;
         load_run(&conn, &id)
+    }
+
+    fn import_run(&self, sweep_id: &str, run: &ImportedRun) -> Result<Option<RunRecord>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let sweep = load_sweep(&tx, sweep_id)?;
+        let taken = q_row(
+            &tx,
+            "SELECT 1 FROM runs WHERE origin = ?1",
+            [&run.origin],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+        if taken {
+            return Ok(None);
+        }
+
+        let number: i64 = q_row(
+            &tx,
+            "SELECT COALESCE(MAX(number) + 1, 0) FROM runs WHERE sweep_id = ?1",
+            [&sweep.id],
+            |r| r.get(0),
+        )?;
+        let id = new_run_id(&tx, &sweep.name, &run.config, run.started_at)?;
+        let mut summary = Summary::new();
+        for (step, record) in run.history.iter().enumerate() {
+            fold_record(
+                &mut summary,
+                record,
+                step as u64,
+                sweep.spec.metric.as_ref(),
+            );
+        }
+        let params_json =
+            serde_json::to_string(&run.params).map_err(|e| corrupt("imported params", e))?;
+        let config_json =
+            serde_json::to_string(&run.config).map_err(|e| corrupt("imported config", e))?;
+        let summary_json =
+            serde_json::to_string(&summary).map_err(|e| corrupt("imported summary", e))?;
+        exec(
+            &tx,
+            &format!(
+                "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
+                 config_hash, summary_json, history_len, attempt, created_at, started_at, \
+                 ended_at, reason, origin) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, {NOW}, ?10, ?11, ?12, ?13)"
+            ),
+            params![
+                id,
+                sweep.id,
+                number,
+                run.status.as_str(),
+                params_json,
+                config_json,
+                sweep_core::config_hash(&run.config),
+                summary_json,
+                run.history.len() as i64,
+                run.started_at,
+                run.ended_at,
+                run.reason,
+                run.origin
+            ],
+        )?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO history (run_id, step, record_json) VALUES (?1, ?2, ?3)",
+            )?;
+            for (step, record) in run.history.iter().enumerate() {
+                insert.execute(params![id, step as i64, metric_line(record)])?;
+            }
+            let mut tag =
+                tx.prepare_cached("INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?1, ?2)")?;
+            for t in &run.tags {
+                tag.execute(params![id, t])?;
+            }
+        }
+        let record = load_run(&tx, &id)?;
+        tx.commit()?;
+        Ok(Some(record))
     }
 
     fn tag_run(&self, id: &str, add: &[String], remove: &[String]) -> Result<RunRecord> {

@@ -36,8 +36,8 @@
 //! and sleeps ten times as long, and the leases that must stay valid last an hour.
 
 use crate::{
-    Claim, ClaimContext, NewSweep, Owner, Proposal, Result, RunFilter, RunKey, RunOutcome,
-    RunRecord, Store, StoreError, SweepRecord, SweepStatus,
+    Claim, ClaimContext, ImportedRun, NewSweep, Owner, Proposal, Result, RunFilter, RunKey,
+    RunOutcome, RunRecord, Store, StoreError, SweepRecord, SweepStatus,
 };
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -124,6 +124,7 @@ macro_rules! store_conformance_tests {
                 filters_select_by_sweep_and_status,
                 metric_histories_follow_history_order,
                 tags_and_notes_annotate_any_run,
+                imported_runs_are_added_once_with_history_and_summary,
             ]
             process_checks: [
                 claims_are_exclusive_across_processes,
@@ -1569,5 +1570,69 @@ pub fn tags_and_notes_annotate_any_run(backend: &dyn Backend) {
         store.note_run("no-such-run", Some("x")),
         StoreError::NotFound { .. },
         "a note on an unknown run"
+    );
+}
+
+/// An imported run lands finished, with its history, the summary folded from it, its
+/// times, reason and tags, numbered after the sweep's runs; importing the same origin
+/// again adds nothing; an unknown sweep is not found.
+pub fn imported_runs_are_added_once_with_history_and_summary(backend: &dyn Backend) {
+    let store = open(backend);
+    let store = store.as_ref();
+    grid_sweep(store, "s1");
+    let claimed = claim_new(store, "s1");
+    let run = ImportedRun {
+        origin: "mlflow:/data/mlruns/1/abc".into(),
+        params: sweep_core::Params::new(),
+        config: serde_json::json!({"lr": 0.1, "model": {"depth": 3}}),
+        history: vec![
+            record(&[("loss", 2.0)]),
+            record(&[("loss", 0.5), ("acc", 0.8)]),
+        ],
+        status: RunStatus::Failed,
+        started_at: Some(1_700_000_000.0),
+        ended_at: Some(1_700_000_060.0),
+        tags: vec!["from-mlflow".into()],
+        reason: Some("FAILED in MLflow".into()),
+    };
+    let imported = store.import_run("s1", &run).unwrap();
+    let imported = imported.unwrap_or_else(|| panic!("a new origin is imported"));
+    assert_eq!(imported.status, RunStatus::Failed);
+    assert_eq!(imported.number, claimed.number + 1);
+    assert_eq!(imported.history_len, 2);
+    assert_eq!(imported.summary["loss"].best, Some(0.5));
+    assert_eq!(imported.summary["acc"].last, Some(0.8));
+    assert_eq!(imported.config, run.config);
+    assert_eq!(imported.tags, ["from-mlflow"]);
+    assert_eq!(imported.reason.as_deref(), Some("FAILED in MLflow"));
+    assert_eq!(imported.duration(), Some(60.0));
+    assert!(
+        imported.id.starts_with("20231114_221320_"),
+        "{}",
+        imported.id
+    );
+    assert_eq!(store.history(&imported.id).unwrap().len(), 2);
+    assert!(
+        store.import_run("s1", &run).unwrap().is_none(),
+        "the same origin again adds nothing"
+    );
+    let mut other = run.clone();
+    other.origin = "mlflow:/data/mlruns/1/def".into();
+    let second = store.import_run("s1", &other).unwrap();
+    assert!(
+        second.is_some_and(|r| r.id != imported.id),
+        "same config, another origin"
+    );
+    let all = store
+        .runs(&RunFilter {
+            sweep_id: Some("s1".into()),
+            statuses: vec![],
+        })
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert_err!(
+        store.import_run("no-such-sweep", &run),
+        StoreError::NotFound { .. },
+        "importing into an unknown sweep"
     );
 }
