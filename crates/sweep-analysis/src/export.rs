@@ -75,6 +75,7 @@ pub fn run_json(run: &RunRecord, history: Option<Vec<MetricRecord>>) -> Value {
         "reason": run.reason,
         "tags": run.tags,
         "note": run.note,
+        "origin": run.origin,
         "params": run.params,
         "config": run.config,
         "config_hash": run.config_hash,

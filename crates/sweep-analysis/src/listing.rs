@@ -98,6 +98,7 @@ pub(crate) mod tests {
             stderr_tail: None,
             tags: Vec::new(),
             note: None,
+            origin: None,
         }
     }
 

@@ -19,7 +19,7 @@ pub use command::{CommandToken, ENVVAR_MACRO_PREFIX, Macro, Piece, TokenError};
 pub use param::{Distribution, ParamSpec, Params};
 pub use record::{
     MetricRecord, MetricSummary, RecordError, Summary, fold_record, metric_goal, metric_line,
-    parse_metric_line,
+    metric_number, parse_lenient_json, parse_metric_line,
 };
 pub use run::RunRecord;
 pub use spec::{

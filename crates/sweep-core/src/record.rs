@@ -41,31 +41,41 @@ pub fn metric_line(record: &MetricRecord) -> String {
 /// arrays and objects are not metrics: their keys are returned in the second element so the
 /// caller can report them.
 pub fn parse_metric_line(line: &str) -> Result<(MetricRecord, Vec<String>), RecordError> {
-    let text = replace_bare_non_finite(line.trim());
-    let value: Value = serde_json::from_str(&text).map_err(|e| RecordError::Json(e.to_string()))?;
+    let value = parse_lenient_json(line.trim()).map_err(|e| RecordError::Json(e.to_string()))?;
     let Value::Object(map) = value else {
         return Err(RecordError::NotAnObject(json_kind(&value)));
     };
     let mut record = MetricRecord::new();
     let mut ignored = Vec::new();
     for (key, v) in map {
-        match v {
-            Value::Number(n) => {
-                record.insert(key, n.as_f64().unwrap_or(f64::NAN));
+        match metric_number(&v) {
+            Some(f) => {
+                record.insert(key, f);
             }
-            Value::String(s) => match non_finite(&s) {
-                Some(f) => {
-                    record.insert(key, f);
-                }
-                None => ignored.push(key),
-            },
-            _ => ignored.push(key),
+            None => ignored.push(key),
         }
     }
     if record.is_empty() {
         return Err(RecordError::Empty);
     }
     Ok((record, ignored))
+}
+
+/// One JSON document as Python's `json.dumps` writes it: the bare tokens `NaN`,
+/// `Infinity` and `-Infinity` (not JSON) are accepted, and read back as numbers by
+/// [`metric_number`].
+pub fn parse_lenient_json(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(&replace_bare_non_finite(text))
+}
+
+/// A JSON value as a metric value: a number, or a string spelling a non-finite one
+/// (`"NaN"`, `"Infinity"`, `"-inf"`, …); `None` for anything else.
+pub fn metric_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => Some(n.as_f64().unwrap_or(f64::NAN)),
+        Value::String(s) => non_finite(s),
+        _ => None,
+    }
 }
 
 fn non_finite(s: &str) -> Option<f64> {

@@ -32,6 +32,9 @@ pub struct RunRecord {
     /// The user's note on the run (`sweep note`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Where an ingested run came from (`<format>:<path>`); `None` for runs Sweep ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 impl RunRecord {

@@ -73,7 +73,7 @@ const NOW: &str = "unixepoch('subsec')";
 const RUN_COLS: &str = "id, sweep_id, number, status, params_json, config_json, config_hash, \
     summary_json, history_len, attempt, created_at, started_at, ended_at, host, pid, exit_code, \
     reason, stderr_tail, note, \
-    (SELECT group_concat(tag, char(31)) FROM tags WHERE tags.run_id = id)";
+    (SELECT group_concat(tag, char(31)) FROM tags WHERE tags.run_id = id), origin";
 
 /// The embedded store: `<root>/sweep.db` (SQLite, WAL) and `<root>/runs/<run-id>/`.
 pub struct SqliteStore {
@@ -295,6 +295,7 @@ struct RawRun {
     stderr_tail: Option<String>,
     note: Option<String>,
     tags: Option<String>,
+    origin: Option<String>,
 }
 
 fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
@@ -319,6 +320,7 @@ fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
         stderr_tail: row.get(17)?,
         note: row.get(18)?,
         tags: row.get(19)?,
+        origin: row.get(20)?,
     })
 }
 
@@ -348,6 +350,7 @@ impl RawRun {
             reason: self.reason,
             stderr_tail: self.stderr_tail,
             note: self.note,
+            origin: self.origin,
             tags: {
                 let mut tags: Vec<String> = self
                     .tags

@@ -1604,6 +1604,11 @@ pub fn imported_runs_are_added_once_with_history_and_summary(backend: &dyn Backe
     assert_eq!(imported.summary["acc"].last, Some(0.8));
     assert_eq!(imported.config, run.config);
     assert_eq!(imported.tags, ["from-mlflow"]);
+    assert_eq!(
+        imported.origin.as_deref(),
+        Some("mlflow:/data/mlruns/1/abc")
+    );
+    assert!(claimed.origin.is_none(), "runs Sweep ran have no origin");
     assert_eq!(imported.reason.as_deref(), Some("FAILED in MLflow"));
     assert_eq!(imported.duration(), Some(60.0));
     assert!(

@@ -141,6 +141,18 @@ pub enum Command {
         #[command(flatten)]
         args: AnalyzeArgs,
     },
+    /// Bring runs written elsewhere into the store: Sweep run directories, JSONL logs,
+    /// the seed log analyzer's format, MLflow `mlruns/`, Lightning CSVLogger and W&B
+    /// local run directories (detected, or named with --format). Ingesting the same files
+    /// again adds nothing.
+    Ingest {
+        /// Files or directory trees.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Read only this format: sweep, jsonl, seed-log, mlflow, lightning or wandb.
+        #[arg(long)]
+        format: Option<String>,
+    },
     /// Add or remove a run's tags (any run, finished or not; `ls`, `show`, `export` show
     /// them).
     Tag {

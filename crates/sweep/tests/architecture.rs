@@ -76,6 +76,16 @@ const FORBIDDEN: &[(&str, &[&str], &str)] = &[
         "analysis computes over records it is given; it never loads from the store",
     ),
     (
+        "sweep-ingest",
+        &[
+            "sweep-store",
+            "sweep-exec",
+            "sweep-search",
+            "sweep-analysis",
+        ],
+        "readers of foreign logs turn files into runs; the binary stores them",
+    ),
+    (
         "sweep-report",
         &["sweep-store", "sweep-exec"],
         "reports render analysis tables; they never load from the store",

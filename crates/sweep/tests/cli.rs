@@ -2216,3 +2216,104 @@ fn where_filters_runs_for_ls_export_and_analyze() {
         "{err}"
     );
 }
+
+#[test]
+fn ingested_seed_logs_and_mlflow_runs_are_analyzed_like_sweep_s_own() {
+    let env = Env::new();
+    // Seed logs: two learning rates over two seeds, one file with a malformed line.
+    for (lr, seed, acc) in [
+        (0.1, 0, 0.80),
+        (0.1, 1, 0.82),
+        (0.01, 0, 0.70),
+        (0.01, 1, 0.71),
+    ] {
+        let mut text = format!(
+            "{{\"type\": \"dict_config\", \"value\": {{\"optim\": {{\"lr\": {lr}}}, \"seed\": {seed}}}}}\n"
+        );
+        for epoch in 0..3 {
+            let v = acc - 0.1 * f64::from(2 - epoch);
+            text.push_str(&format!(
+                "{{\"title\": \"agg_val\", \"data_name\": \"val\", \"agg_stats\": {{\"acc\": {v}}}}}\n"
+            ));
+        }
+        if seed == 1 && lr == 0.1 {
+            text.push_str("{not json\n");
+        }
+        text.push_str("{\"type\": \"str\", \"value\": \"Training time 0:01:02\"}\n");
+        env.write(&format!("logs/exp/lr{lr}_s{seed}.jsonl"), &text);
+    }
+    // An MLflow experiment with one finished and one running run.
+    env.write("mlruns/1/meta.yaml", "name: mnist\nexperiment_id: '1'\n");
+    for (id, status) in [("aaa", 3), ("bbb", 1)] {
+        env.write(
+            &format!("mlruns/1/{id}/meta.yaml"),
+            &format!("run_id: {id}\nstatus: {status}\nstart_time: 1700000000000\nend_time: 1700000060000\nlifecycle_stage: active\n"),
+        );
+        env.write(&format!("mlruns/1/{id}/params/lr"), "0.5");
+        env.write(
+            &format!("mlruns/1/{id}/metrics/val/loss"),
+            "1700000001000 0.9 0\n1700000002000 0.4 1\n",
+        );
+    }
+    let out = env.run(&["ingest", "logs", "mlruns"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("lr0.1_s1.jsonl:5:"),
+        "the malformed line with its number: {err}"
+    );
+    assert!(err.contains("ingested 6 run(s) into 2 sweep(s)"), "{err}");
+    // Again: nothing new.
+    let again = env.run(&["ingest", "logs", "mlruns"]);
+    assert!(
+        stderr(&again).contains("ingested 0 run(s)")
+            && stderr(&again).contains("6 already in the store"),
+        "{}",
+        stderr(&again)
+    );
+    let sweeps: Vec<Value> =
+        serde_json::from_str(&env.ok(&["sweeps", "--format", "json"])).unwrap();
+    let names: Vec<&str> = sweeps.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(
+        names.contains(&"exp") && names.contains(&"mnist"),
+        "{names:?}"
+    );
+    let exp = sweeps.iter().find(|s| s["name"] == "exp").unwrap()["sweep"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mnist = sweeps.iter().find(|s| s["name"] == "mnist").unwrap()["sweep"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The seed logs group by learning rate, aggregated over seeds.
+    let groups: Vec<Value> = serde_json::from_str(&env.ok(&[
+        "analyze", "--sweep", &exp, "--metric", "val/acc", "--reduce", "last", "--format", "json",
+    ]))
+    .unwrap();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    assert_eq!(groups[0]["params"], serde_json::json!({"optim.lr": 0.1}));
+    assert_eq!(groups[0]["n"], 2);
+    assert!((groups[0]["mean"].as_f64().unwrap() - 0.81).abs() < 1e-9);
+    // MLflow: the running run stays running; the finished one has its history and times.
+    let runs: Vec<Value> =
+        serde_json::from_str(&env.ok(&["export", "--sweep", &mnist, "--format", "json"])).unwrap();
+    let statuses: Vec<&str> = runs.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "running").count(),
+        1,
+        "{statuses:?}"
+    );
+    let done = runs.iter().find(|r| r["status"] == "completed").unwrap();
+    assert_eq!(done["summary"]["val/loss"]["best"].as_f64(), Some(0.4));
+    assert_eq!(done["duration_secs"].as_f64(), Some(60.0));
+    assert!(
+        done["origin"].as_str().unwrap().starts_with("mlflow:"),
+        "{done}"
+    );
+    let bad = env.run(&["ingest", "nowhere"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = env.run(&["ingest", "logs", "--format", "csv"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("seed-log"), "{}", stderr(&bad));
+}

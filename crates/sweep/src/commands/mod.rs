@@ -3,6 +3,7 @@
 mod analyze;
 mod compare;
 mod export;
+mod ingest;
 mod ls;
 mod predict;
 mod prune;
@@ -22,6 +23,11 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Analyze { view, groups, args } => {
             let store = existing_store(&cli.store)?;
             analyze::analyze(store.as_ref(), view, &groups, &args)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Ingest { paths, format } => {
+            let store = open_store(&cli.store)?;
+            ingest::ingest(store.as_ref(), &paths, format.as_deref())?;
             Ok(Outcome::Ok)
         }
         Command::Tag { run, tags, remove } => {

@@ -78,6 +78,9 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
     if let Some(note) = &run.note {
         writeln!(out, "note      {note}")?;
     }
+    if let Some(origin) = &run.origin {
+        writeln!(out, "from      {origin}")?;
+    }
     if let Some(code) = run.exit_code {
         writeln!(out, "exit code {code}")?;
     }

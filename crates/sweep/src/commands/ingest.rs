@@ -1,0 +1,99 @@
+//! `sweep ingest`: runs written by other tools (or Sweep run directories copied from
+//! another machine) brought into the store, one sweep per experiment.
+
+use crate::InvalidInput;
+use anyhow::Result;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use sweep_core::{Method, Params, SweepSpec, hash8, slug};
+use sweep_ingest::{ForeignRun, Format};
+use sweep_store::{ImportedRun, NewSweep, Store, SweepRecord};
+
+/// The sweep that holds an experiment's runs: found again by its id on the next ingest.
+fn experiment_sweep(store: &dyn Store, format: Format, experiment: &str) -> Result<SweepRecord> {
+    let key = serde_json::json!({"ingest": format.name(), "experiment": experiment});
+    let id = format!("{}-{}", slug(experiment), hash8(&key));
+    if let Ok(sweep) = store.sweep(&id)
+        && sweep.id == id
+    {
+        return Ok(sweep);
+    }
+    let mut spec = SweepSpec::new(Method::Grid, Vec::new());
+    spec.name = Some(experiment.to_string());
+    spec.description = Some(format!("runs ingested from {} logs", format.name()));
+    Ok(store.create_sweep(&NewSweep {
+        id,
+        name: experiment.to_string(),
+        spec_text: String::new(),
+        spec_path: None,
+        spec,
+        seed: 0,
+    })?)
+}
+
+fn imported(run: &ForeignRun) -> ImportedRun {
+    ImportedRun {
+        origin: run.origin.clone(),
+        params: Params::new(),
+        config: run.config.clone(),
+        history: run.history.clone(),
+        status: run.status,
+        started_at: run.started_at,
+        ended_at: run.ended_at,
+        tags: run.tags.clone(),
+        reason: None,
+    }
+}
+
+/// Reads every run under `paths` (each format detected, or only `format`) and adds the
+/// new ones; every problem is reported with its file and line, and none stops the ingest.
+pub fn ingest(store: &dyn Store, paths: &[PathBuf], format: Option<&str>) -> Result<()> {
+    let format = format
+        .map(|f| f.parse::<Format>())
+        .transpose()
+        .map_err(InvalidInput)?;
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(
+            InvalidInput(format!("no such file or directory: {}", missing.join(", "))).into(),
+        );
+    }
+    let scan = sweep_ingest::scan(paths, format);
+    for problem in &scan.problems {
+        eprintln!("{problem}");
+    }
+    let mut sweeps: BTreeMap<(Format, String), SweepRecord> = BTreeMap::new();
+    let (mut added, mut present) = (0usize, 0usize);
+    for run in &scan.runs {
+        let key = (run.format, run.experiment.clone());
+        let sweep = match sweeps.get(&key) {
+            Some(s) => s.clone(),
+            None => {
+                let s = experiment_sweep(store, run.format, &run.experiment)?;
+                sweeps.insert(key, s.clone());
+                s
+            }
+        };
+        match store.import_run(&sweep.id, &imported(run))? {
+            Some(_) => added += 1,
+            None => present += 1,
+        }
+    }
+    let names: Vec<&str> = sweeps.values().map(|s| s.id.as_str()).collect();
+    eprintln!(
+        "ingested {added} run(s) into {} sweep(s){}; {present} already in the store; {} could not be read; {} problem(s)",
+        sweeps.len(),
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", names.join(", "))
+        },
+        scan.failed,
+        scan.problems.len()
+    );
+    Ok(())
+}
