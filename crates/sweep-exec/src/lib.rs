@@ -2,6 +2,7 @@
 //! command macros, never a shell), stream their metrics into the store, and stop cleanly on
 //! cancellation. This is the only crate that spawns trial processes.
 
+pub mod code;
 mod command;
 mod driver;
 mod inprocess;
@@ -114,6 +115,8 @@ pub struct SweepOptions {
     pub kill_now: Arc<AtomicBool>,
     /// The in-process trainers a spec's `trainer:` may name.
     pub trainers: Trainers,
+    /// Run these params (again) instead of asking the search (`sweep rerun`).
+    pub rerun: Option<Params>,
 }
 
 impl Default for SweepOptions {
@@ -126,6 +129,7 @@ impl Default for SweepOptions {
             kill_grace: Duration::from_secs(5),
             kill_now: Arc::new(AtomicBool::new(false)),
             trainers: Trainers::new(),
+            rerun: None,
         }
     }
 }
@@ -460,6 +464,7 @@ pub fn run_sweep(
             lease_secs: opts.lease_secs,
         },
         search: Mutex::new(driver::SearchDriver::default()),
+        code: program_code(&sweep.spec, &opts.cwd, &spec_dir(sweep, &opts.cwd)),
     };
     let workers_done = AtomicBool::new(false);
     let results: Vec<Result<(), ExecError>> = std::thread::scope(|s| {
@@ -596,6 +601,35 @@ struct Shared<'a> {
     reason: Mutex<Option<StopReason>>,
     owner: Owner,
     search: Mutex<driver::SearchDriver>,
+    /// The code external trials run, captured once ([`code`]).
+    code: Option<code::CodeState>,
+}
+
+/// The state of an external program's code, for sweeps that run one.
+fn program_code(
+    spec: &SweepSpec,
+    cwd: &std::path::Path,
+    spec_dir: &std::path::Path,
+) -> Option<code::CodeState> {
+    if spec.trainer.is_some() {
+        return None;
+    }
+    let program = locate_program(spec, cwd, spec_dir).ok().flatten()?;
+    let template = spec
+        .command
+        .clone()
+        .unwrap_or_else(CommandToken::default_command);
+    let is = |t: &CommandToken, m: Macro| matches!(t.pieces(), [Piece::Macro(x)] if *x == m);
+    let launcher = template.iter().find(|t| !is(t, Macro::Env)).and_then(|t| {
+        if is(t, Macro::Interpreter) {
+            interpreter_for(&program).into_iter().next()
+        } else if t.uses(Macro::Program) {
+            None
+        } else {
+            Some(t.as_str().to_string())
+        }
+    });
+    Some(code::capture(&program, cwd, launcher.as_deref()))
 }
 
 impl Shared<'_> {
@@ -625,6 +659,12 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
             return Ok(());
         }
         let mut propose = |ctx: &sweep_store::ClaimContext| {
+            if let Some(params) = &sh.opts.rerun {
+                return Ok(sweep_store::Proposal::New {
+                    params: params.clone(),
+                    config: sweep_core::resolve_config(&spec.config, params),
+                });
+            }
             // Claims are one at a time (the store's write lock), so this lock is not held
             // against another claim; a worker that panicked mid-proposal left a usable cache.
             let mut driver = sh.search.lock().unwrap_or_else(|e| e.into_inner());
@@ -758,6 +798,9 @@ fn execute(
             on_event,
         )?;
         return finish(sh, run, &dir, &outcome);
+    }
+    if let Some(state) = &sh.code {
+        code::write(state, dir.path()).map_err(io(dir.path().to_path_buf()))?;
     }
     let template = spec
         .command

@@ -42,6 +42,14 @@ pub enum Command {
         #[command(flatten)]
         work: WorkArgs,
     },
+    /// Run a run's params again as a new run of its sweep; warns when the code (commit,
+    /// uncommitted changes, lockfiles, interpreter) differs from what the run recorded.
+    Rerun {
+        /// The run (id or unique prefix).
+        run: String,
+        #[command(flatten)]
+        work: WorkArgs,
+    },
     /// Check a spec and report every problem at once.
     Validate {
         spec: PathBuf,
@@ -231,7 +239,7 @@ pub struct AnalyzeArgs {
     pub format: Format,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct WorkArgs {
     /// Trials run at once.
     #[arg(long, short, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]

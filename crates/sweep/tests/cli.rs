@@ -2317,3 +2317,71 @@ fn ingested_seed_logs_and_mlflow_runs_are_analyzed_like_sweep_s_own() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("seed-log"), "{}", stderr(&bad));
 }
+
+#[test]
+fn runs_record_their_code_and_a_rerun_warns_when_it_changed() {
+    let env = Env::new();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .current_dir(env.path())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git {args:?} (git is needed: CI runs in a clone)");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.email", "t@example.invalid"]);
+    git(&["config", "user.name", "t"]);
+    env.write("train.sh", "echo '{\"loss\": 1}'\n");
+    env.write("requirements.txt", "numpy==2.0\n");
+    env.write(".gitignore", "store/\n");
+    env.write(
+        "spec.yaml",
+        "program: train.sh\ncommand: [\"${env}\", sh, \"${program}\", \"${args}\"]\n\
+         method: grid\nparameters:\n  a: {values: [1, 2]}\n",
+    );
+    git(&["add", "."]);
+    git(&["commit", "-qm", "first"]);
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    let id = runs[0]["run"].as_str().unwrap().to_string();
+    let shown: Value = serde_json::from_str(&env.ok(&["show", &id, "--json"])).unwrap();
+    assert_eq!(shown["code"]["dirty"], false, "{shown}");
+    assert_eq!(shown["code"]["commit"].as_str().map(str::len), Some(40));
+    assert!(
+        shown["code"]["lockfiles"]["requirements.txt"].is_string(),
+        "{shown}"
+    );
+    assert_eq!(shown["code"]["launcher"], "sh");
+    assert!(env.ok(&["show", &id]).contains("code      train.sh; at "));
+    // Same code: no warning; the rerun is a new run with the same params.
+    let out = env.run(&["rerun", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    let runs = env.runs();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[2]["params"], runs[0]["params"]);
+    // Changed code: the rerun says what changed.
+    env.write("train.sh", "echo '{\"loss\": 2}'\n");
+    let out = env.run(&["rerun", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the code differs from what run")
+            && stderr(&out).contains("uncommitted changes differ"),
+        "{}",
+        stderr(&out)
+    );
+    let last = &env.runs()[3];
+    assert_eq!(last["summary"]["loss"]["last"].as_f64(), Some(2.0));
+    let dir = env
+        .path()
+        .join("store/runs")
+        .join(last["run"].as_str().unwrap());
+    assert!(
+        std::fs::read_to_string(dir.join("code.diff"))
+            .unwrap()
+            .contains("+echo '{\"loss\": 2}'")
+    );
+}

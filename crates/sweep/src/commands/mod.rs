@@ -64,6 +64,10 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
         Command::Run { spec, work, new } => {
             run::run_spec(|| open_store(&cli.store), &spec, &work, new)
         }
+        Command::Rerun { run, work } => {
+            let store = existing_store(&cli.store)?;
+            run::rerun(store, &run, &work)
+        }
         Command::Resume { sweep, work } | Command::Agent { sweep, work } => {
             let store = existing_store(&cli.store)?;
             run::run_existing(store, &sweep, &work)

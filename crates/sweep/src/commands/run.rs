@@ -74,12 +74,8 @@ pub fn run_spec(
 pub fn run_existing(store: Arc<dyn Store>, sweep_id: &str, work: &WorkArgs) -> Result<Outcome> {
     let sweep = user_lookup(store.sweep(sweep_id))?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
-    let base_dir = sweep
-        .spec_path
-        .as_deref()
-        .map(|p| spec_dir(Path::new(p)).to_path_buf())
-        .unwrap_or_else(|| cwd.clone());
-    let problems = sweep_exec::runnable_problems(&sweep.spec, &trainers(), &cwd, &base_dir);
+    let problems =
+        sweep_exec::runnable_problems(&sweep.spec, &trainers(), &cwd, &base_dir(&sweep, &cwd));
     if !problems.is_empty() {
         return Err(InvalidInput(format!("sweep {}: {}", sweep.id, problems.join("\n"))).into());
     }
@@ -106,7 +102,83 @@ struct Tally {
     best: Option<(f64, String)>,
 }
 
+/// `sweep rerun RUN`: the run's params again, as a new run of its sweep, after saying how
+/// the code differs from what the run ran.
+pub fn rerun(store: Arc<dyn Store>, run_id: &str, work: &WorkArgs) -> Result<Outcome> {
+    let run = user_lookup(store.run(run_id))?;
+    let sweep = user_lookup(store.sweep(&run.sweep_id))?;
+    if run.origin.is_some() {
+        return Err(InvalidInput(format!(
+            "run {} was ingested (from {}): Sweep cannot run it again",
+            run.id,
+            run.origin.as_deref().unwrap_or_default()
+        ))
+        .into());
+    }
+    let waiting = store.runs(&RunFilter {
+        sweep_id: Some(sweep.id.clone()),
+        statuses: vec![RunStatus::Pending, RunStatus::Interrupted],
+    })?;
+    if !waiting.is_empty() {
+        return Err(InvalidInput(format!(
+            "sweep {} has {} interrupted or pending run(s), which a new run would retry first: `sweep resume {}` runs them",
+            sweep.id,
+            waiting.len(),
+            sweep.id
+        ))
+        .into());
+    }
+    let cwd = std::env::current_dir().context("reading the current directory")?;
+    let problems =
+        sweep_exec::runnable_problems(&sweep.spec, &trainers(), &cwd, &base_dir(&sweep, &cwd));
+    if !problems.is_empty() {
+        return Err(InvalidInput(format!("sweep {}: {}", sweep.id, problems.join("\n"))).into());
+    }
+    if let Some(recorded) = sweep_exec::code::read(store.run_dir(&run.id).path()) {
+        let now = sweep_exec::code::capture(&recorded.program, &cwd, recorded.launcher.as_deref());
+        let differences = recorded.differences(&now);
+        if !differences.is_empty() {
+            eprintln!(
+                "warning: the code differs from what run {} ran: {}",
+                run.id,
+                differences.join("; ")
+            );
+        }
+    }
+    let mut work = work.clone();
+    work.count = Some(1);
+    // A finished sweep takes no new runs: open it for this one, then close it again.
+    let was = sweep.status;
+    if was == SweepStatus::Finished {
+        store.set_sweep_status(&sweep.id, SweepStatus::Active)?;
+    }
+    let id = sweep.id.clone();
+    let outcome = execute_with(Arc::clone(&store), sweep, &work, Some(run.params));
+    if was == SweepStatus::Finished {
+        store.set_sweep_status(&id, SweepStatus::Finished)?;
+    }
+    outcome
+}
+
+/// The directory relative paths of a stored sweep's spec are read from.
+fn base_dir(sweep: &SweepRecord, cwd: &Path) -> std::path::PathBuf {
+    sweep
+        .spec_path
+        .as_deref()
+        .map(|p| spec_dir(Path::new(p)).to_path_buf())
+        .unwrap_or_else(|| cwd.to_path_buf())
+}
+
 fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result<Outcome> {
+    execute_with(store, sweep, work, None)
+}
+
+fn execute_with(
+    store: Arc<dyn Store>,
+    sweep: SweepRecord,
+    work: &WorkArgs,
+    rerun: Option<sweep_core::Params>,
+) -> Result<Outcome> {
     let cancel = Arc::new(AtomicBool::new(false));
     // First SIGINT/SIGTERM: stop starting trials and end the running ones (SIGTERM, then
     // SIGKILL after the grace). A second one: SIGKILL them at once.
@@ -276,6 +348,7 @@ fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result
         kill_grace: Duration::try_from_secs_f64(work.kill_grace).unwrap_or(Duration::from_secs(5)),
         kill_now,
         trainers: trainers(),
+        rerun,
     };
     let store_dyn: Arc<dyn Store> = store.clone();
     let report = run_sweep(store_dyn, &sweep, &opts, Arc::clone(&cancel), &on_event);

@@ -38,6 +38,32 @@ fn trainer_config(store: &dyn Store, run: &RunRecord) -> Option<serde_json::Valu
     serde_json::from_str(&text).ok()
 }
 
+/// The code a run ran, on one line: program, commit (and whether the tree was dirty),
+/// repository, lockfiles, interpreter.
+fn code_text(code: &sweep_exec::code::CodeState) -> String {
+    let mut parts = vec![code.program.clone()];
+    match (&code.commit, code.dirty) {
+        (Some(c), Some(true)) => parts.push(format!(
+            "at {} with uncommitted changes (code.diff{})",
+            &c[..c.len().min(12)],
+            if code.diff_truncated { ", cut" } else { "" }
+        )),
+        (Some(c), _) => parts.push(format!("at {}", &c[..c.len().min(12)])),
+        (None, _) => parts.push("(not in a git repository)".into()),
+    }
+    if let Some(repo) = &code.repo {
+        parts.push(format!("in {repo}"));
+    }
+    if !code.lockfiles.is_empty() {
+        let files: Vec<&str> = code.lockfiles.keys().map(String::as_str).collect();
+        parts.push(format!("lockfiles {}", files.join(", ")));
+    }
+    if let Some(i) = &code.interpreter {
+        parts.push(i.clone());
+    }
+    parts.join("; ")
+}
+
 pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
     let run = user_lookup(store.run(id))?;
     let dir = store.run_dir(&run.id);
@@ -49,6 +75,9 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
         v["duration_secs"] = run.duration().into();
         if let Some(resolved) = &resolved {
             v["trainer_config"] = resolved.clone();
+        }
+        if let Some(code) = sweep_exec::code::read(dir.path()) {
+            v["code"] = serde_json::to_value(&code)?;
         }
         serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
@@ -80,6 +109,9 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
     }
     if let Some(origin) = &run.origin {
         writeln!(out, "from      {origin}")?;
+    }
+    if let Some(code) = sweep_exec::code::read(dir.path()) {
+        writeln!(out, "code      {}", code_text(&code))?;
     }
     if let Some(code) = run.exit_code {
         writeln!(out, "exit code {code}")?;
