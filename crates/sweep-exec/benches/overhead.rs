@@ -67,8 +67,11 @@ fn main() {
             },
         )],
     );
+    // The program is a real file, so each run records its code (`code.json`) as a real
+    // external program's does.
+    spec.program = Some("/bin/true".into());
     spec.command = Some(vec![
-        "true".parse().expect("a literal token"),
+        sweep_core::CommandToken::of(sweep_core::Macro::Program),
         sweep_core::CommandToken::of(sweep_core::Macro::Args),
     ]);
     let sweep = store
