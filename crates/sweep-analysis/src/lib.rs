@@ -15,6 +15,7 @@ mod group;
 mod importance;
 mod insights;
 mod listing;
+mod names;
 pub mod stats;
 mod tally;
 mod wandb;
@@ -33,5 +34,6 @@ pub use insights::{
     CurvePoint, RunInsight, STABILITY_WINDOW, group_curve, run_insight, train_counterpart,
 };
 pub use listing::{Columns, best_value, rank};
+pub use names::DisplayNames;
 pub use tally::{SweepTally, tally};
 pub use wandb::{WandbRun, foreign_categorical_values, parse_wandb_runs};

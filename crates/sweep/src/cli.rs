@@ -12,6 +12,10 @@ pub struct Cli {
     /// The store directory (SQLite database and run directories).
     #[arg(long, global = true, env = "SWEEP_STORE", default_value = ".sweep")]
     pub store: PathBuf,
+    /// Display names for config keys and values in tables (YAML: `keys: {optim.lr: LR}`,
+    /// `values: {model.weights: {null: random}}`; default: `names.yaml` in the store).
+    #[arg(long, global = true, env = "SWEEP_NAMES")]
+    pub names: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -10,8 +10,8 @@ use anyhow::Result;
 use comfy_table::{Cell, CellAlignment};
 use std::io::Write;
 use sweep_analysis::{
-    GroupResult, Grouping, NoiseRules, Ranked, Reduce, beats_runner_up, cell_text, group_results,
-    group_runs, rank_groups, ranked_json,
+    DisplayNames, GroupResult, Grouping, NoiseRules, Ranked, Reduce, beats_runner_up, cell_text,
+    group_results, group_runs, rank_groups, ranked_json,
 };
 use sweep_core::{Goal, MetricSpec, RunRecord};
 use sweep_store::{Store, SweepRecord};
@@ -129,6 +129,7 @@ pub fn print_groups(
     analysis: &Analysis,
     ranked: bool,
     format: Format,
+    names: &DisplayNames,
     out: &mut dyn Write,
 ) -> Result<()> {
     let rows: Vec<Ranked> = if ranked {
@@ -218,6 +219,12 @@ pub fn print_groups(
             w.flush()?;
         }
         Format::Table => {
+            // People read the table: keys and values by their display names.
+            let mut header = header;
+            let offset = usize::from(ranked);
+            for (i, k) in keys.iter().enumerate() {
+                header[offset + i] = names.key(k).to_string();
+            }
             let mut t = new_table();
             t.set_header(header);
             for r in &rows {
@@ -229,13 +236,13 @@ pub fn print_groups(
                 }
                 // A key a group's runs lack (a model setting another model reads) is blank.
                 row.extend(keys.iter().map(|k| {
-                    Cell::new(
-                        g.params
-                            .get(k)
-                            .filter(|v| !v.is_null())
-                            .map(value_text)
-                            .unwrap_or_default(),
-                    )
+                    let value = g.params.get(k).unwrap_or(&serde_json::Value::Null);
+                    let text = match names.value(k, value) {
+                        Some(name) => name.to_string(),
+                        None if value.is_null() => String::new(),
+                        None => value_text(value),
+                    };
+                    Cell::new(text)
                 }));
                 let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
                 row.push(right(g.n().to_string()));

@@ -35,6 +35,24 @@ pub fn user_lookup<T>(r: Result<T, sweep_store::StoreError>) -> Result<T> {
     }
 }
 
+/// The display names for tables: `explicit` (`--names`), else the store's `names.yaml`
+/// when there is one, else none.
+pub fn display_names(
+    store: &Path,
+    explicit: Option<&Path>,
+) -> Result<sweep_analysis::DisplayNames> {
+    let default = store.join("names.yaml");
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None if default.is_file() => default,
+        None => return Ok(sweep_analysis::DisplayNames::default()),
+    };
+    let value = sweep_config::load_config_file(&path).map_err(|e| InvalidInput(e.to_string()))?;
+    sweep_analysis::DisplayNames::from_value(&value).map_err(|problems| {
+        InvalidInput(format!("{}: {}", path.display(), problems.join("\n  "))).into()
+    })
+}
+
 /// Keeps the runs that pass `filter` (the `--where` language of
 /// [`sweep_analysis::Filter`]); a filter that does not read is the user's error, shown with
 /// a caret under the offending column.

@@ -5,7 +5,7 @@ use anyhow::Result;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use sweep_analysis::{Columns, best_value, cell_text, rank};
+use sweep_analysis::{Columns, DisplayNames, best_value, cell_text, rank};
 use sweep_core::RunRecord;
 use sweep_core::Value;
 use sweep_store::SweepRecord;
@@ -69,6 +69,8 @@ pub fn new_table() -> Table {
 pub struct Listing {
     pub columns: Columns,
     pub rank: bool,
+    /// How the table names params and their values (CSV and JSON keep them as recorded).
+    pub names: DisplayNames,
 }
 
 impl Listing {
@@ -77,6 +79,7 @@ impl Listing {
         Listing {
             columns: Columns::for_specs(sweeps.into_iter().map(|s| &s.spec)),
             rank,
+            names: DisplayNames::default(),
         }
     }
 
@@ -101,7 +104,12 @@ impl Listing {
         match format {
             Format::Table => {
                 let mut t = new_table();
-                t.set_header(self.headers(tags));
+                let mut header = self.headers(tags);
+                let offset = usize::from(self.rank) + 2;
+                for (i, p) in self.columns.params.iter().enumerate() {
+                    header[offset + i] = self.names.key(p).to_string();
+                }
+                t.set_header(header);
                 for (i, r) in runs.iter().enumerate() {
                     let mut row: Vec<Cell> = Vec::new();
                     if self.rank {
@@ -110,9 +118,11 @@ impl Listing {
                     row.push(Cell::new(&r.id));
                     row.push(Cell::new(r.status));
                     for p in &self.columns.params {
-                        row.push(Cell::new(
-                            r.params.get(p).map(value_text).unwrap_or_default(),
-                        ));
+                        let text = r.params.get(p).map(|v| match self.names.value(p, v) {
+                            Some(name) => name.to_string(),
+                            None => value_text(v),
+                        });
+                        row.push(Cell::new(text.unwrap_or_default()));
                     }
                     for m in &self.columns.metrics {
                         row.push(
@@ -189,8 +199,14 @@ impl Listing {
 }
 
 /// The ranked table printed at the end of `sweep run`.
-pub fn print_ranked(sweep: &SweepRecord, runs: &[RunRecord], format: Format) -> Result<()> {
-    let listing = Listing::for_sweeps([sweep], sweep.spec.metric.is_some());
+pub fn print_ranked(
+    sweep: &SweepRecord,
+    runs: &[RunRecord],
+    format: Format,
+    names: &DisplayNames,
+) -> Result<()> {
+    let mut listing = Listing::for_sweeps([sweep], sweep.spec.metric.is_some());
+    listing.names = names.clone();
     let mut refs: Vec<&RunRecord> = runs.iter().collect();
     rank(&mut refs, sweep.spec.metric.as_ref());
     let stdout = std::io::stdout();

@@ -2385,3 +2385,36 @@ fn runs_record_their_code_and_a_rerun_warns_when_it_changed() {
             .contains("+echo '{\"loss\": 2}'")
     );
 }
+
+#[test]
+fn display_names_rename_keys_and_values_in_tables_only() {
+    let env = Env::new();
+    seeded_sweep(&env);
+    env.write(
+        "store/names.yaml",
+        "keys: {model: Architecture}\nvalues:\n  model: {a: alpha, c: gamma}\n",
+    );
+    let out = env.ok(&["run", "spec.yaml"]);
+    assert!(
+        out.contains("Architecture") && out.contains("alpha") && out.contains("gamma"),
+        "{out}"
+    );
+    assert!(out.contains(" b "), "values without a name stay: {out}");
+    let ls = env.ok(&["ls", "--runs"]);
+    assert!(ls.contains("Architecture") && ls.contains("alpha"), "{ls}");
+    // Machines read recorded names.
+    let json: Vec<Value> = serde_json::from_str(&env.ok(&["ls", "--format", "json"])).unwrap();
+    assert_eq!(json[0]["params"], serde_json::json!({"model": "a"}));
+    assert!(env.ok(&["analyze", "importance"]).contains("Architecture"));
+    // An explicit file wins; a bad one is refused with every problem.
+    env.write("other.yaml", "keys: {model: Net}\n");
+    assert!(env.ok(&["--names", "other.yaml", "ls"]).contains("Net"));
+    env.write("bad.yaml", "keys: {model: 1}\ncolours: {}\n");
+    let out = env.run(&["--names", "bad.yaml", "ls"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("keys.model") && err.contains("`colours`"),
+        "{err}"
+    );
+}

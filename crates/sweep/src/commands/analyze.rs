@@ -9,7 +9,7 @@ use crate::output::{new_table, num};
 use anyhow::Result;
 use std::io::Write;
 use sweep_analysis::{
-    Completeness, GroupResult, Importance, NoiseRules, Ranked, Reduce, RunInsight,
+    Completeness, DisplayNames, GroupResult, Importance, NoiseRules, Ranked, Reduce, RunInsight,
     STABILITY_WINDOW, cell_text, compare_groups, comparison_json, completeness, group_json,
     importance, run_insight, train_counterpart,
 };
@@ -21,6 +21,7 @@ pub fn analyze(
     view: AnalyzeView,
     groups: &[String],
     args: &AnalyzeArgs,
+    names: &DisplayNames,
 ) -> Result<()> {
     let is_compare = view == AnalyzeView::Compare;
     if (is_compare && groups.len() != 2) || (!is_compare && !groups.is_empty()) {
@@ -53,8 +54,8 @@ pub fn analyze(
     let analysis = Analysis::of(store, &sweep, &runs, args.metric.as_deref(), reduce, &rules)?;
     let mut out = std::io::stdout().lock();
     match view {
-        AnalyzeView::Rank => print_groups(&analysis, true, args.format, &mut out),
-        AnalyzeView::Groups => print_groups(&analysis, false, args.format, &mut out),
+        AnalyzeView::Rank => print_groups(&analysis, true, args.format, names, &mut out),
+        AnalyzeView::Groups => print_groups(&analysis, false, args.format, names, &mut out),
         AnalyzeView::Compare => {
             let ranked = analysis.ranked();
             let a = find_group(&ranked, &groups[0])?;
@@ -64,7 +65,7 @@ pub fn analyze(
         AnalyzeView::Importance => {
             let refs: Vec<&RunRecord> = runs.iter().collect();
             let rows = importance(&analysis.grouping.varying, &refs, &analysis.values);
-            print_importance(&analysis, &rows, args.format, &mut out)
+            print_importance(&analysis, &rows, args.format, names, &mut out)
         }
         AnalyzeView::Completeness => {
             let refs: Vec<&RunRecord> = runs.iter().collect();
@@ -80,7 +81,7 @@ pub fn analyze(
                 .iter()
                 .map(|r| store.history(&r.id))
                 .collect::<Result<_, _>>()?;
-            print_insights(&analysis, &runs, &histories, args.format, &mut out)
+            print_insights(&analysis, &runs, &histories, args.format, names, &mut out)
         }
     }
 }
@@ -91,6 +92,7 @@ fn print_insights(
     runs: &[RunRecord],
     histories: &[Vec<MetricRecord>],
     format: Format,
+    names: &DisplayNames,
     out: &mut dyn Write,
 ) -> Result<()> {
     let metric = &analysis.metric;
@@ -166,7 +168,11 @@ fn print_insights(
         }
         Format::Csv | Format::Table => {
             let keys = &analysis.grouping.varying;
-            let mut header: Vec<String> = keys.clone();
+            let mut header: Vec<String> = if format == Format::Table {
+                keys.iter().map(|k| names.key(k).to_string()).collect()
+            } else {
+                keys.clone()
+            };
             header.extend(
                 [
                     "n",
@@ -240,6 +246,7 @@ fn print_importance(
     analysis: &Analysis,
     rows: &[Importance],
     format: Format,
+    names: &DisplayNames,
     out: &mut dyn Write,
 ) -> Result<()> {
     let share = |v: f64| {
@@ -286,7 +293,7 @@ fn print_importance(
             t.set_header(["key", "variance share (η²)", "spearman", "levels", "n"]);
             for r in rows {
                 t.add_row([
-                    r.key.clone(),
+                    names.key(&r.key).to_string(),
                     share(r.variance_share),
                     r.spearman.map(share).unwrap_or_default(),
                     r.levels.to_string(),

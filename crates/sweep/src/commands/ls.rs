@@ -7,6 +7,7 @@ use crate::output::{Listing, last_lines};
 use anyhow::Result;
 use std::collections::BTreeSet;
 use std::io::Write;
+use sweep_analysis::DisplayNames;
 use sweep_core::{RunRecord, RunStatus};
 use sweep_store::Store;
 
@@ -17,6 +18,7 @@ pub fn ls(
     format: Format,
     each_run: bool,
     filter: Option<&str>,
+    names: &DisplayNames,
 ) -> Result<()> {
     let grouped_ok = status.is_empty() && !each_run;
     let (sweeps, runs) = filtered_runs(store, sweep, status, filter)?;
@@ -28,12 +30,13 @@ pub fn ls(
         && let Some(analysis) = seed_groups(store, sweep, &runs)?
     {
         let mut out = std::io::stdout().lock();
-        return print_groups(&analysis, true, format, &mut out);
+        return print_groups(&analysis, true, format, names, &mut out);
     }
-    let listing = Listing::for_sweeps(
+    let mut listing = Listing::for_sweeps(
         sweeps.iter().filter(|s| used.contains(s.id.as_str())),
         false,
     );
+    listing.names = names.clone();
     let refs: Vec<&RunRecord> = runs.iter().collect();
     let mut out = std::io::stdout().lock();
     listing.print(&refs, format, &mut out)?;

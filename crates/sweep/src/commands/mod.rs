@@ -19,10 +19,13 @@ use crate::load::{existing_store, open_store};
 use anyhow::Result;
 
 pub fn dispatch(cli: Cli) -> Result<Outcome> {
+    // Read only by the commands that print tables for people, so a bad names file stops
+    // no other command.
+    let names = || crate::load::display_names(&cli.store, cli.names.as_deref());
     match cli.command {
         Command::Analyze { view, groups, args } => {
             let store = existing_store(&cli.store)?;
-            analyze::analyze(store.as_ref(), view, &groups, &args)?;
+            analyze::analyze(store.as_ref(), view, &groups, &args, &names()?)?;
             Ok(Outcome::Ok)
         }
         Command::Ingest { paths, format } => {
@@ -62,15 +65,15 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Run { spec, work, new } => {
-            run::run_spec(|| open_store(&cli.store), &spec, &work, new)
+            run::run_spec(|| open_store(&cli.store), &spec, &work, new, &names()?)
         }
         Command::Rerun { run, work } => {
             let store = existing_store(&cli.store)?;
-            run::rerun(store, &run, &work)
+            run::rerun(store, &run, &work, &names()?)
         }
         Command::Resume { sweep, work } | Command::Agent { sweep, work } => {
             let store = existing_store(&cli.store)?;
-            run::run_existing(store, &sweep, &work)
+            run::run_existing(store, &sweep, &work, &names()?)
         }
         Command::Sweeps { format } => {
             sweeps::sweeps(existing_store(&cli.store)?.as_ref(), format)?;
@@ -91,6 +94,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
                 format,
                 runs,
                 filter.as_deref(),
+                &names()?,
             )?;
             Ok(Outcome::Ok)
         }

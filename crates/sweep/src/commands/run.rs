@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use sweep_analysis::DisplayNames;
 use sweep_core::{RunStatus, SweepSpec, hash8, slug};
 use sweep_exec::{Event, StopReason, SweepOptions, run_sweep};
 use sweep_store::{NewSweep, RunFilter, Store, SweepRecord, SweepStatus};
@@ -24,6 +25,7 @@ pub fn run_spec(
     spec_path: &Path,
     work: &WorkArgs,
     new: bool,
+    names: &DisplayNames,
 ) -> Result<Outcome> {
     let spec = resolve(spec_path)?;
     let store = open_store()?;
@@ -68,10 +70,15 @@ pub fn run_spec(
         spec,
         seed,
     })?;
-    execute(store, sweep, work)
+    execute(store, sweep, work, names)
 }
 
-pub fn run_existing(store: Arc<dyn Store>, sweep_id: &str, work: &WorkArgs) -> Result<Outcome> {
+pub fn run_existing(
+    store: Arc<dyn Store>,
+    sweep_id: &str,
+    work: &WorkArgs,
+    names: &DisplayNames,
+) -> Result<Outcome> {
     let sweep = user_lookup(store.sweep(sweep_id))?;
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let problems =
@@ -79,7 +86,7 @@ pub fn run_existing(store: Arc<dyn Store>, sweep_id: &str, work: &WorkArgs) -> R
     if !problems.is_empty() {
         return Err(InvalidInput(format!("sweep {}: {}", sweep.id, problems.join("\n"))).into());
     }
-    execute(store, sweep, work)
+    execute(store, sweep, work, names)
 }
 
 /// The version of the form sweep ids hash ([`canonical_spec`]). Changing the form changes
@@ -104,7 +111,12 @@ struct Tally {
 
 /// `sweep rerun RUN`: the run's params again, as a new run of its sweep, after saying how
 /// the code differs from what the run ran.
-pub fn rerun(store: Arc<dyn Store>, run_id: &str, work: &WorkArgs) -> Result<Outcome> {
+pub fn rerun(
+    store: Arc<dyn Store>,
+    run_id: &str,
+    work: &WorkArgs,
+    names: &DisplayNames,
+) -> Result<Outcome> {
     let run = user_lookup(store.run(run_id))?;
     let sweep = user_lookup(store.sweep(&run.sweep_id))?;
     if run.origin.is_some() {
@@ -153,7 +165,7 @@ pub fn rerun(store: Arc<dyn Store>, run_id: &str, work: &WorkArgs) -> Result<Out
         store.set_sweep_status(&sweep.id, SweepStatus::Active)?;
     }
     let id = sweep.id.clone();
-    let outcome = execute_with(Arc::clone(&store), sweep, &work, Some(run.params));
+    let outcome = execute_with(Arc::clone(&store), sweep, &work, Some(run.params), names);
     if was == SweepStatus::Finished {
         store.set_sweep_status(&id, SweepStatus::Finished)?;
     }
@@ -169,8 +181,13 @@ fn base_dir(sweep: &SweepRecord, cwd: &Path) -> std::path::PathBuf {
         .unwrap_or_else(|| cwd.to_path_buf())
 }
 
-fn execute(store: Arc<dyn Store>, sweep: SweepRecord, work: &WorkArgs) -> Result<Outcome> {
-    execute_with(store, sweep, work, None)
+fn execute(
+    store: Arc<dyn Store>,
+    sweep: SweepRecord,
+    work: &WorkArgs,
+    names: &DisplayNames,
+) -> Result<Outcome> {
+    execute_with(store, sweep, work, None, names)
 }
 
 fn execute_with(
@@ -178,6 +195,7 @@ fn execute_with(
     sweep: SweepRecord,
     work: &WorkArgs,
     rerun: Option<sweep_core::Params>,
+    names: &DisplayNames,
 ) -> Result<Outcome> {
     let cancel = Arc::new(AtomicBool::new(false));
     // First SIGINT/SIGTERM: stop starting trials and end the running ones (SIGTERM, then
@@ -362,9 +380,9 @@ fn execute_with(
     match seed_groups(store.as_ref(), &sweep, &runs)?.filter(|_| !work.runs) {
         Some(analysis) => {
             let mut out = std::io::stdout().lock();
-            print_groups(&analysis, true, work.format, &mut out)?;
+            print_groups(&analysis, true, work.format, names, &mut out)?;
         }
-        None => output::print_ranked(&sweep, &runs, work.format)?,
+        None => output::print_ranked(&sweep, &runs, work.format, names)?,
     }
     let count = |s: RunStatus| runs.iter().filter(|r| r.status == s).count();
     let stop = match report.stop {
