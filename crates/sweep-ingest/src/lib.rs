@@ -168,6 +168,37 @@ pub struct Scan {
 /// as a JSONL log). A path that does not exist, or a file of no known format given
 /// directly, is a problem. Runs reached through overlapping paths are read once.
 pub fn scan(paths: &[PathBuf], format: Option<Format>) -> Scan {
+    let mut runs = Vec::new();
+    let summary = scan_each(paths, format, &mut |run| runs.push(run));
+    runs.sort_by(|a: &ForeignRun, b: &ForeignRun| a.origin.cmp(&b.origin));
+    runs.dedup_by(|a, b| a.origin == b.origin);
+    Scan {
+        runs,
+        problems: summary.problems,
+        failed: summary.failed,
+    }
+}
+
+/// What [`scan_each`] found besides the runs it handed over.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanSummary {
+    /// Every problem, sorted by path then line.
+    pub problems: Vec<Problem>,
+    /// Runs that could not be read at all.
+    pub failed: usize,
+}
+
+/// How many runs are read in parallel before they are handed over, in order.
+const BATCH: usize = 64;
+
+/// [`scan`], handing each run to `on_run` as soon as its batch is read, in origin order,
+/// so that memory holds a batch of runs rather than all of them (a corpus of 10,000 runs
+/// of 1,000 records is gigabytes).
+pub fn scan_each(
+    paths: &[PathBuf],
+    format: Option<Format>,
+    on_run: &mut dyn FnMut(ForeignRun),
+) -> ScanSummary {
     let walked: Vec<(Vec<Unit>, Vec<Problem>)> =
         paths.par_iter().map(|p| walk::walk_root(p)).collect();
     let mut units = Vec::new();
@@ -185,22 +216,27 @@ pub fn scan(paths: &[PathBuf], format: Option<Format>) -> Scan {
     keyed.sort();
     keyed.dedup_by(|a, b| a.0 == b.0);
 
-    let outcomes: Vec<text::Outcome> = keyed
-        .par_iter()
-        .map(|(_, unit)| read_unit(unit, format))
-        .collect();
-    let mut scan = Scan::default();
-    for outcome in outcomes {
-        scan.runs.extend(outcome.run);
-        problems.extend(outcome.problems);
-        scan.failed += usize::from(outcome.failed);
+    let mut summary = ScanSummary::default();
+    for batch in keyed.chunks(BATCH) {
+        let outcomes: Vec<text::Outcome> = batch
+            .par_iter()
+            .map(|(_, unit)| read_unit(unit, format))
+            .collect();
+        let mut runs = Vec::new();
+        for outcome in outcomes {
+            runs.extend(outcome.run);
+            problems.extend(outcome.problems);
+            summary.failed += usize::from(outcome.failed);
+        }
+        runs.sort_by(|a, b| a.origin.cmp(&b.origin));
+        for run in runs {
+            on_run(run);
+        }
     }
-    scan.runs.sort_by(|a, b| a.origin.cmp(&b.origin));
-    scan.runs.dedup_by(|a, b| a.origin == b.origin);
     problems.sort_by(|a, b| (&a.path, a.line, &a.reason).cmp(&(&b.path, b.line, &b.reason)));
     problems.dedup();
-    scan.problems = problems;
-    scan
+    summary.problems = problems;
+    summary
 }
 
 fn unit_path(unit: &Unit) -> &std::path::Path {

@@ -62,26 +62,39 @@ pub fn ingest(store: &dyn Store, paths: &[PathBuf], format: Option<&str>) -> Res
             InvalidInput(format!("no such file or directory: {}", missing.join(", "))).into(),
         );
     }
-    let scan = sweep_ingest::scan(paths, format);
-    for problem in &scan.problems {
-        eprintln!("{problem}");
-    }
     let mut sweeps: BTreeMap<(Format, String), SweepRecord> = BTreeMap::new();
     let (mut added, mut present) = (0usize, 0usize);
-    for run in &scan.runs {
+    let mut error: Option<anyhow::Error> = None;
+    // Runs are imported as each batch is read, so memory holds a batch, not the corpus.
+    let scan = sweep_ingest::scan_each(paths, format, &mut |run| {
+        if error.is_some() {
+            return;
+        }
         let key = (run.format, run.experiment.clone());
         let sweep = match sweeps.get(&key) {
             Some(s) => s.clone(),
-            None => {
-                let s = experiment_sweep(store, run.format, &run.experiment)?;
-                sweeps.insert(key, s.clone());
-                s
-            }
+            None => match experiment_sweep(store, run.format, &run.experiment) {
+                Ok(s) => {
+                    sweeps.insert(key, s.clone());
+                    s
+                }
+                Err(e) => {
+                    error = Some(e);
+                    return;
+                }
+            },
         };
-        match store.import_run(&sweep.id, &imported(run))? {
-            Some(_) => added += 1,
-            None => present += 1,
+        match store.import_run(&sweep.id, &imported(&run)) {
+            Ok(Some(_)) => added += 1,
+            Ok(None) => present += 1,
+            Err(e) => error = Some(e.into()),
         }
+    });
+    if let Some(e) = error {
+        return Err(e);
+    }
+    for problem in &scan.problems {
+        eprintln!("{problem}");
     }
     let names: Vec<&str> = sweeps.values().map(|s| s.id.as_str()).collect();
     eprintln!(
