@@ -101,6 +101,25 @@ impl Listing {
 
     pub fn print(&self, runs: &[&RunRecord], format: Format, out: &mut dyn Write) -> Result<()> {
         let tags = runs.iter().any(|r| !r.tags.is_empty());
+        // A column's value: the run's param, else its config at that key (ingested runs
+        // have a config and no params).
+        let flat: Vec<Option<BTreeMap<String, Value>>> = runs
+            .iter()
+            .map(|r| {
+                let needs = self
+                    .columns
+                    .params
+                    .iter()
+                    .any(|p| !r.params.contains_key(p));
+                needs.then(|| sweep_analysis::flatten(&r.config))
+            })
+            .collect();
+        let param = |i: usize, p: &str| -> Option<&Value> {
+            runs[i]
+                .params
+                .get(p)
+                .or_else(|| flat[i].as_ref().and_then(|f| f.get(p)))
+        };
         match format {
             Format::Table => {
                 let mut t = new_table();
@@ -118,7 +137,7 @@ impl Listing {
                     row.push(Cell::new(&r.id));
                     row.push(Cell::new(r.status));
                     for p in &self.columns.params {
-                        let text = r.params.get(p).map(|v| match self.names.value(p, v) {
+                        let text = param(i, p).map(|v| match self.names.value(p, v) {
                             Some(name) => name.to_string(),
                             None => value_text(v),
                         });
@@ -151,7 +170,7 @@ impl Listing {
                     row.push(r.id.clone());
                     row.push(r.status.to_string());
                     for p in &self.columns.params {
-                        row.push(r.params.get(p).map(cell_text).unwrap_or_default());
+                        row.push(param(i, p).map(cell_text).unwrap_or_default());
                     }
                     for m in &self.columns.metrics {
                         row.push(best_value(r, m).map(|v| v.to_string()).unwrap_or_default());

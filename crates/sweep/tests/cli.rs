@@ -2311,6 +2311,14 @@ fn ingested_seed_logs_and_mlflow_runs_are_analyzed_like_sweep_s_own() {
         done["origin"].as_str().unwrap().starts_with("mlflow:"),
         "{done}"
     );
+    // Their listing shows the config keys that vary (their spec searches nothing).
+    let listed = env.ok(&["ls", "--sweep", &exp, "--runs", "--format", "csv"]);
+    let header = listed.lines().next().unwrap_or_default();
+    assert_eq!(header, "run,status,optim.lr,seed,duration,tags", "{listed}");
+    assert!(
+        listed.lines().nth(1).unwrap_or_default().contains(",0.01,"),
+        "{listed}"
+    );
     let bad = env.run(&["ingest", "nowhere"]);
     assert_eq!(bad.status.code(), Some(2));
     let bad = env.run(&["ingest", "logs", "--format", "csv"]);

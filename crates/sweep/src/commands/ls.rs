@@ -37,6 +37,19 @@ pub fn ls(
         false,
     );
     listing.names = names.clone();
+    // Sweeps whose spec searches nothing (ingested runs) list the config keys that vary.
+    if listing.columns.params.is_empty() && !runs.is_empty() {
+        let refs: Vec<&RunRecord> = runs.iter().collect();
+        let g = sweep_analysis::group_runs(&refs, &sweep_analysis::NoiseRules::new());
+        let mut keys = g.varying;
+        keys.extend(
+            g.ignored
+                .into_iter()
+                .filter(|k| sweep_analysis::is_seed_key(k)),
+        );
+        keys.sort();
+        listing.columns.params = keys;
+    }
     let refs: Vec<&RunRecord> = runs.iter().collect();
     let mut out = std::io::stdout().lock();
     listing.print(&refs, format, &mut out)?;
