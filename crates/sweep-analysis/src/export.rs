@@ -22,8 +22,9 @@ pub fn summary_cells(s: &MetricSummary, num: impl Fn(f64) -> String) -> [String;
 }
 
 /// The columns every export row starts with.
-const RUN_COLUMNS: [&str; 14] = [
+const RUN_COLUMNS: [&str; 15] = [
     "run",
+    "name",
     "sweep",
     "number",
     "status",
@@ -62,6 +63,7 @@ pub fn cell_text(v: &Value) -> String {
 pub fn run_json(run: &RunRecord, history: Option<Vec<MetricRecord>>) -> Value {
     let mut v = serde_json::json!({
         "run": run.id,
+        "name": run.name,
         "sweep": run.sweep_id,
         "number": run.number,
         "status": run.status,
@@ -149,6 +151,7 @@ impl ExportTable {
     fn run_cells(&self, r: &RunRecord) -> Vec<String> {
         let mut row = vec![
             r.id.clone(),
+            r.name.clone(),
             r.sweep_id.clone(),
             r.number.to_string(),
             r.status.to_string(),

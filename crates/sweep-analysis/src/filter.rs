@@ -42,6 +42,7 @@
 //! | `min.<name>`, `max.<name>` | the smallest and largest finite value logged           |
 //! | `status`           | `pending`, `running`, `completed`, `failed`, `pruned` or `interrupted` |
 //! | `run`, `sweep`     | the run id and the sweep id                                    |
+//! | `name`             | the run's name (given, or `<sweep name>-<number>`)             |
 //! | `tag`              | the run's tags (see below)                                     |
 //! | `duration`         | seconds from start to end; null unless both are known          |
 //! | `host`, `reason`   | where the run ran, why it ended as it did (null when unknown)  |
@@ -106,8 +107,8 @@ const MAX_DEPTH: usize = 64;
 /// Fields that take a name after a dot (`metrics.acc`).
 const NAMED_ROOTS: [&str; 7] = ["params", "config", "metrics", "last", "min", "max", "best"];
 /// Fields that stand alone.
-const PLAIN_ROOTS: [&str; 9] = [
-    "status", "run", "sweep", "tag", "duration", "host", "reason", "attempt", "number",
+const PLAIN_ROOTS: [&str; 10] = [
+    "status", "run", "name", "sweep", "tag", "duration", "host", "reason", "attempt", "number",
 ];
 const KEYWORDS: [&str; 9] = [
     "and", "or", "not", "in", "like", "is", "null", "true", "false",
@@ -180,6 +181,7 @@ enum Field {
     Metric(Stat, String),
     Status,
     Run,
+    Name,
     Sweep,
     Tag,
     Duration,
@@ -338,6 +340,7 @@ impl Subject<'_> {
             })),
             Field::Status => Some(Value::String(run.status.as_str().to_string())),
             Field::Run => Some(Value::String(run.id.clone())),
+            Field::Name => Some(Value::String(run.name.clone())),
             Field::Sweep => Some(Value::String(run.sweep_id.clone())),
             Field::Duration => number(run.duration()),
             Field::Host => run.host.clone().map(Value::String),
@@ -709,6 +712,7 @@ impl Parser<'_> {
             }
             ("status", None) => Field::Status,
             ("run", None) => Field::Run,
+            ("name", None) => Field::Name,
             ("sweep", None) => Field::Sweep,
             ("tag", None) => Field::Tag,
             ("duration", None) => Field::Duration,

@@ -79,6 +79,7 @@ pub(crate) mod tests {
         }
         RunRecord {
             id: format!("r{number}"),
+            name: format!("s-{number}"),
             sweep_id: "s".into(),
             number,
             status,

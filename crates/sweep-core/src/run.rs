@@ -7,6 +7,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct RunRecord {
     pub id: String,
+    /// A short name for people: given (`sweep name`, an ingested run's own), else
+    /// `<sweep name>-<number>`.
+    pub name: String,
     pub sweep_id: String,
     /// Position in its sweep, from 0.
     pub number: u64,

@@ -120,6 +120,8 @@ pub trait Store: Send + Sync {
     /// Adds and removes a run's tags (a run by id or unique prefix, whatever its status:
     /// tags and notes annotate a run, they never change its result); returns the run.
     fn tag_run(&self, id: &str, add: &[String], remove: &[String]) -> Result<RunRecord>;
+    /// Names a run (runs are named `<sweep name>-<number>` until then); returns it.
+    fn rename_run(&self, id: &str, name: &str) -> Result<RunRecord>;
     /// Sets a run's note, or clears it with `None`; returns the run.
     fn note_run(&self, id: &str, note: Option<&str>) -> Result<RunRecord>;
     /// A run's full history, in order.

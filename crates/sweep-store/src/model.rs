@@ -173,6 +173,8 @@ pub struct ImportedRun {
     pub tags: Vec<String>,
     /// Why it ended this way, when the source says.
     pub reason: Option<String>,
+    /// The run's name in its source (else the generated `<sweep name>-<number>`).
+    pub name: Option<String>,
 }
 
 /// Which runs to list.

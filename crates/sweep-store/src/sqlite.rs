@@ -64,6 +64,9 @@ CREATE TABLE tags (
 ALTER TABLE runs ADD COLUMN origin TEXT;
 CREATE UNIQUE INDEX runs_by_origin ON runs (origin) WHERE origin IS NOT NULL;
 "#,
+    r#"
+ALTER TABLE runs ADD COLUMN name TEXT;
+"#,
 ];
 
 const NOW: &str = "unixepoch('subsec')";
@@ -73,7 +76,8 @@ const NOW: &str = "unixepoch('subsec')";
 const RUN_COLS: &str = "id, sweep_id, number, status, params_json, config_json, config_hash, \
     summary_json, history_len, attempt, created_at, started_at, ended_at, host, pid, exit_code, \
     reason, stderr_tail, note, \
-    (SELECT group_concat(tag, char(31)) FROM tags WHERE tags.run_id = id), origin";
+    (SELECT group_concat(tag, char(31)) FROM tags WHERE tags.run_id = id), origin, \
+    COALESCE(name, (SELECT s.name FROM sweeps s WHERE s.id = sweep_id) || '-' || number)";
 
 /// The embedded store: `<root>/sweep.db` (SQLite, WAL) and `<root>/runs/<run-id>/`.
 pub struct SqliteStore {
@@ -296,6 +300,7 @@ struct RawRun {
     note: Option<String>,
     tags: Option<String>,
     origin: Option<String>,
+    name: String,
 }
 
 fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
@@ -321,6 +326,7 @@ fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
         note: row.get(18)?,
         tags: row.get(19)?,
         origin: row.get(20)?,
+        name: row.get(21)?,
     })
 }
 
@@ -351,6 +357,7 @@ impl RawRun {
             stderr_tail: self.stderr_tail,
             note: self.note,
             origin: self.origin,
+            name: self.name,
             tags: {
                 let mut tags: Vec<String> = self
                     .tags
@@ -865,8 +872,8 @@ impl Store for SqliteStore {
             &format!(
                 "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
                  config_hash, summary_json, history_len, attempt, created_at, started_at, \
-                 ended_at, reason, origin) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, {NOW}, ?10, ?11, ?12, ?13)"
+                 ended_at, reason, origin, name) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, {NOW}, ?10, ?11, ?12, ?13, ?14)"
             ),
             params![
                 id,
@@ -881,7 +888,8 @@ impl Store for SqliteStore {
                 run.started_at,
                 run.ended_at,
                 run.reason,
-                run.origin
+                run.origin,
+                run.name
             ],
         )?;
         {
@@ -919,6 +927,16 @@ impl Store for SqliteStore {
             )?;
         }
         tx.commit()?;
+        load_run(&conn, &id)
+    }
+
+    fn rename_run(&self, id: &str, name: &str) -> Result<RunRecord> {
+        let conn = self.conn();
+        let id = self.resolve_id(&conn, "runs", id)?;
+        conn.execute(
+            "UPDATE runs SET name = ?2 WHERE id = ?1",
+            rusqlite::params![id, name],
+        )?;
         load_run(&conn, &id)
     }
 

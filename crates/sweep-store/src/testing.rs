@@ -1528,6 +1528,18 @@ pub fn tags_and_notes_annotate_any_run(backend: &dyn Backend) {
     grid_sweep(store, "s1");
     let running = claim_new(store, "s1");
     assert!(running.tags.is_empty() && running.note.is_none());
+    assert_eq!(
+        running.name,
+        format!("demo sweep-{}", running.number),
+        "a generated name"
+    );
+    let renamed = store.rename_run(&running.id, "baseline-lr").unwrap();
+    assert_eq!(renamed.name, "baseline-lr");
+    assert_err!(
+        store.rename_run("no-such-run", "x"),
+        StoreError::NotFound { .. },
+        "naming an unknown run"
+    );
     let tags = |v: &[&str]| v.iter().map(|t| t.to_string()).collect::<Vec<_>>();
     let r = store
         .tag_run(&running.id, &tags(&["zeta", "baseline", "zeta"]), &[])
@@ -1594,6 +1606,7 @@ pub fn imported_runs_are_added_once_with_history_and_summary(backend: &dyn Backe
         ended_at: Some(1_700_000_060.0),
         tags: vec!["from-mlflow".into()],
         reason: Some("FAILED in MLflow".into()),
+        name: Some("bright-owl-7".into()),
     };
     let imported = store.import_run("s1", &run).unwrap();
     let imported = imported.unwrap_or_else(|| panic!("a new origin is imported"));
@@ -1604,6 +1617,7 @@ pub fn imported_runs_are_added_once_with_history_and_summary(backend: &dyn Backe
     assert_eq!(imported.summary["acc"].last, Some(0.8));
     assert_eq!(imported.config, run.config);
     assert_eq!(imported.tags, ["from-mlflow"]);
+    assert_eq!(imported.name, "bright-owl-7", "the source's own name");
     assert_eq!(
         imported.origin.as_deref(),
         Some("mlflow:/data/mlruns/1/abc")

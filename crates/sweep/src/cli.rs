@@ -176,6 +176,13 @@ pub enum Command {
         #[arg(long)]
         remove: Vec<String>,
     },
+    /// Name a run (runs are named `<sweep name>-<number>` until named).
+    Name {
+        /// The run (id or unique prefix).
+        run: String,
+        /// Its new name.
+        name: String,
+    },
     /// Set a run's note (`--clear` removes it).
     Note {
         /// The run (id or unique prefix).

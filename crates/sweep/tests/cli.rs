@@ -2166,6 +2166,20 @@ fn runs_take_tags_and_notes_shown_by_ls_show_and_export() {
         csv_out.lines().next().unwrap().contains(",tags,note,"),
         "{csv_out}"
     );
+    // Names: generated, given, shown, exported and filtered on.
+    assert_eq!(exported[0]["name"], "spec-0");
+    let out = env.ok(&["name", id, "the baseline"]);
+    assert!(out.contains("named the baseline"), "{out}");
+    assert!(env.ok(&["show", id]).contains("(the baseline)"));
+    let named = env.ok(&[
+        "ls",
+        "--runs",
+        "--where",
+        "name = 'the baseline'",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(serde_json::from_str::<Vec<Value>>(&named).unwrap().len(), 1);
     env.ok(&["note", id, "--clear"]);
     assert!(!env.ok(&["show", id]).contains("note "));
     for (args, needle) in [

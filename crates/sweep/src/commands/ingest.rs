@@ -42,6 +42,7 @@ fn imported(run: &ForeignRun) -> ImportedRun {
         ended_at: run.ended_at,
         tags: run.tags.clone(),
         reason: None,
+        name: run.name.clone(),
     }
 }
 

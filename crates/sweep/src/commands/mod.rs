@@ -50,6 +50,15 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             println!("{}: tags [{}]", r.id, r.tags.join(", "));
             Ok(Outcome::Ok)
         }
+        Command::Name { run, name } => {
+            let store = existing_store(&cli.store)?;
+            if name.trim().is_empty() {
+                return Err(crate::InvalidInput("a run's name cannot be empty".into()).into());
+            }
+            let r = crate::load::user_lookup(store.rename_run(&run, name.trim()))?;
+            println!("{}: named {}", r.id, r.name);
+            Ok(Outcome::Ok)
+        }
         Command::Note { run, text, clear } => {
             let store = existing_store(&cli.store)?;
             let note = if clear { None } else { text.as_deref() };

@@ -87,7 +87,7 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
         Some(r) => format!("{} ({r})", run.status),
         None => run.status.to_string(),
     };
-    writeln!(out, "run       {}", run.id)?;
+    writeln!(out, "run       {} ({})", run.id, run.name)?;
     writeln!(
         out,
         "sweep     {} (run #{}, attempt {})",
