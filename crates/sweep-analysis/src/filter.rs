@@ -1405,8 +1405,8 @@ mod tests {
         assert!(
             e.message.starts_with(
                 "unknown field `parms.lr`: fields are params.*, config.*, metrics.*, last.*, \
-                 min.*, max.*, best.*, status, run, sweep, tag, duration, host, reason, \
-                 attempt, number"
+                 min.*, max.*, best.*, status, run, name, sweep, tag, duration, host, \
+                 reason, attempt, number"
             ),
             "{}",
             e.message
