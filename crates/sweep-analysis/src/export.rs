@@ -236,7 +236,10 @@ mod tests {
             assert_eq!(rows[0].len(), header.len());
         }
         assert_eq!(table.rows(&runs[0], &[])[0][n + 3], "0.5", "best");
-        let duration = header.iter().position(|h| h == "duration_secs").unwrap_or(0);
+        let duration = header
+            .iter()
+            .position(|h| h == "duration_secs")
+            .unwrap_or(0);
         assert_eq!(table.rows(&runs[0], &[])[0][duration], "2.500", "duration");
     }
 
