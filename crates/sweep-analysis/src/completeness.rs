@@ -46,6 +46,67 @@ impl Completeness {
     }
 }
 
+impl Completeness {
+    /// The JSON `sweep analyze completeness --format json` prints (stable names).
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "complete": self.is_complete(),
+            "expected_cells": self.expected,
+            "done_cells": self.done,
+            "missing": self.missing,
+            "without_result": self.without_result,
+            "duplicated": self.duplicated.iter().map(|(p, n)| serde_json::json!({"params": p, "completed": n})).collect::<Vec<_>>(),
+            "missing_seeds": self.missing_seeds.iter().map(|(p, s)| serde_json::json!({"params": p, "seeds": s})).collect::<Vec<_>>(),
+            "short_curves": self.short_curves.iter().map(|(id, n, longest)| serde_json::json!({"run": id, "history_len": n, "longest": longest})).collect::<Vec<_>>(),
+            "stale_running": self.stale_running,
+        })
+    }
+
+    /// One `(finding, detail)` line per problem, for tables.
+    pub fn findings(&self) -> Vec<(String, String)> {
+        let params = |p: &Params| serde_json::to_string(p).unwrap_or_default();
+        let mut lines = Vec::new();
+        for p in &self.missing {
+            lines.push(("missing cell".to_string(), params(p)));
+        }
+        for p in &self.without_result {
+            lines.push((
+                "no result (failed, pruned or interrupted)".to_string(),
+                params(p),
+            ));
+        }
+        for (p, n) in &self.duplicated {
+            lines.push((
+                "completed more than once".to_string(),
+                format!("{} ({n} runs)", params(p)),
+            ));
+        }
+        for (p, seeds) in &self.missing_seeds {
+            lines.push((
+                "missing seeds".to_string(),
+                format!(
+                    "{}: {}",
+                    serde_json::to_string(p).unwrap_or_default(),
+                    serde_json::to_string(seeds).unwrap_or_default()
+                ),
+            ));
+        }
+        for (id, n, longest) in &self.short_curves {
+            lines.push((
+                "short curve".to_string(),
+                format!("{id}: {n} of {longest} records"),
+            ));
+        }
+        for id in &self.stale_running {
+            lines.push((
+                "running, but its process is gone".to_string(),
+                format!("{id} (`sweep resume` marks it interrupted and runs it again)"),
+            ));
+        }
+        lines
+    }
+}
+
 /// The cell a run's params fall in: its values of the grid's non-constant params.
 fn cell_key(spec: &SweepSpec, params: &Params) -> Option<Vec<String>> {
     spec.parameters

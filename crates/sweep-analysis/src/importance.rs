@@ -28,6 +28,22 @@ pub struct Importance {
     pub n: usize,
 }
 
+impl Importance {
+    /// The JSON `sweep analyze importance --format json` prints (stable names); the
+    /// metric is the caller's.
+    pub fn to_json(&self, metric: &str) -> Value {
+        let number = |v: f64| serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number);
+        serde_json::json!({
+            "key": self.key,
+            "variance_share": number(self.variance_share),
+            "spearman": self.spearman.map(number),
+            "levels": self.levels,
+            "n": self.n,
+            "metric": metric,
+        })
+    }
+}
+
 /// The importance of each of `keys` (the varying keys of a grouping) for the metric,
 /// `values[i]` being run `i`'s value, most important first (by variance share).
 pub fn importance(keys: &[String], runs: &[&RunRecord], values: &[Option<f64>]) -> Vec<Importance> {

@@ -16,6 +16,7 @@ mod importance;
 mod insights;
 mod listing;
 mod names;
+mod sentences;
 pub mod stats;
 mod tally;
 mod wandb;
@@ -35,5 +36,6 @@ pub use insights::{
 };
 pub use listing::{Columns, best_value, rank};
 pub use names::DisplayNames;
+pub use sentences::{Sentences, p_text, sentences};
 pub use tally::{SweepTally, tally};
 pub use wandb::{WandbRun, foreign_categorical_values, parse_wandb_runs};

@@ -10,10 +10,10 @@ use anyhow::Result;
 use comfy_table::{Cell, CellAlignment};
 use std::io::Write;
 use sweep_analysis::{
-    DisplayNames, GroupResult, Grouping, NoiseRules, Ranked, Reduce, beats_runner_up, cell_text,
-    group_results, group_runs, rank_groups, ranked_json,
+    DisplayNames, GroupResult, Grouping, NoiseRules, Ranked, Reduce, cell_text, group_results,
+    group_runs, p_text, rank_groups, ranked_json, sentences,
 };
-use sweep_core::{Goal, MetricSpec, RunRecord};
+use sweep_core::{MetricSpec, RunRecord};
 use sweep_store::{Store, SweepRecord};
 
 /// A sweep's runs grouped for one metric.
@@ -101,19 +101,6 @@ pub fn seed_groups(
     }
     let analysis = Analysis::of(store, sweep, runs, None, Reduce::Best, &NoiseRules::new())?;
     Ok(analysis.grouping.varies_seeds().then_some(analysis))
-}
-
-fn p_text(p: Option<f64>) -> String {
-    match p {
-        Some(p) if p.is_finite() => {
-            if p < 0.001 {
-                "<0.001".into()
-            } else {
-                format!("{p:.3}")
-            }
-        }
-        _ => String::new(),
-    }
 }
 
 fn interval_text(g: &GroupResult) -> String {
@@ -270,50 +257,22 @@ pub fn print_groups(
 /// The sentence under a grouped table: what was grouped over, and (ranked) whether the
 /// best group is distinguishable from the runner-up.
 fn conclusion(analysis: &Analysis, rows: &[Ranked], ranked: bool) -> String {
-    let g = &analysis.grouping;
     let runs: usize = analysis.groups.iter().map(|g| g.runs.len()).sum();
-    let mut text = format!(
-        "{} group(s) of {runs} run(s) by {}",
+    let s = sentences(
+        &analysis.grouping,
         analysis.groups.len(),
-        if g.varying.is_empty() {
-            "nothing (no key varies)".to_string()
-        } else {
-            g.varying.join(", ")
-        }
+        runs,
+        &analysis.metric,
+        &analysis.reduce,
+        ranked.then_some(rows),
     );
-    if !g.ignored.is_empty() {
-        text.push_str(&format!(
-            "; aggregated over {} (--keep KEY to split by one)",
-            g.ignored.join(", ")
-        ));
-    }
-    let goal = match analysis.metric.goal {
-        Goal::Maximize => "higher",
-        Goal::Minimize => "lower",
+    let hint = if analysis.grouping.ignored.is_empty() {
+        ""
+    } else {
+        " (--keep KEY to split by one)"
     };
-    text.push_str(&format!(
-        ".\n{} per run: {} ({goal} is better); interval: 95% percentile bootstrap of the mean; p: Welch's t-test against the best, Holm-adjusted.",
-        analysis.metric.name,
-        match &analysis.reduce {
-            Reduce::Last => "last value".to_string(),
-            Reduce::Best => "best value".to_string(),
-            Reduce::MeanLast(k) => format!("mean of the last {k} values"),
-            Reduce::AtBestOf(m) => format!("value where {m} was best"),
-        }
-    ));
-    if ranked && rows.len() > 1 {
-        let p = rows[1].welch_p_vs_best;
-        let verdict = match beats_runner_up(rows) {
-            Some(true) => format!(
-                "The best group beats the runner-up (Welch p = {}).",
-                p_text(p)
-            ),
-            Some(false) => format!(
-                "The best group is not distinguishable from the runner-up (Welch p = {}): more seeds, or call it a tie.",
-                p_text(p)
-            ),
-            None => "The best group cannot be tested against the runner-up (fewer than two values in a group).".to_string(),
-        };
+    let mut text = format!("{}{hint}.\n{}", s.scope, s.method);
+    if let Some(verdict) = s.verdict {
         text.push('\n');
         text.push_str(&verdict);
     }

@@ -260,16 +260,7 @@ fn print_importance(
         Format::Json => {
             let list: Vec<serde_json::Value> = rows
                 .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "key": r.key,
-                        "variance_share": json_number(r.variance_share),
-                        "spearman": r.spearman.map(json_number),
-                        "levels": r.levels,
-                        "n": r.n,
-                        "metric": analysis.metric.name,
-                    })
-                })
+                .map(|r| r.to_json(&analysis.metric.name))
                 .collect();
             serde_json::to_writer_pretty(&mut *out, &list)?;
             writeln!(out)?;
@@ -317,63 +308,15 @@ fn print_completeness(
     format: Format,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let params = |p: &sweep_core::Params| serde_json::to_string(p).unwrap_or_default();
     if format == Format::Json {
-        let v = serde_json::json!({
-            "sweep": sweep,
-            "complete": c.is_complete(),
-            "expected_cells": c.expected,
-            "done_cells": c.done,
-            "missing": c.missing,
-            "without_result": c.without_result,
-            "duplicated": c.duplicated.iter().map(|(p, n)| serde_json::json!({"params": p, "completed": n})).collect::<Vec<_>>(),
-            "missing_seeds": c.missing_seeds.iter().map(|(p, s)| serde_json::json!({"params": p, "seeds": s})).collect::<Vec<_>>(),
-            "short_curves": c.short_curves.iter().map(|(id, n, longest)| serde_json::json!({"run": id, "history_len": n, "longest": longest})).collect::<Vec<_>>(),
-            "stale_running": c.stale_running,
-        });
+        let mut v = c.to_json();
+        v["sweep"] = sweep.into();
         serde_json::to_writer_pretty(&mut *out, &v)?;
         writeln!(out)?;
         return Ok(());
     }
     // Table and CSV: one line per finding.
-    let mut lines: Vec<[String; 2]> = Vec::new();
-    for p in &c.missing {
-        lines.push(["missing cell".into(), params(p)]);
-    }
-    for p in &c.without_result {
-        lines.push([
-            "no result (failed, pruned or interrupted)".into(),
-            params(p),
-        ]);
-    }
-    for (p, n) in &c.duplicated {
-        lines.push([
-            "completed more than once".into(),
-            format!("{} ({n} runs)", params(p)),
-        ]);
-    }
-    for (p, seeds) in &c.missing_seeds {
-        lines.push([
-            "missing seeds".into(),
-            format!(
-                "{}: {}",
-                serde_json::to_string(p).unwrap_or_default(),
-                serde_json::to_string(seeds).unwrap_or_default()
-            ),
-        ]);
-    }
-    for (id, n, longest) in &c.short_curves {
-        lines.push([
-            "short curve".into(),
-            format!("{id}: {n} of {longest} records"),
-        ]);
-    }
-    for id in &c.stale_running {
-        lines.push([
-            "running, but its process is gone".into(),
-            format!("{id} (`sweep resume` marks it interrupted and runs it again)"),
-        ]);
-    }
+    let lines: Vec<[String; 2]> = c.findings().into_iter().map(|(a, b)| [a, b]).collect();
     if format == Format::Csv {
         let mut w = csv::Writer::from_writer(&mut *out);
         w.write_record(["finding", "detail"])?;
