@@ -151,7 +151,17 @@ pub enum Command {
         /// For `compare`: two groups, each a rank (`1`, `2`) or a run id (prefix) in it.
         groups: Vec<String>,
         #[command(flatten)]
-        args: AnalyzeArgs,
+        args: SelectArgs,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write a sweep's report: report.md, runs.csv, groups.csv and report.json.
+    Report {
+        /// The directory to write into (created when missing).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        args: SelectArgs,
     },
     /// Bring runs written elsewhere into the store: Sweep run directories, JSONL logs,
     /// the seed log analyzer's format, MLflow `mlruns/`, Lightning CSVLogger and W&B
@@ -226,7 +236,7 @@ pub enum AnalyzeView {
 
 /// What an analysis is over and how runs are grouped.
 #[derive(Debug, Clone, Args)]
-pub struct AnalyzeArgs {
+pub struct SelectArgs {
     /// The sweep (id or prefix; default: the latest).
     #[arg(long)]
     pub sweep: Option<String>,
@@ -246,8 +256,6 @@ pub struct AnalyzeArgs {
     /// Only runs passing this filter (README: Filters).
     #[arg(long = "where", value_name = "FILTER")]
     pub filter: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,7 +4,8 @@
 //! this one path.
 
 use crate::InvalidInput;
-use crate::cli::Format;
+use crate::cli::{Format, SelectArgs};
+use crate::load::{keep_where, user_lookup};
 use crate::output::{new_table, num, value_text};
 use anyhow::Result;
 use comfy_table::{Cell, CellAlignment};
@@ -14,7 +15,7 @@ use sweep_analysis::{
     group_runs, p_text, rank_groups, ranked_json, sentences,
 };
 use sweep_core::{MetricSpec, RunRecord};
-use sweep_store::{Store, SweepRecord};
+use sweep_store::{RunFilter, Store, SweepRecord};
 
 /// A sweep's runs grouped for one metric.
 pub struct Analysis {
@@ -87,6 +88,37 @@ impl Analysis {
     pub fn ranked(&self) -> Vec<Ranked> {
         rank_groups(self.groups.clone(), self.metric.goal)
     }
+}
+
+/// The sweep (`--sweep`, else the latest), its runs passing `--where`, and their analysis
+/// as `args` asks: what `sweep analyze` and `sweep report` work on.
+pub fn select(
+    store: &dyn Store,
+    args: &SelectArgs,
+) -> Result<(SweepRecord, Vec<RunRecord>, Analysis)> {
+    let reduce = Reduce::parse(&args.reduce).map_err(InvalidInput)?;
+    let sweep = match &args.sweep {
+        Some(id) => user_lookup(store.sweep(id))?,
+        None => {
+            let mut sweeps = store.sweeps()?;
+            sweeps.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
+            sweeps
+                .pop()
+                .ok_or_else(|| InvalidInput("the store has no sweeps yet".into()))?
+        }
+    };
+    let mut runs = store.runs(&RunFilter {
+        sweep_id: Some(sweep.id.clone()),
+        statuses: vec![],
+    })?;
+    keep_where(&mut runs, args.filter.as_deref())?;
+    let rules = args
+        .noise
+        .iter()
+        .fold(NoiseRules::new(), |r, g| r.noise(g.clone()));
+    let rules = args.keep.iter().fold(rules, |r, g| r.keep(g.clone()));
+    let analysis = Analysis::of(store, &sweep, &runs, args.metric.as_deref(), reduce, &rules)?;
+    Ok((sweep, runs, analysis))
 }
 
 /// The sweep's runs grouped with the default rules, when a seed-like key varies (the

@@ -2440,3 +2440,65 @@ fn display_names_rename_keys_and_values_in_tables_only() {
         "{err}"
     );
 }
+
+#[test]
+fn a_report_is_markdown_csv_and_json_from_the_analysis() {
+    let env = Env::new();
+    seeded_sweep(&env);
+    // One run fails: the report lists it with its stderr tail.
+    env.write(
+        "spec.yaml",
+        "name: models\ndescription: Three models over three seeds.\n\
+         program: train.sh\ncommand: [\"${env}\", sh, \"${program}\", \"${args}\"]\n\
+         method: grid\nmetric: {name: loss, goal: minimize}\n\
+         parameters:\n  model: {values: [a, b, c, d]}\n  seed: {values: [0, 1, 2]}\n",
+    );
+    env.write(
+        "train.sh",
+        "for a in \"$@\"; do case $a in --model=*) m=${a#--model=};; --seed=*) s=${a#--seed=};; esac; done\n\
+         if [ \"$m\" = d ] && [ \"$s\" = 2 ]; then echo 'out of memory' >&2; exit 3; fi\n\
+         case $m in a) b=1.0;; b) b=1.1;; c) b=2.0;; d) b=3.0;; esac\n\
+         awk -v b=$b -v s=$s 'BEGIN{printf \"{\\\"loss\\\": %.4f}\\n\", b + 0.01*s}'\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let out = env.ok(&["report", "--out", "rep"]);
+    for f in ["report.md", "runs.csv", "groups.csv", "report.json"] {
+        assert!(out.contains(f), "{out}");
+        assert!(env.path().join("rep").join(f).is_file(), "{f}");
+    }
+    let md = std::fs::read_to_string(env.path().join("rep/report.md")).unwrap();
+    insta::with_settings!({filters => vec![
+        (r"\d{8}_\d{6}_models_[0-9a-f]{8}", "[RUN-ID]"),
+        (r"models-[0-9a-f]{8}", "[SWEEP-ID]"),
+    ]}, {
+        insta::assert_snapshot!("report_md", md);
+    });
+    let groups = std::fs::read_to_string(env.path().join("rep/groups.csv")).unwrap();
+    assert_eq!(
+        groups.lines().next().unwrap(),
+        "rank,model,n,mean,std,sem,ci_low,ci_high,holm_p_vs_best,missing"
+    );
+    assert_eq!(groups.lines().count(), 5);
+    let runs_csv = std::fs::read_to_string(env.path().join("rep/runs.csv")).unwrap();
+    assert_eq!(runs_csv.lines().count(), 13);
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path().join("rep/report.json")).unwrap())
+            .unwrap();
+    for key in [
+        "sweep",
+        "metric",
+        "sentences",
+        "groups",
+        "importance",
+        "completeness",
+        "runs",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    assert_eq!(json["groups"][0]["params"]["model"], "a");
+    assert_eq!(json["runs"].as_array().unwrap().len(), 12);
+    assert_eq!(
+        json["completeness"]["without_result"],
+        serde_json::json!([{"model": "d", "seed": 2}])
+    );
+}

@@ -2,25 +2,25 @@
 //! and tests, or two groups compared.
 
 use crate::InvalidInput;
-use crate::cli::{AnalyzeArgs, AnalyzeView, Format};
-use crate::grouped::{Analysis, print_groups};
-use crate::load::{keep_where, user_lookup};
+use crate::cli::{AnalyzeView, Format, SelectArgs};
+use crate::grouped::{Analysis, print_groups, select};
 use crate::output::{new_table, num};
 use anyhow::Result;
 use std::io::Write;
 use sweep_analysis::{
-    Completeness, DisplayNames, GroupResult, Importance, NoiseRules, Ranked, Reduce, RunInsight,
-    STABILITY_WINDOW, cell_text, compare_groups, comparison_json, completeness, group_json,
-    importance, run_insight, train_counterpart,
+    Completeness, DisplayNames, GroupResult, Importance, Ranked, RunInsight, STABILITY_WINDOW,
+    cell_text, compare_groups, comparison_json, completeness, group_json, importance, run_insight,
+    train_counterpart,
 };
 use sweep_core::{MetricRecord, RunRecord};
-use sweep_store::{RunFilter, Store};
+use sweep_store::Store;
 
 pub fn analyze(
     store: &dyn Store,
     view: AnalyzeView,
     groups: &[String],
-    args: &AnalyzeArgs,
+    args: &SelectArgs,
+    format: Format,
     names: &DisplayNames,
 ) -> Result<()> {
     let is_compare = view == AnalyzeView::Compare;
@@ -30,42 +30,21 @@ pub fn analyze(
         )
         .into());
     }
-    let reduce = Reduce::parse(&args.reduce).map_err(InvalidInput)?;
-    let sweep = match &args.sweep {
-        Some(id) => user_lookup(store.sweep(id))?,
-        None => {
-            let mut sweeps = store.sweeps()?;
-            sweeps.sort_by(|a, b| a.created_at.total_cmp(&b.created_at));
-            sweeps
-                .pop()
-                .ok_or_else(|| InvalidInput("the store has no sweeps yet".into()))?
-        }
-    };
-    let mut runs = store.runs(&RunFilter {
-        sweep_id: Some(sweep.id.clone()),
-        statuses: vec![],
-    })?;
-    keep_where(&mut runs, args.filter.as_deref())?;
-    let rules = args
-        .noise
-        .iter()
-        .fold(NoiseRules::new(), |r, g| r.noise(g.clone()));
-    let rules = args.keep.iter().fold(rules, |r, g| r.keep(g.clone()));
-    let analysis = Analysis::of(store, &sweep, &runs, args.metric.as_deref(), reduce, &rules)?;
+    let (sweep, runs, analysis) = select(store, args)?;
     let mut out = std::io::stdout().lock();
     match view {
-        AnalyzeView::Rank => print_groups(&analysis, true, args.format, names, &mut out),
-        AnalyzeView::Groups => print_groups(&analysis, false, args.format, names, &mut out),
+        AnalyzeView::Rank => print_groups(&analysis, true, format, names, &mut out),
+        AnalyzeView::Groups => print_groups(&analysis, false, format, names, &mut out),
         AnalyzeView::Compare => {
             let ranked = analysis.ranked();
             let a = find_group(&ranked, &groups[0])?;
             let b = find_group(&ranked, &groups[1])?;
-            compare(&analysis, a, b, args.format, &mut out)
+            compare(&analysis, a, b, format, &mut out)
         }
         AnalyzeView::Importance => {
             let refs: Vec<&RunRecord> = runs.iter().collect();
             let rows = importance(&analysis.grouping.varying, &refs, &analysis.values);
-            print_importance(&analysis, &rows, args.format, names, &mut out)
+            print_importance(&analysis, &rows, format, names, &mut out)
         }
         AnalyzeView::Completeness => {
             let refs: Vec<&RunRecord> = runs.iter().collect();
@@ -74,14 +53,14 @@ pub fn analyze(
                 _ => false,
             };
             let c = completeness(&sweep.spec, &refs, &analysis.grouping, &is_dead);
-            print_completeness(&sweep.id, &c, args.format, &mut out)
+            print_completeness(&sweep.id, &c, format, &mut out)
         }
         AnalyzeView::Insights => {
             let histories: Vec<Vec<MetricRecord>> = runs
                 .iter()
                 .map(|r| store.history(&r.id))
                 .collect::<Result<_, _>>()?;
-            print_insights(&analysis, &runs, &histories, args.format, names, &mut out)
+            print_insights(&analysis, &runs, &histories, format, names, &mut out)
         }
     }
 }

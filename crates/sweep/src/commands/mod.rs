@@ -7,6 +7,7 @@ mod ingest;
 mod ls;
 mod predict;
 mod prune;
+mod report;
 mod run;
 mod show;
 mod suggest;
@@ -23,9 +24,19 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
     // no other command.
     let names = || crate::load::display_names(&cli.store, cli.names.as_deref());
     match cli.command {
-        Command::Analyze { view, groups, args } => {
+        Command::Analyze {
+            view,
+            groups,
+            args,
+            format,
+        } => {
             let store = existing_store(&cli.store)?;
-            analyze::analyze(store.as_ref(), view, &groups, &args, &names()?)?;
+            analyze::analyze(store.as_ref(), view, &groups, &args, format, &names()?)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Report { out, args } => {
+            let store = existing_store(&cli.store)?;
+            report::report(store.as_ref(), &args, &out, &names()?)?;
             Ok(Outcome::Ok)
         }
         Command::Ingest { paths, format } => {
