@@ -130,11 +130,15 @@ fn replace_bare_non_finite(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The goal of a metric: the sweep metric's own goal, otherwise inferred from its name
-/// (`loss`, `error`, `err`, `mse`, `mae`, `rmse`, `perplexity`, `time`, `latency`,
-/// `duration` are minimised; everything else is maximised).
+/// (`resources/…`, and `loss`, `error`, `err`, `mse`, `mae`, `rmse`, `perplexity`, `time`,
+/// `latency`, `duration` are minimised; everything else is maximised).
 pub fn metric_goal(key: &str, sweep_metric: Option<&MetricSpec>) -> Goal {
     if let Some(m) = sweep_metric.filter(|m| m.name == key) {
         return m.goal;
+    }
+    // What a trial cost (`resources/wall_s`, `resources/max_rss_mb`, …): less is better.
+    if key.starts_with("resources/") {
+        return Goal::Minimize;
     }
     let last = key.rsplit('/').next().unwrap_or(key).to_ascii_lowercase();
     const LOW: [&str; 10] = [

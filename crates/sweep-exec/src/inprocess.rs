@@ -15,7 +15,10 @@ use sweep_core::{
 };
 use sweep_store::{RunDir, RunOutcome, Store, StoreError};
 
-type TrainEnd = Result<Result<Trained, TrainFailure>, String>;
+type TrainEnd = (
+    Result<Result<Trained, TrainFailure>, String>,
+    Option<crate::resources::Usage>,
+);
 
 /// Checks the resolved configs a sweep will produce (every grid point, or a sample of
 /// random ones) with its trainer; returns one message per distinct problem. A problem every
@@ -145,7 +148,7 @@ pub(crate) fn run_in_process(
     dir: &RunDir,
     sup: &Supervision<'_>,
     on_event: &(dyn Fn(Event) + Sync),
-) -> Result<RunOutcome, StoreError> {
+) -> Result<(RunOutcome, Option<crate::resources::Usage>), StoreError> {
     let io_err = |path: std::path::PathBuf| move |source| StoreError::Io { path, source };
     let out = std::fs::File::create(dir.stdout()).map_err(io_err(dir.stdout()))?;
     std::fs::File::create(dir.stderr()).map_err(io_err(dir.stderr()))?;
@@ -159,6 +162,7 @@ pub(crate) fn run_in_process(
             dir,
         };
         s.spawn(move || {
+            let cpu_before = crate::resources::thread_cpu_s();
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 trainer.train(config, base_dir, &ctx)
             }))
@@ -170,7 +174,13 @@ pub(crate) fn run_in_process(
                     .unwrap_or_else(|| "unknown panic".into())
             });
             drop(ctx);
-            let _ = tx.send(Msg::Ended(result));
+            let usage = cpu_before
+                .zip(crate::resources::thread_cpu_s())
+                .map(|(before, after)| crate::resources::Usage {
+                    cpu_s: after - before,
+                    max_rss_mb: None,
+                });
+            let _ = tx.send(Msg::Ended((result, usage)));
         });
         supervise(store, sup, &mut Flag(&stop), &rx, on_event)
     })?;
@@ -183,15 +193,20 @@ pub(crate) fn run_in_process(
             stderr_tail: Some(reason),
         })
     };
+    let (end, usage) = match supervised.end {
+        Some((end, usage)) => (Some(end), usage),
+        None => (None, None),
+    };
     if let Some((status, reason)) = supervised.stopped {
-        return Ok(RunOutcome {
+        let outcome = RunOutcome {
             status,
             exit_code: None,
             reason: Some(reason),
             stderr_tail: None,
-        });
+        };
+        return Ok((outcome, usage));
     }
-    match supervised.end {
+    let outcome = match end {
         Some(Ok(Ok(trained))) => Ok(RunOutcome {
             status: RunStatus::Completed,
             exit_code: None,
@@ -210,7 +225,8 @@ pub(crate) fn run_in_process(
             "the trainer `{}` ended without a result",
             trainer.id()
         )),
-    }
+    }?;
+    Ok((outcome, usage))
 }
 
 /// A history record as one JSON line.

@@ -6,6 +6,7 @@ pub mod code;
 mod command;
 mod driver;
 mod inprocess;
+mod resources;
 mod supervisor;
 mod trial;
 
@@ -787,8 +788,9 @@ fn execute(
         cancel: &sh.cancel,
         prune: &sh.prune,
     };
+    let started = std::time::Instant::now();
     if let Some(trainer) = trainer {
-        let outcome = inprocess::run_in_process(
+        let (outcome, usage) = inprocess::run_in_process(
             sh.store.as_ref(),
             trainer.as_ref(),
             &run.config,
@@ -797,6 +799,7 @@ fn execute(
             &sup,
             on_event,
         )?;
+        record_resources(sh, run, started, usage)?;
         return finish(sh, run, &dir, &outcome);
     }
     if let Some(state) = &sh.code {
@@ -850,8 +853,23 @@ fn execute(
         cwd: &sh.opts.cwd,
         dir: &dir,
     };
-    let outcome = trial::run_subprocess(sh.store.as_ref(), &plan, &sup, on_event)?;
+    let (outcome, usage) = trial::run_subprocess(sh.store.as_ref(), &plan, &sup, on_event)?;
+    record_resources(sh, run, started, usage)?;
     finish(sh, run, &dir, &outcome)
+}
+
+/// Appends the trial's `resources/…` record (wall time from `started`, and what `usage`
+/// measured) to its history, before it is finished.
+fn record_resources(
+    sh: &Shared<'_>,
+    run: &RunRecord,
+    started: std::time::Instant,
+    usage: Option<resources::Usage>,
+) -> Result<(), ExecError> {
+    let record = resources::record(started.elapsed().as_secs_f64(), usage);
+    sh.store
+        .append_history(&RunKey::of(run), &[record], sh.sweep.spec.metric.as_ref())?;
+    Ok(())
 }
 
 /// Records how a run ended, then leaves its summary and history in its directory.

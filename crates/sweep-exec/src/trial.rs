@@ -3,6 +3,7 @@
 //! (`supervisor.rs`) owns its lifecycle; this file starts it, reads it and stops it.
 
 use crate::Event;
+use crate::resources::{Usage, wait_with_usage};
 use crate::supervisor::{Msg, Running, Supervision, supervise};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -25,7 +26,7 @@ pub(crate) struct Subprocess<'a> {
     pub dir: &'a RunDir,
 }
 
-type SubMsg = Msg<std::io::Result<ExitStatus>>;
+type SubMsg = Msg<(std::io::Result<ExitStatus>, Option<Usage>)>;
 
 /// A started process group, as the supervisor sees it.
 struct Group {
@@ -63,7 +64,7 @@ pub(crate) fn run_subprocess(
     plan: &Subprocess<'_>,
     sup: &Supervision<'_>,
     on_event: &(dyn Fn(Event) + Sync),
-) -> Result<RunOutcome, StoreError> {
+) -> Result<(RunOutcome, Option<Usage>), StoreError> {
     let io_err = |path: &Path, source| StoreError::Io {
         path: path.to_path_buf(),
         source,
@@ -85,12 +86,13 @@ pub(crate) fn run_subprocess(
         Err(e) => {
             let message = format!("could not start `{}`: {e}", plan.argv[0]);
             let _ = std::fs::write(plan.dir.stderr(), format!("{message}\n"));
-            return Ok(RunOutcome {
+            let outcome = RunOutcome {
                 status: RunStatus::Failed,
                 exit_code: None,
                 reason: Some(message.clone()),
                 stderr_tail: Some(message),
-            });
+            };
+            return Ok((outcome, None));
         }
     };
     let pgid = child.id() as i32;
@@ -119,9 +121,12 @@ pub(crate) fn run_subprocess(
         tail: MetricsTail::new(plan.dir.metrics()),
     };
     let supervised = supervise(store, sup, &mut group, &rx, on_event)?;
-    let exit = supervised
-        .end
-        .unwrap_or_else(|| Err(std::io::Error::other("lost track of the trial process")));
+    let (exit, usage) = supervised.end.unwrap_or_else(|| {
+        (
+            Err(std::io::Error::other("lost track of the trial process")),
+            None,
+        )
+    });
     let bad_stdout: Vec<u64> = bad_stdout.lock().map(|v| v.clone()).unwrap_or_default();
     let stderr_tail = stderr_tail
         .lock()
@@ -165,12 +170,13 @@ pub(crate) fn run_subprocess(
             None => note,
         });
     }
-    Ok(RunOutcome {
+    let outcome = RunOutcome {
         status,
         exit_code,
         reason,
         stderr_tail: (!stderr_tail.is_empty()).then_some(stderr_tail),
-    })
+    };
+    Ok((outcome, usage))
 }
 
 fn signal_name(sig: i32) -> String {
@@ -184,10 +190,9 @@ fn signal_group(pgid: i32, sig: nix::sys::signal::Signal) {
     let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), sig);
 }
 
-fn spawn_waiter(mut child: Child, tx: Sender<SubMsg>) {
+fn spawn_waiter(child: Child, tx: Sender<SubMsg>) {
     std::thread::spawn(move || {
-        let status = child.wait();
-        let _ = tx.send(Msg::Ended(status));
+        let _ = tx.send(Msg::Ended(wait_with_usage(child)));
     });
 }
 

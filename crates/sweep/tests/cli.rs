@@ -177,13 +177,24 @@ fn grid_sweep_runs_every_point_once_and_records_metrics() {
     ] {
         assert!(dir.join(f).is_file(), "{f} in run dir");
     }
-    assert_eq!(
-        std::fs::read_to_string(dir.join("history.jsonl"))
-            .unwrap()
-            .lines()
-            .count(),
-        2
+    // The program's two records, then what the trial cost (resources/...).
+    let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(history.lines().last().unwrap()).unwrap();
+    assert!(
+        last["resources/wall_s"].as_f64().is_some_and(|w| w > 0.0),
+        "{last}"
     );
+    assert!(
+        last["resources/cpu_s"].as_f64().is_some_and(|c| c >= 0.0),
+        "{last}"
+    );
+    assert!(
+        last["resources/max_rss_mb"]
+            .as_f64()
+            .is_some_and(|m| m > 0.0),
+        "{last}"
+    );
+    assert_eq!(history.lines().count(), 3);
     let stdout = std::fs::read_to_string(dir.join("stdout.log")).unwrap();
     assert!(stdout.starts_with("done x="), "{stdout}");
 }
@@ -639,14 +650,18 @@ fn export_is_complete_in_every_format() {
     }
     assert_eq!(rdr.records().count(), 6);
     let hist = env.ok(&["export", "--format", "csv", "--history"]);
-    assert_eq!(hist.lines().count(), 1 + 12, "one row per history record");
+    assert_eq!(
+        hist.lines().count(),
+        1 + 18,
+        "one row per history record (two each, and the resources one)"
+    );
     let jsonl = env.ok(&["export", "--format", "jsonl", "--history"]);
     let lines: Vec<Value> = jsonl
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 6);
-    assert_eq!(lines[0]["history"].as_array().unwrap().len(), 2);
+    assert_eq!(lines[0]["history"].as_array().unwrap().len(), 3);
     env.ok(&["export", "--format", "json", "--out", "all.json"]);
     let file: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(env.path().join("all.json")).unwrap())
@@ -881,6 +896,7 @@ fn show_and_ls_render_runs_for_people() {
         (r"\d+\.\d+s", "[DURATION]"),
         (r"host      .*", "host      [HOST]"),
         (r"dir       .*", "dir       [DIR]"),
+        (r"peak memory [0-9.e+-]+ MB", "peak memory [MB]"),
     ]}, {
         insta::assert_snapshot!("show_run", show);
         insta::assert_snapshot!("ls_runs", ls);

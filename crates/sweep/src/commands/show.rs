@@ -21,7 +21,11 @@ fn summary_table(run: &RunRecord) -> comfy_table::Table {
         "count",
         "goal",
     ]);
-    for (k, s) in &run.summary {
+    for (k, s) in run
+        .summary
+        .iter()
+        .filter(|(k, _)| !k.starts_with("resources/"))
+    {
         let mut row = vec![k.clone()];
         row.extend(summary_cells(s, num));
         row.push(s.goal.as_str().to_string());
@@ -153,6 +157,17 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
     };
     for line in serde_json::to_string_pretty(config)?.lines() {
         writeln!(out, "  {line}")?;
+    }
+    let cost = |key: &str| run.summary.get(key).and_then(|s| s.last);
+    if let Some(wall) = cost("resources/wall_s") {
+        let mut parts = vec![format!("wall {}", duration_text(Some(wall)))];
+        if let Some(cpu) = cost("resources/cpu_s") {
+            parts.push(format!("CPU {}", duration_text(Some(cpu))));
+        }
+        if let Some(rss) = cost("resources/max_rss_mb") {
+            parts.push(format!("peak memory {} MB", num(rss)));
+        }
+        writeln!(out, "resources {}", parts.join(", "))?;
     }
     writeln!(out, "\nsummary ({} history records)", run.history_len)?;
     if run.summary.is_empty() {
