@@ -94,6 +94,32 @@ pub fn run_insight(history: &[MetricRecord], metric: &MetricSpec) -> RunInsight 
     insight
 }
 
+/// The mean of each insight over a group's runs (`None` where no run has one).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InsightMeans {
+    /// The runs averaged.
+    pub n: usize,
+    pub iterations: Option<f64>,
+    pub best_at: Option<f64>,
+    pub to_90: Option<f64>,
+    pub stability: Option<f64>,
+    pub gap: Option<f64>,
+}
+
+/// Averages runs' insights, each over the runs that have it.
+pub fn mean_insights(per_run: &[RunInsight]) -> InsightMeans {
+    let mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
+    let col = |f: fn(&RunInsight) -> Option<f64>| mean(per_run.iter().filter_map(f).collect());
+    InsightMeans {
+        n: per_run.len(),
+        iterations: col(|r| Some(r.iterations as f64)),
+        best_at: col(|r| r.best_at.map(|v| v as f64)),
+        to_90: col(|r| r.to_90.map(|v| v as f64)),
+        stability: col(|r| r.stability),
+        gap: col(|r| r.gap),
+    }
+}
+
 /// One iteration of a group's curve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurvePoint {

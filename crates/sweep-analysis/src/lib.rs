@@ -32,7 +32,8 @@ pub use filter::{Filter, FilterError};
 pub use group::{Group, Grouping, NoiseRules, Reduce, group_runs, is_seed_key};
 pub use importance::{Importance, importance};
 pub use insights::{
-    CurvePoint, RunInsight, STABILITY_WINDOW, group_curve, run_insight, train_counterpart,
+    CurvePoint, InsightMeans, RunInsight, STABILITY_WINDOW, group_curve, mean_insights,
+    run_insight, train_counterpart,
 };
 pub use listing::{Columns, best_value, rank};
 pub use names::DisplayNames;

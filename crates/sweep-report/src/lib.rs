@@ -1,13 +1,22 @@
 //! A sweep's report, rendered from what `sweep-analysis` computed: `report.md` (the
-//! document people hand around), `runs.csv` (one row per run), `groups.csv` (one row per
-//! group with its statistics) and `report.json` (everything, for other tools). It
-//! computes no statistics and never reads the store: the binary assembles a [`Report`].
+//! document people hand around), `index.html` (the same as one self-contained page, with
+//! charts and a sortable runs table), `charts/*.svg` (the charts, linked from the
+//! Markdown), `runs.csv` (one row per run), `groups.csv` (one row per group with its
+//! statistics) and `report.json` (everything, for other tools). It computes no statistics
+//! and never reads the store: the binary assembles a [`Report`].
 
+mod charts;
+mod html;
+
+pub use charts::{Chart, PALETTE, charts, group_colour};
+pub use html::html;
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use sweep_analysis::{
-    Completeness, DisplayNames, ExportTable, Importance, Ranked, Sentences, cell_text, p_text,
-    ranked_json, run_json,
+    Completeness, CurvePoint, DisplayNames, ExportTable, Importance, Ranked, Sentences, cell_text,
+    p_text, ranked_json, run_json,
 };
 use sweep_core::{MetricSpec, RunRecord, RunStatus, Value};
 
@@ -27,6 +36,43 @@ pub struct Report<'a> {
     pub sentences: Sentences,
     pub importance: Vec<Importance>,
     pub completeness: Completeness,
+    /// Each run's value of the metric (by the analysis' reduction): `values[i]` is
+    /// `runs[i]`'s.
+    pub values: Vec<Option<f64>>,
+    /// The metric's curve of each ranked group's completed runs
+    /// ([`sweep_analysis::group_curve`]).
+    pub curves: Vec<GroupCurve>,
+    /// For each numeric varying key: `(param value, run value, group rank)` of each
+    /// completed run with a value.
+    pub scatter: Vec<(String, ScatterPoints)>,
+    /// Each ranked group's training insights.
+    pub insights: Vec<GroupInsight>,
+}
+
+/// A scatter's points: `(param value, run value, group rank)`.
+pub type ScatterPoints = Vec<(f64, f64, usize)>;
+
+/// A ranked group's learning curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupCurve {
+    /// The group's rank (from 1).
+    pub rank: usize,
+    pub points: Vec<CurvePoint>,
+}
+
+/// A ranked group's training insights for the metric: the means over its completed runs
+/// of what [`sweep_analysis::run_insight`] reads from each run's curve, as `sweep analyze
+/// insights` shows them (`None` where no run has one).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupInsight {
+    pub rank: usize,
+    /// The completed runs read.
+    pub n: usize,
+    pub iterations: Option<f64>,
+    pub best_at: Option<f64>,
+    pub to_90: Option<f64>,
+    pub stability: Option<f64>,
+    pub gap: Option<f64>,
 }
 
 /// Why a report could not be written.
@@ -44,6 +90,83 @@ pub enum ReportError {
 /// Markdown's table cells: `|` escaped, line breaks as spaces.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Text for HTML and SVG (text and double- or single-quoted attributes alike): `&`, `<`,
+/// `>`, `"` and `'` escaped, control characters other than tabs and line breaks dropped
+/// (XML forbids them).
+fn esc(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect();
+    html_escape::encode_quoted_attribute(&clean).into_owned()
+}
+
+/// Terminal colour and cursor sequences (`ESC [ … letter`) removed, as in a stderr tail.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A group for people: `key=value` for each varying key (display names), `all runs`
+/// when nothing varies.
+fn group_label(r: &Report, names: &DisplayNames, params: &BTreeMap<String, Value>) -> String {
+    let parts: Vec<String> = r
+        .varying
+        .iter()
+        .map(|k| {
+            let v = params.get(k).unwrap_or(&Value::Null);
+            let text = match names.value(k, v) {
+                Some(n) => n.to_string(),
+                None => cell_text(v),
+            };
+            format!("{}={text}", names.key(k))
+        })
+        .collect();
+    if parts.is_empty() {
+        "all runs".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The overview sentence: the sweep, its runs by status and the metric.
+fn overview(r: &Report) -> String {
+    let count = |s: RunStatus| r.runs.iter().filter(|x| x.status == s).count();
+    format!(
+        "Sweep `{}`: {} run(s): {} completed, {} failed, {} pruned, {} interrupted, {} running. Metric: `{}` ({}).",
+        r.sweep_id,
+        r.runs.len(),
+        count(RunStatus::Completed),
+        count(RunStatus::Failed),
+        count(RunStatus::Pruned),
+        count(RunStatus::Interrupted),
+        count(RunStatus::Running),
+        r.metric.name,
+        r.metric.goal.as_str()
+    )
+}
+
+/// A Markdown image of a chart file beside the report.
+fn chart_link(out: &mut String, c: &Chart) {
+    let alt = c.title.replace(['[', ']', '\n'], " ");
+    let _ = writeln!(out, "![{alt}](charts/{}.svg)\n", c.file);
 }
 
 fn number(v: f64) -> String {
@@ -81,20 +204,9 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
     if let Some(d) = &r.description {
         let _ = writeln!(out, "{d}\n");
     }
-    let count = |s: RunStatus| r.runs.iter().filter(|x| x.status == s).count();
-    let _ = writeln!(
-        out,
-        "Sweep `{}`: {} run(s): {} completed, {} failed, {} pruned, {} interrupted, {} running. Metric: `{}` ({}).\n",
-        r.sweep_id,
-        r.runs.len(),
-        count(RunStatus::Completed),
-        count(RunStatus::Failed),
-        count(RunStatus::Pruned),
-        count(RunStatus::Interrupted),
-        count(RunStatus::Running),
-        r.metric.name,
-        r.metric.goal.as_str()
-    );
+    let _ = writeln!(out, "{}\n", overview(r));
+    let figures = charts(r, names);
+    let figure = |file: &str| figures.iter().find(|c| c.file == file);
     let _ = writeln!(out, "## Result\n");
     if let Some(v) = &r.sentences.verdict {
         let _ = writeln!(out, "**{v}**\n");
@@ -134,6 +246,9 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
         })
         .collect();
     table(&mut out, &header, &rows);
+    for c in ["comparison", "curves"].into_iter().filter_map(figure) {
+        chart_link(&mut out, c);
+    }
     if !r.importance.is_empty() {
         let _ = writeln!(out, "## What matters\n");
         let _ = writeln!(
@@ -159,6 +274,12 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
             })
             .collect();
         table(&mut out, &header, &rows);
+    }
+    for c in figures
+        .iter()
+        .filter(|c| c.file == "importance" || c.file.starts_with("scatter-"))
+    {
+        chart_link(&mut out, c);
     }
     let _ = writeln!(out, "## Completeness\n");
     if let Some(n) = r.completeness.expected {
@@ -233,17 +354,36 @@ fn write_file(path: PathBuf, bytes: &[u8]) -> Result<PathBuf, ReportError> {
     Ok(path)
 }
 
-/// Writes `report.md`, `runs.csv`, `groups.csv` and `report.json` into `dir` (created when
+/// Writes `report.md`, `index.html`, `charts/<chart>.svg` (each chart, linked from the
+/// Markdown), `runs.csv`, `groups.csv` and `report.json` into `dir` (created when
 /// missing); returns their paths.
 pub fn write(r: &Report, names: &DisplayNames, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let mkdir = |d: &Path| {
+        std::fs::create_dir_all(d).map_err(|source| ReportError::Io {
+            path: d.to_path_buf(),
+            source,
+        })
+    };
+    mkdir(dir)?;
     let mut written = vec![write_file(
         dir.join("report.md"),
         markdown(r, names).as_bytes(),
     )?];
+    written.push(write_file(
+        dir.join("index.html"),
+        html(r, names).as_bytes(),
+    )?);
+    let figures = charts(r, names);
+    if !figures.is_empty() {
+        let chart_dir = dir.join("charts");
+        mkdir(&chart_dir)?;
+        for c in &figures {
+            written.push(write_file(
+                chart_dir.join(format!("{}.svg", c.file)),
+                c.svg().as_bytes(),
+            )?);
+        }
+    }
     let csv_file = |name: &str, header: Vec<String>, rows: Vec<Vec<String>>| {
         let path = dir.join(name);
         let err = |source| ReportError::Csv {
@@ -319,6 +459,392 @@ pub fn write(r: &Report, names: &DisplayNames, dir: &Path) -> Result<Vec<PathBuf
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use sweep_analysis::{NoiseRules, group_curve, group_results, group_runs, rank_groups};
+    use sweep_core::{Goal, MetricRecord};
+
+    const LRS: [f64; 4] = [1e-4, 1e-3, 1e-2, 1e-1];
+
+    fn run(i: usize, lr: f64, seed: u64, status: RunStatus) -> RunRecord {
+        RunRecord {
+            id: format!("run{i}"),
+            name: if i == 0 {
+                "<script>alert(1)</script>".into()
+            } else {
+                format!("demo-{i}")
+            },
+            sweep_id: "demo-1234".into(),
+            number: i as u64,
+            status,
+            params: Default::default(),
+            config: serde_json::json!({"lr": lr, "seed": seed}),
+            config_hash: String::new(),
+            summary: Default::default(),
+            history_len: 5,
+            attempt: 1,
+            created_at: 0.0,
+            started_at: Some(100.0),
+            ended_at: Some(104.5 + 70.0 * i as f64),
+            host: None,
+            pid: None,
+            exit_code: (status == RunStatus::Failed).then_some(3),
+            reason: (status == RunStatus::Failed).then(|| "exited with code 3".into()),
+            stderr_tail: (status == RunStatus::Failed)
+                .then(|| "step 1\n\u{1b}[31mout of <memory> & 'more'\u{1b}[0m\n".into()),
+            tags: vec![],
+            note: None,
+            origin: None,
+        }
+    }
+
+    /// A run's loss curve: down from 1 towards its lr's floor.
+    fn history(lr: f64, seed: u64) -> Vec<MetricRecord> {
+        (0..5)
+            .map(|e| {
+                let floor = 0.2 + (lr.log10() + 2.0).abs() * 0.1 + seed as f64 * 0.01;
+                let v = floor + (1.0 - floor) * 0.5f64.powi(e);
+                [("loss".to_string(), v)].into_iter().collect()
+            })
+            .collect()
+    }
+
+    /// Four learning rates over two seeds, one run failed; names that need escaping.
+    fn fixture() -> (Vec<RunRecord>, Vec<Vec<MetricRecord>>) {
+        let mut runs = Vec::new();
+        let mut histories = Vec::new();
+        for (j, lr) in LRS.iter().enumerate() {
+            for seed in 0..2 {
+                let i = runs.len();
+                let status = if j == 3 && seed == 1 {
+                    RunStatus::Failed
+                } else {
+                    RunStatus::Completed
+                };
+                runs.push(run(i, *lr, seed, status));
+                histories.push(history(*lr, seed));
+            }
+        }
+        (runs, histories)
+    }
+
+    fn report<'a>(runs: &'a [RunRecord], histories: &[Vec<MetricRecord>]) -> Report<'a> {
+        let refs: Vec<&RunRecord> = runs.iter().collect();
+        let values: Vec<Option<f64>> = runs
+            .iter()
+            .zip(histories)
+            .map(|(r, h)| {
+                (r.status == RunStatus::Completed)
+                    .then(|| h.last().and_then(|x| x.get("loss").copied()))
+                    .flatten()
+            })
+            .collect();
+        let grouping = group_runs(&refs, &NoiseRules::new());
+        let ranked = rank_groups(group_results(&grouping, &refs, &values), Goal::Minimize);
+        let index = |id: &str| runs.iter().position(|r| r.id == id);
+        let curves = ranked
+            .iter()
+            .map(|g| {
+                let hs: Vec<&[MetricRecord]> = g
+                    .group
+                    .runs
+                    .iter()
+                    .filter_map(|id| index(id))
+                    .filter(|&i| runs[i].status == RunStatus::Completed)
+                    .map(|i| histories[i].as_slice())
+                    .collect();
+                GroupCurve {
+                    rank: g.rank,
+                    points: group_curve(&hs, "loss"),
+                }
+            })
+            .collect();
+        let rank_of = |id: &str| {
+            ranked
+                .iter()
+                .find(|g| g.group.runs.iter().any(|r| r == id))
+                .map(|g| g.rank)
+                .unwrap_or(0)
+        };
+        let points = runs
+            .iter()
+            .zip(&values)
+            .filter_map(|(r, v)| Some((r.config["lr"].as_f64()?, (*v)?, rank_of(&r.id))))
+            .collect();
+        Report {
+            sweep_id: "demo-1234".into(),
+            name: "demo & <friends>".into(),
+            description: Some("<script>alert('description')</script>".into()),
+            spec_text: "name: demo\nparameters: {lr: {values: [1e-4, 1e-1]}}\n".into(),
+            metric: MetricSpec::new("loss", Goal::Minimize),
+            runs,
+            varying: grouping.varying.clone(),
+            insights: ranked
+                .iter()
+                .map(|g| GroupInsight {
+                    rank: g.rank,
+                    n: g.group.n(),
+                    iterations: Some(5.0),
+                    best_at: Some(5.0),
+                    ..GroupInsight::default()
+                })
+                .collect(),
+            importance: sweep_analysis::importance(&grouping.varying, &refs, &values),
+            sentences: Sentences {
+                scope: "4 group(s) of 8 run(s) by lr; aggregated over seed".into(),
+                method: "loss per run: last value".into(),
+                verdict: Some("The best group beats the runner-up.".into()),
+            },
+            completeness: Completeness::default(),
+            values,
+            curves,
+            scatter: vec![("lr".into(), points)],
+            ranked,
+        }
+    }
+
+    /// Tags balance: every opened element closed in order (void and self-closed ones
+    /// aside; scripts and styles skipped whole). `Err` names the first problem.
+    fn balanced(text: &str) -> Result<usize, String> {
+        const VOID: &[&str] = &["meta", "br", "hr", "img", "input", "link", "wbr"];
+        let mut stack: Vec<String> = Vec::new();
+        let mut rest = text;
+        let mut count = 0;
+        while let Some(at) = rest.find('<') {
+            rest = &rest[at + 1..];
+            let end = rest
+                .find('>')
+                .ok_or_else(|| format!("unclosed tag at {:?}", &rest[..rest.len().min(40)]))?;
+            let tag = &rest[..end];
+            rest = &rest[end + 1..];
+            if tag.starts_with('!') || tag.starts_with('?') {
+                continue;
+            }
+            if tag.contains('<') {
+                return Err(format!("`<` inside a tag: {tag:?}"));
+            }
+            if let Some(name) = tag.strip_prefix('/') {
+                match stack.pop() {
+                    Some(open) if open == name.trim() => {}
+                    other => return Err(format!("</{name}> closes {other:?}")),
+                }
+                continue;
+            }
+            let name: String = tag
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            if name.is_empty() {
+                return Err(format!("a bare `<` before {tag:?}"));
+            }
+            count += 1;
+            if tag.ends_with('/') || VOID.contains(&name.as_str()) {
+                continue;
+            }
+            if name == "script" || name == "style" {
+                let close = format!("</{name}>");
+                let skip = rest.find(&close).ok_or(format!("{name} not closed"))?;
+                rest = &rest[skip + close.len()..];
+                continue;
+            }
+            stack.push(name);
+        }
+        if stack.is_empty() {
+            Ok(count)
+        } else {
+            Err(format!("left open: {stack:?}"))
+        }
+    }
+
+    /// The colour (`#rrggbb`) first following `marker` in `text`.
+    fn colour_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+        let at = text.find(marker)? + marker.len();
+        let rest = &text[at..];
+        let hash = rest.find('#')?;
+        rest.get(hash..hash + 7)
+    }
+
+    #[test]
+    fn the_balance_checker_catches_what_it_should() {
+        assert_eq!(
+            balanced("<p>a<br><b>b</b></p><svg><path d=\"M0 0\"/></svg>"),
+            Ok(5)
+        );
+        assert!(balanced("<p><b>a</p></b>").is_err());
+        assert!(balanced("<p>a < b</p>").is_err());
+        assert!(balanced("<p>").is_err());
+    }
+
+    #[test]
+    fn html_is_one_balanced_page_with_nothing_external() {
+        let (runs, histories) = fixture();
+        let r = report(&runs, &histories);
+        let page = html(&r, &DisplayNames::default());
+        assert!(page.starts_with("<!DOCTYPE html>"), "{}", &page[..40]);
+        balanced(&page).unwrap();
+        for bad in [
+            "http", "src=", "@import", "<link", "url(", "<img", "<iframe",
+        ] {
+            assert!(!page.contains(bad), "{bad} in the page");
+        }
+        // Every section is there.
+        for id in [
+            "result",
+            "charts",
+            "insights",
+            "importance",
+            "completeness",
+            "runs",
+            "failed",
+            "spec",
+        ] {
+            assert!(page.contains(&format!("<section id=\"{id}\">")), "{id}");
+        }
+        for chart in ["curves", "comparison", "importance", "scatter-lr"] {
+            assert!(
+                page.contains(&format!("<figure id=\"chart-{chart}\">")),
+                "{chart}"
+            );
+        }
+        assert!(page.contains("The best group beats the runner-up."));
+        assert!(page.contains("<table class=\"sortable runs\">"));
+        assert!(page.contains("addEventListener('click'"));
+        // The failed run's stderr tail, escaped, without terminal colours.
+        assert!(
+            page.contains("<pre>step 1\nout of &lt;memory&gt; &amp; &#x27;more&#x27;</pre>"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn user_text_is_escaped_everywhere() {
+        let (runs, histories) = fixture();
+        let r = report(&runs, &histories);
+        let page = html(&r, &DisplayNames::default());
+        // One script: the page's own.
+        assert_eq!(page.matches("<script").count(), 1);
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.contains("&lt;script&gt;alert(&#x27;description&#x27;)&lt;/script&gt;"));
+        assert!(page.contains("<h1>demo &amp; &lt;friends&gt;</h1>"));
+        assert_eq!(esc("a\u{7}b\"c'"), "ab&quot;c&#x27;");
+        // A key and a metric that need escaping, in the charts too.
+        let names: DisplayNames =
+            DisplayNames::from_value(&serde_json::json!({"keys": {"lr": "<lr & co>"}})).unwrap();
+        for c in charts(&r, &names) {
+            let svg = c.svg();
+            balanced(&svg).unwrap_or_else(|e| panic!("{}: {e}", c.file));
+            assert!(!svg.contains("<lr"), "{}", c.file);
+        }
+        let page = html(&r, &names);
+        balanced(&page).unwrap();
+        assert!(page.contains("&lt;lr &amp; co&gt;"));
+    }
+
+    #[test]
+    fn a_group_has_one_colour_in_the_table_and_every_chart() {
+        let (runs, histories) = fixture();
+        let r = report(&runs, &histories);
+        let names = DisplayNames::default();
+        let page = html(&r, &names);
+        let figures = charts(&r, &names);
+        let chart = |file: &str| {
+            figures
+                .iter()
+                .find(|c| c.file == file)
+                .map(|c| c.inline())
+                .unwrap_or_else(|| panic!("no {file} chart"))
+        };
+        let (curves, comparison, scatter) =
+            (chart("curves"), chart("comparison"), chart("scatter-lr"));
+        let mut seen = Vec::new();
+        for g in &r.ranked {
+            let colour = group_colour(g.rank);
+            let marker = format!("data-rank=\"{}\"", g.rank);
+            // The groups table comes first in the page.
+            assert_eq!(
+                colour_after(&page, &marker),
+                Some(colour),
+                "table {}",
+                g.rank
+            );
+            assert_eq!(colour_after(&comparison, &marker), Some(colour));
+            assert_eq!(colour_after(&curves, &marker), Some(colour));
+            if g.group.n() > 0 {
+                assert_eq!(colour_after(&scatter, &marker), Some(colour));
+            }
+            // The legends name the group beside its colour.
+            assert!(curves.contains(&format!("fill=\"{colour}\"")));
+            seen.push(colour);
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), r.ranked.len(), "one colour per group");
+    }
+
+    #[test]
+    fn charts_label_axes_show_n_on_hover_and_use_a_log_axis_over_decades() {
+        let (runs, histories) = fixture();
+        let r = report(&runs, &histories);
+        let figures = charts(&r, &DisplayNames::default());
+        let files: Vec<&str> = figures.iter().map(|c| c.file.as_str()).collect();
+        assert_eq!(files, ["curves", "comparison", "importance", "scatter-lr"]);
+        let curves = figures[0].inline();
+        assert!(curves.contains(">iteration</text>"), "x axis label");
+        assert!(
+            curves.contains(">loss (lower is better)</text>"),
+            "y axis label"
+        );
+        assert!(curves.contains("(n = 2)</title>") && curves.contains("(n = 1)</title>"));
+        assert!(curves.contains("<polygon"), "a band where n > 1");
+        assert!(curves.contains("lr=0.0001"), "legend");
+        let scatter = figures[3].inline();
+        assert!(scatter.contains(">lr (log scale)</text>"));
+        // Ticks at powers of ten, one of them 0.001.
+        assert!(scatter.contains(">0.001</text>"));
+        for c in &figures {
+            let svg = c.svg();
+            assert!(svg.starts_with("<?xml"));
+            // The namespace is the only address, and it is a name.
+            assert_eq!(svg.matches("http").count(), 1, "{}", c.file);
+            assert!(!svg.contains("href") && !svg.contains("src="));
+            assert!(!c.inline().contains("http"));
+        }
+        // A single-iteration sweep has no curves chart.
+        let flat: Vec<Vec<MetricRecord>> = histories.iter().map(|h| h[..1].to_vec()).collect();
+        let r = report(&runs, &flat);
+        assert!(
+            charts(&r, &DisplayNames::default())
+                .iter()
+                .all(|c| c.file != "curves")
+        );
+    }
+
+    #[test]
+    fn write_puts_the_page_and_the_charts_beside_the_markdown_that_links_them() {
+        let (runs, histories) = fixture();
+        let r = report(&runs, &histories);
+        let dir = tempfile::tempdir().unwrap();
+        let written = write(&r, &DisplayNames::default(), dir.path()).unwrap();
+        for f in [
+            "report.md",
+            "index.html",
+            "charts/curves.svg",
+            "charts/comparison.svg",
+            "charts/importance.svg",
+            "charts/scatter-lr.svg",
+            "runs.csv",
+            "groups.csv",
+            "report.json",
+        ] {
+            assert!(dir.path().join(f).is_file(), "{f}");
+            assert!(written.contains(&dir.path().join(f)), "{f}");
+        }
+        let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+        assert!(md.contains("![learning curves](charts/curves.svg)"), "{md}");
+        for link in md.split("](").skip(1) {
+            let target = &link[..link.find(')').unwrap()];
+            assert!(dir.path().join(target).is_file(), "{target}");
+        }
+        assert_eq!(md.matches("](charts/").count(), 4);
+    }
 
     #[test]
     fn markdown_cells_escape_pipes_and_numbers_read_well() {

@@ -155,7 +155,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Write a sweep's report: report.md, runs.csv, groups.csv and report.json.
+    /// Write a sweep's report: index.html (self-contained, with SVG charts), report.md with
+    /// charts/*.svg, runs.csv, groups.csv and report.json.
     Report {
         /// The directory to write into (created when missing).
         #[arg(long)]

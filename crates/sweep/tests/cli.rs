@@ -2518,3 +2518,86 @@ fn a_report_is_markdown_csv_and_json_from_the_analysis() {
         serde_json::json!([{"model": "d", "seed": 2}])
     );
 }
+
+#[test]
+fn a_report_has_a_self_contained_html_page_and_svg_charts() {
+    let env = Env::new();
+    // val/loss falls over four epochs, to a floor set by the model and the learning rate.
+    env.write(
+        "train.sh",
+        "for a in \"$@\"; do case $a in --model=*) m=${a#--model=};; --lr=*) l=${a#--lr=};; --seed=*) s=${a#--seed=};; esac; done\n\
+         case $m in tiny) b=0.5;; huge) b=0.3;; esac\n\
+         awk -v b=$b -v l=$l -v s=$s 'BEGIN{for (i = 1; i <= 4; i++) \
+         printf \"{\\\"val/loss\\\": %.4f}\\n\", b + l + 1/i + s/100}'\n",
+    );
+    env.write(
+        "spec.yaml",
+        "name: charts\ndescription: Two models <and> two learning rates.\n\
+         program: train.sh\ncommand: [\"${env}\", sh, \"${program}\", \"${args}\"]\n\
+         method: grid\nmetric: {name: val/loss, goal: minimize}\n\
+         parameters:\n  model: {values: [tiny, huge]}\n  lr: {values: [0.0001, 0.1]}\n  seed: {values: [0, 1]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let out = env.ok(&["report", "--out", "rep"]);
+    let rep = env.path().join("rep");
+    let charts = [
+        "curves.svg",
+        "comparison.svg",
+        "importance.svg",
+        "scatter-lr.svg",
+    ];
+    assert!(out.contains("index.html"), "{out}");
+    for c in charts {
+        assert!(out.contains(c), "{out}");
+        assert!(rep.join("charts").join(c).is_file(), "{c}");
+    }
+    let html = std::fs::read_to_string(rep.join("index.html")).unwrap();
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    assert!(md.contains("![learning curves](charts/curves.svg)"), "{md}");
+    assert!(
+        html.contains("Two models &lt;and&gt; two learning rates."),
+        "the description, escaped"
+    );
+    for external in ["http", "src=", "@import", "<link", "url("] {
+        assert!(!html.contains(external), "{external} in index.html");
+    }
+    // The groups, by name, in the page and in the charts that show groups.
+    let groups = [
+        "lr=0.1, model=huge",
+        "lr=0.1, model=tiny",
+        "lr=0.0001, model=huge",
+        "lr=0.0001, model=tiny",
+    ];
+    for c in ["curves.svg", "comparison.svg", "scatter-lr.svg"] {
+        let svg = std::fs::read_to_string(rep.join("charts").join(c)).unwrap();
+        assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
+        for g in groups {
+            assert!(svg.contains(g), "{g} in {c}");
+        }
+        // The SVG namespace is its only address.
+        assert_eq!(svg.matches("http").count(), 1, "{c}");
+        assert!(!svg.contains("href") && !svg.contains("src="), "{c}");
+    }
+    for g in groups {
+        assert!(html.contains(g), "{g} in index.html");
+    }
+    for c in ["curves", "comparison", "importance", "scatter-lr"] {
+        assert!(
+            html.contains(&format!("<figure id=\"chart-{c}\">")),
+            "{c} inline"
+        );
+    }
+    let scatter = std::fs::read_to_string(rep.join("charts/scatter-lr.svg")).unwrap();
+    assert!(scatter.contains("lr (log scale)"), "{scatter}");
+    let curves = std::fs::read_to_string(rep.join("charts/curves.svg")).unwrap();
+    assert!(curves.contains("(n = 2)</title>"), "n per step on hover");
+    // Sortable runs table: every run, one script of the page's own.
+    let runs = &html[html.find("<table class=\"sortable runs\">").unwrap()..];
+    let runs = &runs[..runs.find("</table>").unwrap()];
+    assert_eq!(runs.matches("<tr>").count(), 1 + 8);
+    assert!(
+        runs.contains("<th>val/loss</th><th>duration</th>"),
+        "{runs}"
+    );
+    assert_eq!(html.matches("<script").count(), 1);
+}

@@ -9,8 +9,8 @@ use anyhow::Result;
 use std::io::Write;
 use sweep_analysis::{
     Completeness, DisplayNames, GroupResult, Importance, Ranked, RunInsight, STABILITY_WINDOW,
-    cell_text, compare_groups, comparison_json, completeness, group_json, importance, run_insight,
-    train_counterpart,
+    cell_text, compare_groups, comparison_json, completeness, group_json, importance,
+    mean_insights, run_insight, train_counterpart,
 };
 use sweep_core::{MetricRecord, RunRecord};
 use sweep_store::Store;
@@ -80,7 +80,6 @@ fn print_insights(
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
-    let mean = |xs: Vec<f64>| (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64);
     struct Row {
         params: serde_json::Value,
         per_run: Vec<(String, RunInsight)>,
@@ -101,16 +100,15 @@ fn print_insights(
                 .filter(|(_, i)| runs[*i].status == sweep_core::RunStatus::Completed)
                 .map(|(id, i)| (id.clone(), run_insight(&histories[i], metric)))
                 .collect();
-            let col = |f: fn(&RunInsight) -> Option<f64>| {
-                mean(per_run.iter().filter_map(|(_, r)| f(r)).collect())
-            };
+            let insights: Vec<RunInsight> = per_run.iter().map(|(_, r)| r.clone()).collect();
+            let m = mean_insights(&insights);
             Row {
                 params: serde_json::to_value(&g.params).unwrap_or_default(),
-                gap: col(|r| r.gap),
-                to_90: col(|r| r.to_90.map(|v| v as f64)),
-                stability: col(|r| r.stability),
-                best_at: col(|r| r.best_at.map(|v| v as f64)),
-                iterations: col(|r| Some(r.iterations as f64)),
+                gap: m.gap,
+                to_90: m.to_90,
+                stability: m.stability,
+                best_at: m.best_at,
+                iterations: m.iterations,
                 per_run,
             }
         })

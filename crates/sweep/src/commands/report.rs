@@ -1,11 +1,16 @@
 //! `sweep report`: a sweep's report files, rendered by sweep-report from its analysis.
 
 use crate::cli::SelectArgs;
-use crate::grouped::select;
+use crate::grouped::{Analysis, select};
 use anyhow::Result;
+use std::collections::HashMap;
 use std::path::Path;
-use sweep_analysis::{DisplayNames, completeness, importance, sentences};
-use sweep_core::RunRecord;
+use sweep_analysis::{
+    DisplayNames, Ranked, RunInsight, completeness, flatten, group_curve, importance,
+    mean_insights, run_insight, sentences,
+};
+use sweep_core::{MetricRecord, RunRecord, RunStatus, Value};
+use sweep_report::{GroupCurve, GroupInsight, ScatterPoints};
 use sweep_store::Store;
 
 pub fn report(
@@ -21,6 +26,7 @@ pub fn report(
         (Some(host), Some(pid)) => sweep_exec::owner_is_dead(host, pid),
         _ => false,
     };
+    let (curves, insights) = curves_and_insights(store, &runs, &ranked, &analysis)?;
     let report = sweep_report::Report {
         sweep_id: sweep.id.clone(),
         name: sweep.name.clone(),
@@ -39,10 +45,101 @@ pub fn report(
         ),
         importance: importance(&analysis.grouping.varying, &refs, &analysis.values),
         completeness: completeness(&sweep.spec, &refs, &analysis.grouping, &is_dead),
+        values: analysis.values.clone(),
+        curves,
+        scatter: scatter(&runs, &ranked, &analysis),
+        insights,
         ranked,
     };
     for path in sweep_report::write(&report, names, out)? {
         println!("{}", path.display());
     }
     Ok(())
+}
+
+/// Each ranked group's curve of the metric and its training insights, from the histories
+/// of its completed runs (loaded a group at a time).
+fn curves_and_insights(
+    store: &dyn Store,
+    runs: &[RunRecord],
+    ranked: &[Ranked],
+    analysis: &Analysis,
+) -> Result<(Vec<GroupCurve>, Vec<GroupInsight>)> {
+    let by_id: HashMap<&str, &RunRecord> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
+    let mut curves = Vec::with_capacity(ranked.len());
+    let mut insights = Vec::with_capacity(ranked.len());
+    for g in ranked {
+        let histories: Vec<Vec<MetricRecord>> = g
+            .group
+            .runs
+            .iter()
+            .filter_map(|id| by_id.get(id.as_str()))
+            .filter(|r| r.status == RunStatus::Completed)
+            .map(|r| store.history(&r.id))
+            .collect::<Result<_, _>>()?;
+        let slices: Vec<&[MetricRecord]> = histories.iter().map(Vec::as_slice).collect();
+        curves.push(GroupCurve {
+            rank: g.rank,
+            points: group_curve(&slices, &analysis.metric.name),
+        });
+        let per_run: Vec<RunInsight> = histories
+            .iter()
+            .map(|h| run_insight(h, &analysis.metric))
+            .collect();
+        let m = mean_insights(&per_run);
+        insights.push(GroupInsight {
+            rank: g.rank,
+            n: m.n,
+            iterations: m.iterations,
+            best_at: m.best_at,
+            to_90: m.to_90,
+            stability: m.stability,
+            gap: m.gap,
+        });
+    }
+    Ok((curves, insights))
+}
+
+/// For each varying key whose values are all numbers (where a completed run with a value
+/// has it) and take two values or more: `(param value, run value, group rank)` per such
+/// run.
+fn scatter(
+    runs: &[RunRecord],
+    ranked: &[Ranked],
+    analysis: &Analysis,
+) -> Vec<(String, ScatterPoints)> {
+    let rank_of: HashMap<&str, usize> = ranked
+        .iter()
+        .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
+        .collect();
+    let counted: Vec<(std::collections::BTreeMap<String, Value>, f64, usize)> = runs
+        .iter()
+        .zip(&analysis.values)
+        .filter(|(r, _)| r.status == RunStatus::Completed)
+        .filter_map(|(r, v)| {
+            let v = v.filter(|v| v.is_finite())?;
+            let rank = *rank_of.get(r.id.as_str())?;
+            Some((flatten(&r.config), v, rank))
+        })
+        .collect();
+    analysis
+        .grouping
+        .varying
+        .iter()
+        .filter_map(|key| {
+            let mut points = Vec::new();
+            for (flat, v, rank) in &counted {
+                match flat.get(key) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Number(n)) => points.push((n.as_f64()?, *v, *rank)),
+                    Some(_) => return None,
+                }
+            }
+            let first = points.first().map(|p| p.0);
+            points
+                .iter()
+                .any(|p| Some(p.0) != first)
+                .then(|| (key.clone(), points))
+        })
+        .collect()
 }
