@@ -155,6 +155,22 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Model selection: the runs meeting every threshold, ranked by one metric, and each
+    /// rejected run with the thresholds it failed.
+    Select {
+        /// Only runs of this sweep (id or prefix; default: every sweep).
+        #[arg(long)]
+        sweep: Option<String>,
+        /// A threshold, in the --where language (`metrics.test/recall >= 0.95`,
+        /// `last.resources/max_rss_mb < 2048`); repeatable, every one must hold.
+        #[arg(long, required = true)]
+        require: Vec<String>,
+        /// The metric to rank by (its best value; default: the sweep's metric).
+        #[arg(long)]
+        rank: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Write a sweep's report: index.html (self-contained, with SVG charts), report.md with
     /// charts/*.svg, runs.csv, groups.csv and report.json.
     Report {

@@ -2601,3 +2601,51 @@ fn a_report_has_a_self_contained_html_page_and_svg_charts() {
     );
     assert_eq!(html.matches("<script").count(), 1);
 }
+
+#[test]
+fn select_keeps_the_runs_meeting_every_threshold_and_says_why_others_failed() {
+    let env = Env::new();
+    seeded_sweep(&env);
+    env.ok(&["run", "spec.yaml"]);
+    let out = env.ok(&[
+        "select",
+        "--require",
+        "metrics.loss < 1.5",
+        "--require",
+        "params.seed != 2",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let selected = v["selected"].as_array().unwrap();
+    // a and b, seeds 0 and 1: four runs, the lowest loss first.
+    assert_eq!(selected.len(), 4, "{v}");
+    assert_eq!(selected[0]["value"].as_f64(), Some(1.0));
+    assert_eq!(selected[3]["value"].as_f64(), Some(1.11));
+    let rejected = v["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 5);
+    let both: Vec<&Value> = rejected
+        .iter()
+        .filter(|r| r["failed"].as_array().unwrap().len() == 2)
+        .collect();
+    assert_eq!(both.len(), 1, "c with seed 2 fails both: {v}");
+    let table = env.ok(&["select", "--require", "metrics.loss < 1.5"]);
+    assert!(
+        table.contains("6 of 9 run(s) meet every requirement"),
+        "{table}"
+    );
+    assert!(table.contains("metrics.loss < 1.5"), "{table}");
+    let bad = env.run(&[
+        "select",
+        "--require",
+        "metrics.loss <",
+        "--require",
+        "parms.x = 1",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = stderr(&bad);
+    assert!(
+        err.matches("--require:").count() == 2,
+        "every bad threshold at once: {err}"
+    );
+}

@@ -9,6 +9,7 @@ mod predict;
 mod prune;
 mod report;
 mod run;
+mod select;
 mod show;
 mod suggest;
 mod sweeps;
@@ -32,6 +33,16 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
         } => {
             let store = existing_store(&cli.store)?;
             analyze::analyze(store.as_ref(), view, &groups, &args, format, &names()?)?;
+            Ok(Outcome::Ok)
+        }
+        Command::Select {
+            sweep,
+            require,
+            rank,
+            format,
+        } => {
+            let store = existing_store(&cli.store)?;
+            select::select(store.as_ref(), sweep, &require, rank.as_deref(), format)?;
             Ok(Outcome::Ok)
         }
         Command::Report { out, args } => {
