@@ -11,6 +11,7 @@ mod compare;
 mod completeness;
 mod export;
 mod filter;
+mod findings;
 mod group;
 mod importance;
 mod insights;
@@ -29,6 +30,7 @@ pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
 pub use completeness::{Completeness, MAX_CELLS, completeness};
 pub use export::{ExportTable, SUMMARY_STATS, cell_text, run_json, summary_cells, time_text};
 pub use filter::{Filter, FilterError};
+pub use findings::{FindingsInput, findings, group_label};
 pub use group::{Group, Grouping, NoiseRules, Reduce, group_runs, is_seed_key};
 pub use importance::{Importance, importance};
 pub use insights::{

@@ -390,6 +390,13 @@ pub fn html(r: &Report, names: &DisplayNames) -> String {
     if let Some(v) = &r.sentences.verdict {
         let _ = writeln!(out, "<p class=\"verdict\">{}</p>", esc(v));
     }
+    if !r.findings.is_empty() {
+        let _ = writeln!(out, "<ul class=\"findings\">");
+        for f in &r.findings {
+            let _ = writeln!(out, "<li>{}</li>", esc(f));
+        }
+        let _ = writeln!(out, "</ul>");
+    }
     let _ = writeln!(
         out,
         "<p>{}. {}</p>",

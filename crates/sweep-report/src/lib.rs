@@ -36,6 +36,8 @@ pub struct Report<'a> {
     pub sentences: Sentences,
     pub importance: Vec<Importance>,
     pub completeness: Completeness,
+    /// Findings drawn from the analysis (`sweep_analysis::findings`), most important first.
+    pub findings: Vec<String>,
     /// Each run's value of the metric (by the analysis' reduction): `values[i]` is
     /// `runs[i]`'s.
     pub values: Vec<Option<f64>>,
@@ -210,6 +212,12 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
     let _ = writeln!(out, "## Result\n");
     if let Some(v) = &r.sentences.verdict {
         let _ = writeln!(out, "**{v}**\n");
+    }
+    for f in &r.findings {
+        let _ = writeln!(out, "- {f}");
+    }
+    if !r.findings.is_empty() {
+        out.push('\n');
     }
     let _ = writeln!(out, "{}. {}\n", r.sentences.scope, r.sentences.method);
     let mut header: Vec<String> = vec!["rank".into()];
@@ -595,6 +603,7 @@ mod tests {
                 verdict: Some("The best group beats the runner-up.".into()),
             },
             completeness: Completeness::default(),
+            findings: vec!["Best: lr=<0.1> with loss 1.0 (n = 2).".into()],
             values,
             curves,
             scatter: vec![("lr".into(), points)],
@@ -725,6 +734,11 @@ mod tests {
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(page.contains("&lt;script&gt;alert(&#x27;description&#x27;)&lt;/script&gt;"));
         assert!(page.contains("<h1>demo &amp; &lt;friends&gt;</h1>"));
+        assert!(
+            page.contains("<li>Best: lr=&lt;0.1&gt; with loss 1.0 (n = 2).</li>"),
+            "findings listed, escaped"
+        );
+        assert!(markdown(&r, &DisplayNames::default()).contains("- Best: lr=<0.1> with loss 1.0"));
         assert_eq!(esc("a\u{7}b\"c'"), "ab&quot;c&#x27;");
         // A key and a metric that need escaping, in the charts too.
         let names: DisplayNames =

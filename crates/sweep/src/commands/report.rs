@@ -6,8 +6,8 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
 use sweep_analysis::{
-    DisplayNames, Ranked, RunInsight, completeness, flatten, group_curve, importance,
-    mean_insights, run_insight, sentences,
+    DisplayNames, FindingsInput, InsightMeans, Ranked, RunInsight, completeness, findings, flatten,
+    group_curve, importance, mean_insights, run_insight, sentences,
 };
 use sweep_core::{MetricRecord, RunRecord, RunStatus, Value};
 use sweep_report::{GroupCurve, GroupInsight, ScatterPoints};
@@ -27,6 +27,46 @@ pub fn report(
         _ => false,
     };
     let (curves, insights) = curves_and_insights(store, &runs, &ranked, &analysis)?;
+    let importance = importance(&analysis.grouping.varying, &refs, &analysis.values);
+    let completeness = completeness(&sweep.spec, &refs, &analysis.grouping, &is_dead);
+    let means: Vec<(usize, InsightMeans)> = insights
+        .iter()
+        .map(|g| {
+            let m = InsightMeans {
+                n: g.n,
+                iterations: g.iterations,
+                best_at: g.best_at,
+                to_90: g.to_90,
+                stability: g.stability,
+                gap: g.gap,
+            };
+            (g.rank, m)
+        })
+        .collect();
+    // Each group's mean wall time per completed run, for "cheapest within the interval".
+    let by_id: HashMap<&str, &RunRecord> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
+    let cost: Vec<(usize, f64)> = ranked
+        .iter()
+        .filter_map(|g| {
+            let walls: Vec<f64> = g
+                .group
+                .runs
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()))
+                .filter(|r| r.status == RunStatus::Completed)
+                .filter_map(|r| r.summary.get("resources/wall_s")?.last)
+                .collect();
+            (!walls.is_empty()).then(|| (g.rank, walls.iter().sum::<f64>() / walls.len() as f64))
+        })
+        .collect();
+    let findings = findings(&FindingsInput {
+        metric: &analysis.metric,
+        ranked: &ranked,
+        importance: &importance,
+        completeness: &completeness,
+        insights: &means,
+        cost: &cost,
+    });
     let report = sweep_report::Report {
         sweep_id: sweep.id.clone(),
         name: sweep.name.clone(),
@@ -43,8 +83,9 @@ pub fn report(
             &analysis.reduce,
             Some(&ranked),
         ),
-        importance: importance(&analysis.grouping.varying, &refs, &analysis.values),
-        completeness: completeness(&sweep.spec, &refs, &analysis.grouping, &is_dead),
+        importance,
+        completeness,
+        findings,
         values: analysis.values.clone(),
         curves,
         scatter: scatter(&runs, &ranked, &analysis),
