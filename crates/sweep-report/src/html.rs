@@ -46,6 +46,9 @@ document.querySelectorAll('table.sortable').forEach(function(t){
     });
   });
 });
+var m=/^#sort=(-?)(\\d+)$/.exec(location.hash);
+var rt=document.querySelector('table.runs');
+if(m&&rt){var th=rt.querySelectorAll('thead th')[Number(m[2])];if(th){th.click();if(m[1])th.click();}}
 ";
 
 fn swatch(rank: usize) -> String {
@@ -455,7 +458,7 @@ pub fn html(r: &Report, names: &DisplayNames) -> String {
 
     let _ = writeln!(
         out,
-        "<section id=\"runs\"><h2>Runs</h2>\n<p class=\"muted\">Click a header to sort.</p>"
+        "<section id=\"runs\"><h2>Runs</h2>\n<p class=\"muted\">Click a header to sort (a link to <code>index.html#sort=N</code> opens it sorted by column N from 0, <code>#sort=-N</code> descending).</p>"
     );
     runs_section(&mut out, r, names);
     out.push_str("</section>\n");

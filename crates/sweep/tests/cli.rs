@@ -2649,3 +2649,126 @@ fn select_keeps_the_runs_meeting_every_threshold_and_says_why_others_failed() {
         "every bad threshold at once: {err}"
     );
 }
+
+/// The text of each cell of each body row of the first `<table class="…{class}…">` in
+/// `html` (tags stripped).
+fn table_cells(html: &str, class: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in s.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.trim().to_string()
+    };
+    let start = html
+        .find(&format!("<table class=\"sortable {class}\""))
+        .expect("the table");
+    let table = &html[start..start + html[start..].find("</table>").expect("its end")];
+    let head = &table[..table.find("</thead>").expect("a header")];
+    // `<th>` and `<th …>` open a header cell; `<thead>` does not.
+    let header: Vec<String> = head
+        .split("<th")
+        .skip(1)
+        .filter(|c| c.starts_with('>') || c.starts_with(' '))
+        .map(|c| strip(&format!("<th{c}")))
+        .collect();
+    let body = &table[table.find("<tbody>").expect("a body")..];
+    let rows = body
+        .split("<tr")
+        .skip(1)
+        .map(|r| {
+            r.split("<td")
+                .skip(1)
+                .map(|c| strip(&format!("<td{c}")))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The report page in a real headless Chromium: it loads without console errors, a link
+/// to `#sort=-N` opens the runs table sorted by column N descending, and a screenshot is
+/// not blank. `.ci/run` installs Debian's `chromium`; without a browser this says so and
+/// checks nothing else.
+#[test]
+fn the_report_page_works_in_a_real_browser() {
+    let browser = ["chromium", "chromium-browser"].into_iter().find(|b| {
+        Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(browser) = browser else {
+        eprintln!(
+            "SKIPPED the_report_page_works_in_a_real_browser: no chromium (`.ci/run` installs it)"
+        );
+        return;
+    };
+    let env = Env::new();
+    seeded_sweep(&env);
+    env.ok(&["run", "spec.yaml"]);
+    env.ok(&["report", "--out", "rep"]);
+    let page = env.path().join("rep/index.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    let (header, _) = table_cells(&html, "runs");
+    let col = header
+        .iter()
+        .position(|h| h == "loss")
+        .expect("a loss column");
+    let headless = |extra: &[&str], target: &str| {
+        Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--enable-logging=stderr",
+                "--v=0",
+            ])
+            .arg("--virtual-time-budget=3000")
+            .arg(format!(
+                "--user-data-dir={}",
+                env.path().join("chromium-profile").display()
+            ))
+            .args(extra)
+            .arg(target)
+            .output()
+            .unwrap()
+    };
+    let url = format!("file://{}#sort=-{col}", page.display());
+    let out = headless(&["--dump-dom"], &url);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("CONSOLE") || l.contains("Uncaught")),
+        "console errors: {log}"
+    );
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let (_, rows) = table_cells(&dom, "runs");
+    assert_eq!(rows.len(), 9);
+    let losses: Vec<f64> = rows.iter().map(|r| r[col].parse().unwrap()).collect();
+    let mut sorted = losses.clone();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    assert_eq!(losses, sorted, "sorted by loss, descending");
+    let shot = env.path().join("shot.png");
+    let out = headless(
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,2400",
+        ],
+        &format!("file://{}", page.display()),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.len() > 30_000,
+        "a screenshot with charts is not blank: {} bytes",
+        png.len()
+    );
+}
