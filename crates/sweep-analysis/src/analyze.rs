@@ -5,6 +5,7 @@
 //! early, a running one is not done; they are counted as `missing` in their group.
 
 use crate::group::Grouping;
+use crate::listing::better_first;
 use crate::stats::{self, BOOTSTRAP_RESAMPLES, Describe, Interval};
 use std::collections::BTreeMap;
 use sweep_core::{Goal, RunRecord, RunStatus, Value};
@@ -95,22 +96,8 @@ pub struct Ranked {
 /// first run's order; each group tested against the best.
 pub fn rank_groups(results: Vec<GroupResult>, goal: Goal) -> Vec<Ranked> {
     let mut order: Vec<usize> = (0..results.len()).collect();
-    order.sort_by(|&a, &b| {
-        match (results[a].mean(), results[b].mean()) {
-            (Some(x), Some(y)) => {
-                let (x, y) = if goal == Goal::Maximize {
-                    (y, x)
-                } else {
-                    (x, y)
-                };
-                x.total_cmp(&y)
-            }
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        }
-        .then(a.cmp(&b))
-    });
+    order
+        .sort_by(|&a, &b| better_first(results[a].mean(), results[b].mean(), goal).then(a.cmp(&b)));
     let mut slots: Vec<Option<GroupResult>> = results.into_iter().map(Some).collect();
     let ranked: Vec<GroupResult> = order.iter().filter_map(|&i| slots[i].take()).collect();
     let best = ranked

@@ -31,6 +31,24 @@ impl Columns {
     }
 }
 
+/// Best first by `goal`, values that are missing last (they compare equal to each other,
+/// so a stable sort keeps their order): the one ordering of results every ranking uses.
+pub fn better_first(a: Option<f64>, b: Option<f64>, goal: Goal) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => {
+            let o = x.total_cmp(&y);
+            if goal == Goal::Maximize {
+                o.reverse()
+            } else {
+                o
+            }
+        }
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
 /// A run's result for `metric`: the best value it logged.
 pub fn best_value(run: &RunRecord, metric: &MetricSpec) -> Option<f64> {
     run.summary.get(&metric.name).and_then(|s| s.best)
@@ -48,20 +66,7 @@ pub fn rank(runs: &mut [&RunRecord], metric: Option<&MetricSpec>) {
         if unfinished(a) != unfinished(b) {
             return unfinished(a).cmp(&unfinished(b));
         }
-        match (best_value(a, m), best_value(b, m)) {
-            (Some(x), Some(y)) => {
-                let o = x.partial_cmp(&y).unwrap_or(Ordering::Equal);
-                let o = if m.goal == Goal::Maximize {
-                    o.reverse()
-                } else {
-                    o
-                };
-                o.then(a.number.cmp(&b.number))
-            }
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => a.number.cmp(&b.number),
-        }
+        better_first(best_value(a, m), best_value(b, m), m.goal).then(a.number.cmp(&b.number))
     });
 }
 

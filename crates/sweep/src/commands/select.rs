@@ -8,7 +8,7 @@ use crate::load::filtered_runs;
 use crate::output::{new_table, num};
 use anyhow::Result;
 use std::io::Write;
-use sweep_analysis::Filter;
+use sweep_analysis::{Filter, better_first};
 use sweep_core::{Goal, RunRecord};
 use sweep_store::Store;
 
@@ -60,19 +60,7 @@ pub fn select(
             rejected.push((run, failed));
         }
     }
-    selected.sort_by(|a, b| match (a.1, b.1) {
-        (Some(x), Some(y)) => {
-            let (x, y) = if goal == Goal::Maximize {
-                (y, x)
-            } else {
-                (x, y)
-            };
-            x.total_cmp(&y)
-        }
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
+    selected.sort_by(|a, b| better_first(a.1, b.1, goal));
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
