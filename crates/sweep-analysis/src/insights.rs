@@ -130,6 +130,8 @@ pub struct CurvePoint {
     pub mean: f64,
     /// Sample standard deviation (NaN when `n` is 1).
     pub std: f64,
+    /// Half the width of the 95% Student-t interval of the mean (NaN when `n` is 1).
+    pub ci_half: f64,
     pub min: f64,
     pub max: f64,
 }
@@ -154,6 +156,7 @@ pub fn group_curve(histories: &[&[MetricRecord]], metric: &str) -> Vec<CurvePoin
                 n,
                 mean,
                 std,
+                ci_half: crate::stats::t_interval_half_width(std, n, 0.95),
                 min: at.iter().copied().fold(f64::INFINITY, f64::min),
                 max: at.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             }
@@ -228,5 +231,8 @@ mod tests {
         assert_eq!((c[2].n, c[2].mean), (1, 3.0));
         assert!(c[2].std.is_nan());
         assert!((c[0].std - 2f64.sqrt()).abs() < 1e-12);
+        // n = 2: t(0.975, 1) · sd / √2.
+        assert!((c[0].ci_half - 12.706204736174694 * 2f64.sqrt() / 2f64.sqrt()).abs() < 1e-6);
+        assert!(c[2].ci_half.is_nan());
     }
 }

@@ -540,6 +540,44 @@ fn ks_prob_outside_band(n1: u64, n2: u64, g: u64, h: u64) -> f64 {
 // Holm
 // ---------------------------------------------------------------------------------------
 
+/// The two-sided Student-t quantile: the `t` with `P(|T| > t) = 1 − level` for `df`
+/// degrees of freedom (scipy's `t.ppf((1 + level) / 2, df)`), by bisection on the
+/// two-sided tail; NaN for `df ≤ 0` or a level outside (0, 1).
+pub fn t_quantile(level: f64, df: f64) -> f64 {
+    if !(df > 0.0) || !(level > 0.0 && level < 1.0) {
+        return f64::NAN;
+    }
+    let target = 1.0 - level;
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    while student_t_two_sided_p(hi, df) > target {
+        hi *= 2.0;
+        if hi > 1e12 {
+            return f64::INFINITY;
+        }
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if student_t_two_sided_p(mid, df) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-15 * hi {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Half the width of the Student-t confidence interval of a mean at `level`: `t · sd / √n`
+/// for `n` values of sample standard deviation `sd`; NaN for fewer than two values.
+pub fn t_interval_half_width(sd: f64, n: usize, level: f64) -> f64 {
+    if n < 2 {
+        return f64::NAN;
+    }
+    t_quantile(level, (n - 1) as f64) * sd / (n as f64).sqrt()
+}
+
 /// Holm–Bonferroni adjusted p-values in the input order, as statsmodels
 /// `multipletests(p, method='holm')[1]`: with the `m` non-NaN p-values sorted ascending,
 /// `adjusted_(i) = min(1, max_{j ≤ i} (m − j + 1)·p_(j))`. NaN p-values stay NaN and do not
@@ -1474,6 +1512,28 @@ mod tests {
     }
 
     // scipy 1.17.1: 2 * scipy.special.stdtr(df, -abs(t))
+    #[test]
+    fn t_quantiles_match_scipy_t_ppf() {
+        // scipy 1.17.1: stats.t.ppf(0.975, df)
+        for (df, want) in [
+            (1.0, 12.706204736174694),
+            (2.0, 4.302652729749462),
+            (4.0, 2.7764451051977934),
+            (9.0, 2.262157162798205),
+            (30.0, 2.0422724563012378),
+        ] {
+            let got = t_quantile(0.95, df);
+            assert!(
+                (got - want).abs() <= 1e-9 * want,
+                "df {df}: {got} vs {want}"
+            );
+        }
+        assert!(t_quantile(0.95, 0.0).is_nan() && t_quantile(1.0, 3.0).is_nan());
+        let hw = t_interval_half_width(2.0, 3, 0.95);
+        assert!((hw - 4.302652729749462 * 2.0 / 3f64.sqrt()).abs() < 1e-9);
+        assert!(t_interval_half_width(1.0, 1, 0.95).is_nan());
+    }
+
     #[test]
     fn student_t_p_matches_scipy_stdtr() {
         #[rustfmt::skip]

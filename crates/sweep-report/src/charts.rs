@@ -1,5 +1,5 @@
 //! The report's charts as small hand-written SVG: learning curves per group (mean line,
-//! a ±1 std band, `n` per iteration on hover), the metric by group (means with their
+//! its 95% interval as a band, `n` per iteration on hover), the metric by group (means with their
 //! intervals and each run's value), parameter importance (bars), and the metric against
 //! each numeric varying key (scatter, log axis where the key spans more than two
 //! decades). Every group has one colour, [`group_colour`] of its rank, in every chart and
@@ -332,8 +332,8 @@ fn goal_text(goal: Goal) -> &'static str {
     }
 }
 
-/// Each group's curve: the mean line, a ±1 std band where more than one run reached an
-/// iteration, and markers whose tooltips give the numbers and `n`. `None` when no group
+/// Each group's curve: the mean line, the 95% interval of the mean (Student t) as a band
+/// where more than one run reached an iteration, and markers whose tooltips give the numbers and `n`. `None` when no group
 /// has a curve of two iterations or more.
 fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
     let label_of = |rank: usize| {
@@ -358,7 +358,11 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
         .unwrap_or(1);
     let (ylo, yhi) = extent(drawn.iter().flat_map(|c| {
         c.points.iter().flat_map(|p| {
-            let s = if p.std.is_finite() { p.std } else { 0.0 };
+            let s = if p.ci_half.is_finite() {
+                p.ci_half
+            } else {
+                0.0
+            };
             [p.mean - s, p.mean + s]
         })
     }))?;
@@ -390,11 +394,11 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
         let colour = group_colour(c.rank);
         let label = label_of(c.rank);
         let _ = writeln!(out, "<g class=\"group\" data-rank=\"{}\">", c.rank);
-        // The band, one polygon per stretch of iterations with a finite std.
+        // The band, one polygon per stretch of iterations with a finite interval.
         let mut stretch: Vec<&sweep_analysis::CurvePoint> = Vec::new();
         let mut bands: Vec<Vec<&sweep_analysis::CurvePoint>> = Vec::new();
         for pt in &c.points {
-            if pt.std.is_finite() && pt.mean.is_finite() {
+            if pt.ci_half.is_finite() && pt.mean.is_finite() {
                 stretch.push(pt);
             } else if !stretch.is_empty() {
                 bands.push(std::mem::take(&mut stretch));
@@ -410,7 +414,7 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
                 format!(
                     "{},{}",
                     px(x.map(q.iteration as f64)),
-                    px(y.map(q.mean + q.std))
+                    px(y.map(q.mean + q.ci_half))
                 )
             });
             let lower = keep.iter().rev().map(|&i| {
@@ -418,13 +422,13 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
                 format!(
                     "{},{}",
                     px(x.map(q.iteration as f64)),
-                    px(y.map(q.mean - q.std))
+                    px(y.map(q.mean - q.ci_half))
                 )
             });
             let points: Vec<String> = upper.chain(lower).collect();
             let _ = writeln!(
                 out,
-                "<polygon points=\"{}\" fill=\"{colour}\" fill-opacity=\"0.18\" stroke=\"none\"><title>{}: ±1 std over runs</title></polygon>",
+                "<polygon points=\"{}\" fill=\"{colour}\" fill-opacity=\"0.18\" stroke=\"none\"><title>{}: 95% interval of the mean</title></polygon>",
                 points.join(" "),
                 esc(label)
             );
@@ -446,8 +450,12 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
         );
         for i in thin(finite.len(), MARKERS_MAX) {
             let q = finite[i];
-            let spread = if q.std.is_finite() {
-                format!(" ± {}", number(q.std))
+            let spread = if q.ci_half.is_finite() {
+                format!(
+                    " (95% interval ± {}, std {})",
+                    number(q.ci_half),
+                    number(q.std)
+                )
             } else {
                 String::new()
             };
@@ -469,7 +477,7 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
         file: "curves".into(),
         title: "learning curves".into(),
         caption: format!(
-            "{metric} at each iteration: the mean over each group's completed runs, the band ±1 standard deviation over them (where more than one run reached the iteration); hover a point for its n."
+            "{metric} at each iteration: the mean over each group's completed runs, the band its 95% interval (Student t, where more than one run reached the iteration); hover a point for its n."
         ),
         width: WIDTH,
         height,
