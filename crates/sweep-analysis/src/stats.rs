@@ -544,7 +544,7 @@ fn ks_prob_outside_band(n1: u64, n2: u64, g: u64, h: u64) -> f64 {
 /// degrees of freedom (scipy's `t.ppf((1 + level) / 2, df)`), by bisection on the
 /// two-sided tail; NaN for `df ≤ 0` or a level outside (0, 1).
 pub fn t_quantile(level: f64, df: f64) -> f64 {
-    if !(df > 0.0) || !(level > 0.0 && level < 1.0) {
+    if !(df > 0.0 && level > 0.0 && level < 1.0) {
         return f64::NAN;
     }
     let target = 1.0 - level;
