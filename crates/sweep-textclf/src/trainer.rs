@@ -41,6 +41,56 @@ impl TextClassifier {
     }
 }
 
+/// Texts timed for the inference latency (the first ones of the test split).
+const LATENCY_TEXTS: usize = 200;
+
+/// What the model costs to keep and to use: `resources/model_mb` (its saved size) and,
+/// on the test split (else the first evaluated split), `resources/latency_ms_batch` (per
+/// text, predicting up to 200 texts at once) and `resources/latency_ms_single` (the median
+/// of predicting them one at a time).
+fn cost_record(
+    pipeline: &TrainedPipeline,
+    model_mb: f64,
+    predictions: &std::collections::BTreeMap<String, Vec<sweep_core::Prediction>>,
+) -> sweep_core::MetricRecord {
+    let mut r = sweep_core::MetricRecord::new();
+    r.insert("resources/model_mb".into(), model_mb);
+    let texts: Vec<String> = predictions
+        .get("test")
+        .or_else(|| predictions.values().next())
+        .map(|p| {
+            p.iter()
+                .take(LATENCY_TEXTS)
+                .map(|p| p.text.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    if texts.is_empty() {
+        return r;
+    }
+    let ms = |start: std::time::Instant| start.elapsed().as_secs_f64() * 1e3;
+    let start = std::time::Instant::now();
+    let _ = pipeline.predict(&texts, None);
+    r.insert(
+        "resources/latency_ms_batch".into(),
+        ms(start) / texts.len() as f64,
+    );
+    let mut single: Vec<f64> = texts
+        .iter()
+        .map(|t| {
+            let start = std::time::Instant::now();
+            let _ = pipeline.predict(std::slice::from_ref(t), None);
+            ms(start)
+        })
+        .collect();
+    single.sort_by(f64::total_cmp);
+    r.insert(
+        "resources/latency_ms_single".into(),
+        single[single.len() / 2],
+    );
+    r
+}
+
 impl Trainer for TextClassifier {
     fn id(&self) -> TrainerId {
         TrainerId::new("text-classifier")
@@ -93,7 +143,10 @@ impl Trainer for TextClassifier {
                 .and_then(|b| ctx.write_file(path, &b))
                 .map_err(|e| TrainFailure::Failed(format!("writing {path}: {e}")))
         };
-        write(files::MODEL, serde_json::to_vec(&output.pipeline))?;
+        let model = serde_json::to_vec(&output.pipeline);
+        let model_mb = model.as_ref().map_or(0.0, |b| b.len() as f64 / 1e6);
+        write(files::MODEL, model)?;
+        ctx.log(cost_record(&output.pipeline, model_mb, &output.predictions));
         write(files::DATA_REPORT, serde_json::to_vec(&output.data_report))?;
         write(files::REPORTS, serde_json::to_vec(&output.reports))?;
         for (split, predictions) in &output.predictions {

@@ -953,6 +953,11 @@ fn the_text_classifier_trains_evaluates_saves_and_predicts() {
         "train/macro_f1",
         "data/train/rows",
         "time/fit_s",
+        "resources/model_mb",
+        "resources/latency_ms_batch",
+        "resources/latency_ms_single",
+        "resources/wall_s",
+        "resources/cpu_s",
     ] {
         assert!(
             run["summary"][key]["last"].is_number(),

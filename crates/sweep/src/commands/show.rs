@@ -167,6 +167,19 @@ pub fn show(store: &dyn Store, id: &str, json: bool) -> Result<()> {
         if let Some(rss) = cost("resources/max_rss_mb") {
             parts.push(format!("peak memory {} MB", num(rss)));
         }
+        if let Some(mb) = cost("resources/model_mb") {
+            parts.push(format!("model {} MB", num(mb)));
+        }
+        if let (Some(b), Some(s)) = (
+            cost("resources/latency_ms_batch"),
+            cost("resources/latency_ms_single"),
+        ) {
+            parts.push(format!(
+                "inference {} ms per text in a batch, {} ms alone",
+                num(b),
+                num(s)
+            ));
+        }
         writeln!(out, "resources {}", parts.join(", "))?;
     }
     writeln!(out, "\nsummary ({} history records)", run.history_len)?;
