@@ -37,7 +37,7 @@ pub use insights::{
     CurvePoint, InsightMeans, RunInsight, STABILITY_WINDOW, group_curve, mean_insights,
     run_insight, train_counterpart,
 };
-pub use listing::{Columns, best_value, better_first, rank};
+pub use listing::{Columns, best_value, better_first, pareto_front, rank};
 pub use names::DisplayNames;
 pub use sentences::{Sentences, p_text, sentences};
 pub use tally::{SweepTally, tally};

@@ -49,6 +49,29 @@ pub fn better_first(a: Option<f64>, b: Option<f64>, goal: Goal) -> Ordering {
     }
 }
 
+/// Which of `(cost, value)` points are on the Pareto front: no other point costs at most
+/// as much and has a value at least as good (by `goal`) with one of the two strictly
+/// better. Points with a non-finite coordinate are never on it.
+pub fn pareto_front(points: &[(f64, f64)], goal: Goal) -> Vec<bool> {
+    let better = |a: f64, b: f64| match goal {
+        Goal::Maximize => a > b,
+        Goal::Minimize => a < b,
+    };
+    let finite = |p: &(f64, f64)| p.0.is_finite() && p.1.is_finite();
+    points
+        .iter()
+        .map(|p| {
+            finite(p)
+                && !points.iter().any(|q| {
+                    finite(q)
+                        && q.0 <= p.0
+                        && (q.1 == p.1 || better(q.1, p.1))
+                        && (q.0 < p.0 || better(q.1, p.1))
+                })
+        })
+        .collect()
+}
+
 /// A run's result for `metric`: the best value it logged.
 pub fn best_value(run: &RunRecord, metric: &MetricSpec) -> Option<f64> {
     run.summary.get(&metric.name).and_then(|s| s.best)
@@ -106,6 +129,24 @@ pub(crate) mod tests {
             note: None,
             origin: None,
         }
+    }
+
+    #[test]
+    fn the_pareto_front_keeps_the_points_nothing_beats_on_both() {
+        let pts = [
+            (1.0, 0.5),
+            (2.0, 0.9),
+            (3.0, 0.8),
+            (0.5, 0.4),
+            (2.0, 0.9),
+            (f64::NAN, 1.0),
+        ];
+        assert_eq!(
+            pareto_front(&pts, Goal::Maximize),
+            [true, true, false, true, true, false]
+        );
+        let losses = [(1.0, 0.5), (2.0, 0.4), (3.0, 0.45)];
+        assert_eq!(pareto_front(&losses, Goal::Minimize), [true, true, false]);
     }
 
     #[test]

@@ -808,8 +808,64 @@ fn scatter(
     })
 }
 
-/// Every chart the report has data for: learning curves, the metric by group, importance
-/// and a scatter per numeric varying key, in that order; file stems unique.
+/// Cost against quality: each completed run's metric against its wall time, coloured by
+/// group, the Pareto front (nothing both cheaper and better) joined and ringed.
+fn cost_quality(r: &Report, names: &DisplayNames, labels: &[(usize, String)]) -> Option<Chart> {
+    if r.cost.len() < 2 {
+        return None;
+    }
+    let points: Vec<(f64, f64, usize)> = r.cost.iter().map(|c| (c.0, c.1, c.2)).collect();
+    let mut chart = scatter(r, names, labels, "resources/wall_s", &points)?;
+    // The same axes as the scatter drew.
+    let (xlo, xhi) = extent(points.iter().map(|p| p.0))?;
+    let (ylo, yhi) = extent(points.iter().map(|p| p.1))?;
+    let height = chart.height;
+    let p = Plot {
+        left: 72.0,
+        right: WIDTH - LEGEND_WIDTH,
+        top: TOP,
+        bottom: height - BOTTOM,
+    };
+    let x = Axis::new(xlo, xhi, wants_log(xlo, xhi), p.left, p.right);
+    let y = Axis::new(ylo, yhi, false, p.bottom, p.top);
+    let mut front: Vec<(f64, f64)> = r
+        .cost
+        .iter()
+        .filter(|c| c.3 && c.0.is_finite() && c.1.is_finite())
+        .map(|c| (c.0, c.1))
+        .collect();
+    front.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let line: Vec<String> = front
+        .iter()
+        .map(|(a, b)| format!("{},{}", px(x.map(*a)), px(y.map(*b))))
+        .collect();
+    let _ = writeln!(
+        chart.body,
+        "<polyline class=\"pareto\" points=\"{}\" fill=\"none\" stroke=\"#222\" stroke-width=\"1\" stroke-dasharray=\"4 3\"><title>Pareto front</title></polyline>",
+        line.join(" ")
+    );
+    for (a, b) in &front {
+        let _ = writeln!(
+            chart.body,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"#222\"><title>on the Pareto front: {} s, {}</title></circle>",
+            px(x.map(*a)),
+            px(y.map(*b)),
+            number(*a),
+            number(*b)
+        );
+    }
+    chart.file = "cost-quality".into();
+    chart.title = format!("{} against wall time", r.metric.name);
+    chart.caption = format!(
+        "Each completed run's {} against its wall time (resources/wall_s), coloured by group; the dashed line joins the Pareto front: the runs nothing else beats on both.",
+        r.metric.name
+    );
+    Some(chart)
+}
+
+/// Every chart the report has data for: learning curves, the metric by group, importance,
+/// cost against quality and a scatter per numeric varying key, in that order; file stems
+/// unique.
 pub fn charts(r: &Report, names: &DisplayNames) -> Vec<Chart> {
     let labels: Vec<(usize, String)> = r
         .ranked
@@ -820,6 +876,7 @@ pub fn charts(r: &Report, names: &DisplayNames) -> Vec<Chart> {
         curves(r, &labels),
         comparison(r, &labels),
         importance(r, names),
+        cost_quality(r, names, &labels),
     ]
     .into_iter()
     .flatten()

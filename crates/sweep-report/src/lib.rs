@@ -36,6 +36,9 @@ pub struct Report<'a> {
     pub sentences: Sentences,
     pub importance: Vec<Importance>,
     pub completeness: Completeness,
+    /// Cost against quality: each completed run's `(resources/wall_s, value, group rank,
+    /// on the Pareto front)`.
+    pub cost: Vec<(f64, f64, usize, bool)>,
     /// Findings drawn from the analysis (`sweep_analysis::findings`), most important first.
     pub findings: Vec<String>,
     /// Each run's value of the metric (by the analysis' reduction): `values[i]` is
@@ -254,7 +257,10 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
         })
         .collect();
     table(&mut out, &header, &rows);
-    for c in ["comparison", "curves"].into_iter().filter_map(figure) {
+    for c in ["comparison", "curves", "cost-quality"]
+        .into_iter()
+        .filter_map(figure)
+    {
         chart_link(&mut out, c);
     }
     if !r.importance.is_empty() {
@@ -604,6 +610,7 @@ mod tests {
             },
             completeness: Completeness::default(),
             findings: vec!["Best: lr=<0.1> with loss 1.0 (n = 2).".into()],
+            cost: vec![(1.0, 1.0, 1, true), (2.0, 1.2, 2, false)],
             values,
             curves,
             scatter: vec![("lr".into(), points)],
@@ -799,7 +806,26 @@ mod tests {
         let r = report(&runs, &histories);
         let figures = charts(&r, &DisplayNames::default());
         let files: Vec<&str> = figures.iter().map(|c| c.file.as_str()).collect();
-        assert_eq!(files, ["curves", "comparison", "importance", "scatter-lr"]);
+        assert_eq!(
+            files,
+            [
+                "curves",
+                "comparison",
+                "importance",
+                "cost-quality",
+                "scatter-lr"
+            ]
+        );
+        // Cost against quality: the Pareto front is joined and ringed.
+        let cost = figures
+            .iter()
+            .find(|c| c.file == "cost-quality")
+            .map(|c| c.svg());
+        let cost = cost.unwrap_or_default();
+        assert!(
+            cost.contains("class=\"pareto\"") && cost.contains("on the Pareto front: 1 s"),
+            "{cost}"
+        );
         let curves = figures[0].inline();
         assert!(curves.contains(">iteration</text>"), "x axis label");
         assert!(
@@ -809,7 +835,7 @@ mod tests {
         assert!(curves.contains("(n = 2)</title>") && curves.contains("(n = 1)</title>"));
         assert!(curves.contains("<polygon"), "a band where n > 1");
         assert!(curves.contains("lr=0.0001"), "legend");
-        let scatter = figures[3].inline();
+        let scatter = figures[4].inline();
         assert!(scatter.contains(">lr (log scale)</text>"));
         // Ticks at powers of ten, one of them 0.001.
         assert!(scatter.contains(">0.001</text>"));
@@ -857,7 +883,7 @@ mod tests {
             let target = &link[..link.find(')').unwrap()];
             assert!(dir.path().join(target).is_file(), "{target}");
         }
-        assert_eq!(md.matches("](charts/").count(), 4);
+        assert_eq!(md.matches("](charts/").count(), 5);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use sweep_analysis::{
     DisplayNames, FindingsInput, InsightMeans, Ranked, RunInsight, completeness, findings, flatten,
-    group_curve, importance, mean_insights, run_insight, sentences,
+    group_curve, importance, mean_insights, pareto_front, run_insight, sentences,
 };
 use sweep_core::{MetricRecord, RunRecord, RunStatus, Value};
 use sweep_report::{GroupCurve, GroupInsight, ScatterPoints};
@@ -67,6 +67,7 @@ pub fn report(
         insights: &means,
         cost: &cost,
     });
+    let cost_points = cost_quality(&runs, &ranked, &analysis);
     let report = sweep_report::Report {
         sweep_id: sweep.id.clone(),
         name: sweep.name.clone(),
@@ -86,6 +87,7 @@ pub fn report(
         importance,
         completeness,
         findings,
+        cost: cost_points,
         values: analysis.values.clone(),
         curves,
         scatter: scatter(&runs, &ranked, &analysis),
@@ -139,6 +141,38 @@ fn curves_and_insights(
         });
     }
     Ok((curves, insights))
+}
+
+/// Each completed run's `(wall seconds, value, group rank, on the Pareto front)`.
+fn cost_quality(
+    runs: &[RunRecord],
+    ranked: &[Ranked],
+    analysis: &Analysis,
+) -> Vec<(f64, f64, usize, bool)> {
+    let rank_of: HashMap<&str, usize> = ranked
+        .iter()
+        .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
+        .collect();
+    let points: Vec<(f64, f64, usize)> = runs
+        .iter()
+        .zip(&analysis.values)
+        .filter(|(r, _)| r.status == RunStatus::Completed)
+        .filter_map(|(r, v)| {
+            let wall = r.summary.get("resources/wall_s")?.last?;
+            Some((
+                wall,
+                v.filter(|v| v.is_finite())?,
+                *rank_of.get(r.id.as_str())?,
+            ))
+        })
+        .collect();
+    let pairs: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1)).collect();
+    let front = pareto_front(&pairs, analysis.metric.goal);
+    points
+        .into_iter()
+        .zip(front)
+        .map(|((w, v, r), f)| (w, v, r, f))
+        .collect()
 }
 
 /// For each varying key whose values are all numbers (where a completed run with a value
