@@ -62,6 +62,15 @@ impl Completeness {
         })
     }
 
+    /// How many grid cells have a result, as a sentence (no trailing period); for random
+    /// and Bayesian search, that there is no fixed set of cells.
+    pub fn cells_sentence(&self) -> String {
+        match self.expected {
+            Some(n) => format!("{} of {n} grid cell(s) have a completed run", self.done),
+            None => "random or Bayesian search has no fixed set of cells".to_string(),
+        }
+    }
+
     /// One `(finding, detail)` line per problem, for tables.
     pub fn findings(&self) -> Vec<(String, String)> {
         let params = |p: &Params| serde_json::to_string(p).unwrap_or_default();

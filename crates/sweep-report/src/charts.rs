@@ -722,13 +722,14 @@ fn file_stem(key: &str) -> String {
 }
 
 /// The metric against one numeric key, a point per completed run in its group's colour.
+/// The scatter chart, with the axes it drew (so that a caller can draw over it).
 fn scatter(
     r: &Report,
     names: &DisplayNames,
     labels: &[(usize, String)],
     key: &str,
     points: &[(f64, f64, usize)],
-) -> Option<Chart> {
+) -> Option<(Chart, Axis, Axis)> {
     let points: Vec<(f64, f64, usize)> = points
         .iter()
         .copied()
@@ -795,7 +796,7 @@ fn scatter(
         );
     }
     legend(&mut out, WIDTH - LEGEND_WIDTH + 16.0, TOP, &entries);
-    Some(Chart {
+    let chart = Chart {
         file: format!("scatter-{}", file_stem(key)),
         title: format!("{metric} against {shown}"),
         caption: format!(
@@ -805,7 +806,8 @@ fn scatter(
         width: WIDTH,
         height,
         body: out,
-    })
+    };
+    Some((chart, x, y))
 }
 
 /// Cost against quality: each completed run's metric against its wall time, coloured by
@@ -815,19 +817,7 @@ fn cost_quality(r: &Report, names: &DisplayNames, labels: &[(usize, String)]) ->
         return None;
     }
     let points: Vec<(f64, f64, usize)> = r.cost.iter().map(|c| (c.0, c.1, c.2)).collect();
-    let mut chart = scatter(r, names, labels, "resources/wall_s", &points)?;
-    // The same axes as the scatter drew.
-    let (xlo, xhi) = extent(points.iter().map(|p| p.0))?;
-    let (ylo, yhi) = extent(points.iter().map(|p| p.1))?;
-    let height = chart.height;
-    let p = Plot {
-        left: 72.0,
-        right: WIDTH - LEGEND_WIDTH,
-        top: TOP,
-        bottom: height - BOTTOM,
-    };
-    let x = Axis::new(xlo, xhi, wants_log(xlo, xhi), p.left, p.right);
-    let y = Axis::new(ylo, yhi, false, p.bottom, p.top);
+    let (mut chart, x, y) = scatter(r, names, labels, "resources/wall_s", &points)?;
     let mut front: Vec<(f64, f64)> = r
         .cost
         .iter()
@@ -882,7 +872,7 @@ pub fn charts(r: &Report, names: &DisplayNames) -> Vec<Chart> {
     .flatten()
     .collect();
     for (key, points) in &r.scatter {
-        if let Some(mut c) = scatter(r, names, &labels, key, points) {
+        if let Some((mut c, _, _)) = scatter(r, names, &labels, key, points) {
             let stem = c.file.clone();
             let mut k = 2;
             while all.iter().any(|o| o.file == c.file) {

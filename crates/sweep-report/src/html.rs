@@ -437,12 +437,8 @@ pub fn html(r: &Report, names: &DisplayNames) -> String {
     }
 
     let _ = writeln!(out, "<section id=\"completeness\"><h2>Completeness</h2>");
-    if let Some(n) = r.completeness.expected {
-        let _ = writeln!(
-            out,
-            "<p>{} of {n} grid cell(s) have a completed run.</p>",
-            r.completeness.done
-        );
+    if r.completeness.expected.is_some() {
+        let _ = writeln!(out, "<p>{}.</p>", esc(&r.completeness.cells_sentence()));
     }
     let findings = r.completeness.findings();
     if findings.is_empty() {

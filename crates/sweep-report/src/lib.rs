@@ -296,12 +296,8 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
         chart_link(&mut out, c);
     }
     let _ = writeln!(out, "## Completeness\n");
-    if let Some(n) = r.completeness.expected {
-        let _ = writeln!(
-            out,
-            "{} of {n} grid cell(s) have a completed run.\n",
-            r.completeness.done
-        );
+    if r.completeness.expected.is_some() {
+        let _ = writeln!(out, "{}.\n", r.completeness.cells_sentence());
     }
     let findings = r.completeness.findings();
     if findings.is_empty() {

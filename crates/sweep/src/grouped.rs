@@ -121,6 +121,15 @@ pub fn select(
     Ok((sweep, runs, analysis))
 }
 
+/// Whether a run marked running has lost its process (decidable for this host only), as
+/// the completeness of `analyze` and `report` asks.
+pub fn process_gone(run: &RunRecord) -> bool {
+    match (&run.host, run.pid) {
+        (Some(host), Some(pid)) => sweep_exec::owner_is_dead(host, pid),
+        _ => false,
+    }
+}
+
 /// The sweep's runs grouped with the default rules, when a seed-like key varies (the
 /// table at the end of `sweep run` and in `sweep ls` then shows groups); `None` otherwise.
 pub fn seed_groups(

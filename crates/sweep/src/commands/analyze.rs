@@ -3,7 +3,7 @@
 
 use crate::InvalidInput;
 use crate::cli::{AnalyzeView, Format, SelectArgs};
-use crate::grouped::{Analysis, print_groups, select};
+use crate::grouped::{Analysis, print_groups, process_gone, select};
 use crate::output::{new_table, num};
 use anyhow::Result;
 use std::io::Write;
@@ -48,11 +48,7 @@ pub fn analyze(
         }
         AnalyzeView::Completeness => {
             let refs: Vec<&RunRecord> = runs.iter().collect();
-            let is_dead = |r: &RunRecord| match (&r.host, r.pid) {
-                (Some(host), Some(pid)) => sweep_exec::owner_is_dead(host, pid),
-                _ => false,
-            };
-            let c = completeness(&sweep.spec, &refs, &analysis.grouping, &is_dead);
+            let c = completeness(&sweep.spec, &refs, &analysis.grouping, &process_gone);
             print_completeness(&sweep.id, &c, format, &mut out)
         }
         AnalyzeView::Insights => {
@@ -303,17 +299,7 @@ fn print_completeness(
         w.flush()?;
         return Ok(());
     }
-    match c.expected {
-        Some(n) => writeln!(
-            out,
-            "sweep {sweep}: {} of {n} grid cell(s) have a completed run",
-            c.done
-        )?,
-        None => writeln!(
-            out,
-            "sweep {sweep}: random or Bayesian search has no fixed set of cells"
-        )?,
-    }
+    writeln!(out, "sweep {sweep}: {}", c.cells_sentence())?;
     if lines.is_empty() {
         writeln!(out, "complete: nothing missing")?;
     } else {

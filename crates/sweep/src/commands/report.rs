@@ -1,7 +1,7 @@
 //! `sweep report`: a sweep's report files, rendered by sweep-report from its analysis.
 
 use crate::cli::SelectArgs;
-use crate::grouped::{Analysis, select};
+use crate::grouped::{Analysis, process_gone, select};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
@@ -22,13 +22,9 @@ pub fn report(
     let (sweep, runs, analysis) = select(store, args)?;
     let refs: Vec<&RunRecord> = runs.iter().collect();
     let ranked = analysis.ranked();
-    let is_dead = |r: &RunRecord| match (&r.host, r.pid) {
-        (Some(host), Some(pid)) => sweep_exec::owner_is_dead(host, pid),
-        _ => false,
-    };
     let (curves, insights) = curves_and_insights(store, &runs, &ranked, &analysis)?;
     let importance = importance(&analysis.grouping.varying, &refs, &analysis.values);
-    let completeness = completeness(&sweep.spec, &refs, &analysis.grouping, &is_dead);
+    let completeness = completeness(&sweep.spec, &refs, &analysis.grouping, &process_gone);
     let means: Vec<(usize, InsightMeans)> = insights
         .iter()
         .map(|g| {
