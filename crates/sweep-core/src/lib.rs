@@ -6,6 +6,7 @@
 //! canonical form of config values used for hashing and for comparing values by content.
 
 mod command;
+mod history;
 pub mod num;
 mod param;
 mod record;
@@ -16,6 +17,7 @@ mod trainer;
 mod value;
 
 pub use command::{CommandToken, ENVVAR_MACRO_PREFIX, Macro, Piece, TokenError};
+pub use history::{Column, History};
 pub use param::{Distribution, ParamSpec, Params};
 pub use record::{
     MetricRecord, MetricSummary, RecordError, Summary, fold_record, metric_goal, metric_line,

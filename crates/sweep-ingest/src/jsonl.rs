@@ -8,7 +8,7 @@ use crate::{ForeignRun, Format, Problem};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use sweep_core::{MetricRecord, RunStatus};
+use sweep_core::{History, MetricRecord, RunStatus};
 
 /// How many lines from the end a seed log's training-time message may be.
 const TRAINING_TIME_WINDOW: usize = 10;
@@ -42,7 +42,7 @@ pub(crate) fn read(path: &Path, only: Option<Format>) -> Outcome {
         experiment: parent_name(path),
         name: stem,
         config: Value::Object(Map::new()),
-        history: Vec::new(),
+        history: History::new(),
         status: RunStatus::Completed,
         started_at: None,
         ended_at: None,
@@ -103,7 +103,18 @@ fn read_generic(
 ) -> bool {
     let mut objects = 0usize;
     let mut config = None;
+    let mut fields = Vec::new();
     for (i, line) in lines.iter().enumerate() {
+        // The first line may be the config; every other line is a record, read on the fast
+        // path when it is plain JSON.
+        if i > 0 && crate::fastline::numbers(line.text, &mut fields) {
+            objects += 1;
+            push_record(
+                &mut run.history,
+                fields.iter().map(|(k, v)| (k.as_ref(), *v)),
+            );
+            continue;
+        }
         let Some(map) = object_line(path, line, problems) else {
             continue;
         };
@@ -121,25 +132,38 @@ fn read_generic(
             }
             continue;
         }
-        let mut record: MetricRecord = map
-            .iter()
-            .filter_map(|(k, v)| number(v).map(|n| (k.clone(), n)))
-            .collect();
-        if record.is_empty() {
-            continue;
-        }
-        if !record.contains_key("_step")
-            && let Some(step) = record.get("step").copied()
-        {
-            record.insert("_step".to_string(), step);
-        }
-        run.history.push(record);
+        push_record(
+            &mut run.history,
+            map.iter()
+                .filter_map(|(k, v)| number(v).map(|n| (k.as_str(), n))),
+        );
     }
     run.config = match config {
         Some(c) => c,
         None => sibling_config(path, problems),
     };
     objects > 0 || lines.is_empty()
+}
+
+/// Appends a generic log's record (its numeric fields) to `history`, with `_step` copied
+/// from `step` when the record has no `_step` of its own; a record without numbers adds
+/// nothing.
+fn push_record<'k>(history: &mut History, fields: impl Iterator<Item = (&'k str, f64)>) {
+    history.begin();
+    let mut step = None;
+    let mut has_step = false;
+    for (k, v) in fields {
+        match k {
+            "step" => step = Some(v),
+            "_step" => has_step = true,
+            _ => {}
+        }
+        history.set(k, v);
+    }
+    if !has_step && let Some(step) = step {
+        history.set("_step", step);
+    }
+    history.end();
 }
 
 /// The config in the same directory as a JSONL log (`config.json`, `config.yaml`,
@@ -214,7 +238,7 @@ fn read_seed_log(
                 .collect();
             if !record.is_empty() {
                 record.insert("epoch".to_string(), *epoch as f64);
-                run.history.push(record);
+                run.history.push(&record);
             }
             *epoch += 1;
             continue;

@@ -23,6 +23,7 @@
 //! final newline, not parseable) is dropped silently. A run that cannot be read at all
 //! (an unreadable log, an MLflow run without `meta.yaml`) is counted in [`Scan::failed`].
 
+mod fastline;
 mod jsonl;
 mod lightning;
 mod mlflow;
@@ -32,9 +33,10 @@ mod walk;
 mod wandb;
 
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
-use sweep_core::{MetricRecord, RunStatus};
+use sweep_core::{History, RunStatus};
 use walk::Unit;
 
 /// A format of run logs [`scan`] reads.
@@ -118,7 +120,7 @@ pub struct ForeignRun {
     /// The config, an object (nested where the source nests it; MLflow params are flat keys, dotted as written).
     pub config: serde_json::Value,
     /// Metric records in order; a record is `{metric: value}` (numbers only, NaN allowed), with `_step` when the source has steps.
-    pub history: Vec<MetricRecord>,
+    pub history: History,
     /// Completed, Failed, Running (never closed), Interrupted (killed or cut off); a Sweep run directory may also say Pruned or Pending.
     pub status: RunStatus,
     /// When the run started, in unix seconds, when the source says.
@@ -169,7 +171,7 @@ pub struct Scan {
 /// directly, is a problem. Runs reached through overlapping paths are read once.
 pub fn scan(paths: &[PathBuf], format: Option<Format>) -> Scan {
     let mut runs = Vec::new();
-    let summary = scan_each(paths, format, &mut |run| runs.push(run));
+    let summary = scan_each(paths, format, &HashSet::new(), &mut |run| runs.push(run));
     runs.sort_by(|a: &ForeignRun, b: &ForeignRun| a.origin.cmp(&b.origin));
     runs.dedup_by(|a, b| a.origin == b.origin);
     Scan {
@@ -186,17 +188,24 @@ pub struct ScanSummary {
     pub problems: Vec<Problem>,
     /// Runs that could not be read at all.
     pub failed: usize,
+    /// Runs not read because their origin was among the `known` ones.
+    pub known: usize,
 }
 
 /// How many runs are read in parallel before they are handed over, in order.
 const BATCH: usize = 64;
 
 /// [`scan`], handing each run to `on_run` as soon as its batch is read, in origin order,
-/// so that memory holds a batch of runs rather than all of them (a corpus of 10,000 runs
-/// of 1,000 records is gigabytes).
+/// so that memory holds a few batches of runs rather than all of them (a corpus of 10,000
+/// runs of 1,000 records is gigabytes). The next batch is read on other threads while
+/// `on_run` takes the last one, so a caller that stores runs overlaps with the reading.
+///
+/// A run whose origin is in `known` (already in the store) is not read at all, so that
+/// ingesting the same files again costs a directory walk.
 pub fn scan_each(
     paths: &[PathBuf],
     format: Option<Format>,
+    known: &HashSet<String>,
     on_run: &mut dyn FnMut(ForeignRun),
 ) -> ScanSummary {
     let walked: Vec<(Vec<Unit>, Vec<Problem>)> =
@@ -215,24 +224,49 @@ pub fn scan_each(
         .collect();
     keyed.sort();
     keyed.dedup_by(|a, b| a.0 == b.0);
+    let before = keyed.len();
+    if !known.is_empty() {
+        keyed.retain(|(path, unit)| {
+            !Format::ALL
+                .iter()
+                .filter(|f| unit.may_be(**f))
+                .any(|f| known.contains(&text::origin_of_canonical(*f, path)))
+        });
+    }
 
-    let mut summary = ScanSummary::default();
-    for batch in keyed.chunks(BATCH) {
-        let outcomes: Vec<text::Outcome> = batch
-            .par_iter()
-            .map(|(_, unit)| read_unit(unit, format))
-            .collect();
-        let mut runs = Vec::new();
-        for outcome in outcomes {
-            runs.extend(outcome.run);
+    let mut summary = ScanSummary {
+        known: before - keyed.len(),
+        ..ScanSummary::default()
+    };
+    // Two batches in flight: one being read, one waiting for `on_run`.
+    let (send, receive) = std::sync::mpsc::sync_channel::<text::Outcome>(2 * BATCH);
+    std::thread::scope(|scope| {
+        let keyed = &keyed;
+        scope.spawn(move || {
+            for batch in keyed.chunks(BATCH) {
+                let mut outcomes: Vec<text::Outcome> = batch
+                    .par_iter()
+                    .map(|(_, unit)| read_unit(unit, format))
+                    .collect();
+                outcomes.sort_by(|a, b| {
+                    let origin = |o: &text::Outcome| o.run.as_ref().map(|r| r.origin.clone());
+                    origin(a).cmp(&origin(b))
+                });
+                for outcome in outcomes {
+                    if send.send(outcome).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        for outcome in receive {
             problems.extend(outcome.problems);
             summary.failed += usize::from(outcome.failed);
+            if let Some(run) = outcome.run {
+                on_run(run);
+            }
         }
-        runs.sort_by(|a, b| a.origin.cmp(&b.origin));
-        for run in runs {
-            on_run(run);
-        }
-    }
+    });
     problems.sort_by(|a, b| (&a.path, a.line, &a.reason).cmp(&(&b.path, b.line, &b.reason)));
     problems.dedup();
     summary.problems = problems;

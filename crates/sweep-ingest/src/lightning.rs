@@ -88,7 +88,7 @@ pub(crate) fn read(dir: &Path) -> Outcome {
             experiment: parent_name(dir),
             name: Some(file_name(dir)),
             config,
-            history,
+            history: sweep_core::History::from_records(&history),
             status: RunStatus::Completed,
             started_at: None,
             ended_at: None,

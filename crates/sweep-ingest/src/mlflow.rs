@@ -92,7 +92,7 @@ pub(crate) fn read(dir: &Path) -> Outcome {
             experiment: experiment_name(dir, &mut problems),
             name,
             config,
-            history,
+            history: sweep_core::History::from_records(&history),
             status,
             started_at,
             ended_at,

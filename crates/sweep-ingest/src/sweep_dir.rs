@@ -53,7 +53,7 @@ pub(crate) fn read(dir: &Path) -> Outcome {
             experiment: parent_name(dir),
             name: Some(file_name(dir)),
             config,
-            history,
+            history: sweep_core::History::from_records(&history),
             status,
             started_at: None,
             ended_at: None,

@@ -182,7 +182,12 @@ pub(crate) fn canonical(path: &Path) -> PathBuf {
 
 /// The origin of a run: `<format>:<canonical absolute path>`.
 pub(crate) fn origin(format: crate::Format, path: &Path) -> String {
-    format!("{}:{}", format.name(), canonical(path).display())
+    origin_of_canonical(format, &canonical(path))
+}
+
+/// [`origin`] of a path already canonical.
+pub(crate) fn origin_of_canonical(format: crate::Format, canonical: &Path) -> String {
+    format!("{}:{}", format.name(), canonical.display())
 }
 
 /// Whether `path` is a regular file (following a file symlink).

@@ -67,7 +67,7 @@ pub(crate) fn read(dir: &Path) -> Outcome {
             experiment: parent_name(dir),
             name: Some(id).filter(|i| !i.is_empty()),
             config,
-            history,
+            history: sweep_core::History::from_records(&history),
             status: if has_summary {
                 RunStatus::Completed
             } else {

@@ -63,9 +63,9 @@ fn a_sweep_run_directory_is_read_with_its_summary_status() {
     assert_eq!(r.config, json!({"lr": 0.1, "model": {"depth": 2}}));
     assert_eq!(r.status, RunStatus::Pruned);
     assert_eq!(r.history.len(), 3);
-    assert_eq!(r.history[0], rec(&[("loss", 1.0)]));
-    assert!(r.history[1]["loss"].is_nan());
-    assert_eq!(r.history[2], rec(&[("loss", 0.5)]));
+    assert_eq!(r.history.record(0), rec(&[("loss", 1.0)]));
+    assert!(r.history.record(1)["loss"].is_nan());
+    assert_eq!(r.history.record(2), rec(&[("loss", 0.5)]));
     assert_eq!(problems_of(&found), vec![("metrics.jsonl".into(), Some(3))]);
     assert_eq!(found.failed, 0);
     // The metrics file of a Sweep run is not also read as a JSONL log.
@@ -134,12 +134,12 @@ fn a_jsonl_log_is_read_with_its_config_line_and_steps() {
     assert_eq!(r.status, RunStatus::Completed);
     assert_eq!(r.history.len(), 2);
     assert_eq!(
-        r.history[0],
+        r.history.record(0),
         rec(&[("step", 0.0), ("_step", 0.0), ("loss", 2.0)])
     );
-    assert_eq!(r.history[1]["_step"], 7.0);
-    assert_eq!(r.history[1]["step"], 2.0);
-    assert!(r.history[1]["loss"].is_nan());
+    assert_eq!(r.history.record(1)["_step"], 7.0);
+    assert_eq!(r.history.record(1)["step"], 2.0);
+    assert!(r.history.record(1)["loss"].is_nan());
     assert_eq!(
         problems_of(&found),
         vec![
@@ -273,7 +273,7 @@ fn a_finished_seed_log_is_completed_with_its_training_time() {
     assert_eq!(r.tags, vec!["training_time=1 day, 2:03:04".to_string()]);
     assert_eq!((r.started_at, r.ended_at), (None, None));
     assert_eq!(
-        r.history,
+        r.history.records(),
         vec![
             rec(&[("train/loss", 2.5), ("train/acc1", 10.0), ("epoch", 0.0)]),
             rec(&[("val/loss", 2.7), ("val/acc1", 9.0), ("epoch", 0.0)]),
@@ -374,13 +374,16 @@ fn an_mlflow_run_is_read_with_slashed_keys_merged_by_step() {
     );
     assert_eq!(r.tags, vec!["team=vision".to_string()]);
     assert_eq!(r.history.len(), 3);
-    assert_eq!(r.history[0], rec(&[("_step", 0.0), ("train/loss", 2.0)]));
     assert_eq!(
-        r.history[1],
+        r.history.record(0),
+        rec(&[("_step", 0.0), ("train/loss", 2.0)])
+    );
+    assert_eq!(
+        r.history.record(1),
         rec(&[("_step", 1.0), ("train/loss", 1.5), ("val_acc", 0.4)])
     );
-    assert!(r.history[2]["train/loss"].is_nan());
-    assert_eq!(r.history[2]["val_acc"], 0.6);
+    assert!(r.history.record(2)["train/loss"].is_nan());
+    assert_eq!(r.history.record(2)["val_acc"], 0.6);
     assert_eq!(problems_of(&found), vec![("loss".into(), Some(3))]);
     assert_eq!(found.failed, 0);
 }
@@ -512,18 +515,18 @@ fn a_lightning_version_directory_is_read_row_by_row() {
     );
     assert_eq!(r.history.len(), 4);
     assert_eq!(
-        r.history[0],
+        r.history.record(0),
         rec(&[("epoch", 0.0), ("_step", 49.0), ("train_loss", 0.9)])
     );
     assert_eq!(
-        r.history[1],
+        r.history.record(1),
         rec(&[("epoch", 0.0), ("_step", 49.0), ("val_acc", 0.61)])
     );
     assert_eq!(
-        r.history[2],
+        r.history.record(2),
         rec(&[("epoch", 1.0), ("_step", 99.0), ("train_loss", 0.5)])
     );
-    assert!(r.history[3]["train_loss"].is_nan());
+    assert!(r.history.record(3)["train_loss"].is_nan());
     assert_eq!(
         problems_of(&found),
         vec![
@@ -588,7 +591,7 @@ fn a_wandb_run_directory_is_read_from_config_and_summary() {
     assert_eq!(r.config, json!({"lr": 0.003, "model": {"depth": 3}}));
     assert_eq!(r.status, RunStatus::Completed);
     assert_eq!(r.history.len(), 1);
-    let h = &r.history[0];
+    let h = &r.history.record(0);
     assert_eq!(
         h.keys().map(String::as_str).collect::<Vec<_>>(),
         vec!["_runtime", "_step", "best", "loss", "val/acc"]

@@ -6,6 +6,7 @@
 //! creating a run is one `BEGIN IMMEDIATE` transaction, so two workers never take the same
 //! trial. This crate is the only one that knows SQL and the run-directory layout.
 
+mod chunk;
 mod layout;
 mod model;
 mod sqlite;

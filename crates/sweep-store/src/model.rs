@@ -165,7 +165,7 @@ pub struct ImportedRun {
     pub origin: String,
     pub params: sweep_core::Params,
     pub config: sweep_core::Value,
-    pub history: Vec<sweep_core::MetricRecord>,
+    pub history: sweep_core::History,
     pub status: RunStatus,
     /// Unix seconds, when the source knows them.
     pub started_at: Option<f64>,

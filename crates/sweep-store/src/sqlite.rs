@@ -1,3 +1,4 @@
+use crate::chunk;
 use crate::model::*;
 use crate::{Result, RunDir, RunRecord, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
@@ -5,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use sweep_core::{
-    MetricRecord, MetricSpec, Params, RunStatus, Summary, SweepSpec, fold_record, hash8,
-    metric_line, parse_metric_line,
+    History, MetricRecord, MetricSpec, Params, RunStatus, Summary, SweepSpec, hash8,
+    parse_metric_line,
 };
 
 /// The schema, one migration per entry; `PRAGMA user_version` records how many ran.
@@ -67,7 +68,21 @@ CREATE UNIQUE INDEX runs_by_origin ON runs (origin) WHERE origin IS NOT NULL;
     r#"
 ALTER TABLE runs ADD COLUMN name TEXT;
 "#,
+    // History by chunks (crate::chunk), a row per append instead of a row per record; the
+    // rows of `history` are moved by `move_history_to_chunks` before it is dropped.
+    r#"
+CREATE TABLE history_chunks (
+    run_id     TEXT NOT NULL REFERENCES runs(id),
+    first_step INTEGER NOT NULL,
+    n          INTEGER NOT NULL,
+    data       BLOB NOT NULL
+);
+CREATE UNIQUE INDEX history_chunks_by_run ON history_chunks (run_id, first_step);
+"#,
 ];
+
+/// The migration (index into [`MIGRATIONS`]) after which `history` rows become chunks.
+const CHUNKS_MIGRATION: usize = 4;
 
 const NOW: &str = "unixepoch('subsec')";
 
@@ -217,11 +232,53 @@ fn migrate(conn: &mut Connection, db: &Path) -> Result<()> {
             known,
         });
     }
-    for sql in &MIGRATIONS[version as usize..] {
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         tx.execute_batch(sql)?;
+        if index == CHUNKS_MIGRATION {
+            move_history_to_chunks(&tx)?;
+        }
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Rewrites the per-record `history` rows of every run as one chunk per run, then drops the
+/// table (schema 4 to 5).
+fn move_history_to_chunks(tx: &Connection) -> Result<()> {
+    let mut runs = tx.prepare("SELECT DISTINCT run_id FROM history")?;
+    let ids = runs
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut rows = tx.prepare("SELECT record_json FROM history WHERE run_id = ?1 ORDER BY step")?;
+    for id in ids {
+        let mut history = History::new();
+        for text in rows.query_map([&id], |r| r.get::<_, String>(0))? {
+            let (record, _) = parse_metric_line(&text?)
+                .map_err(|e| corrupt(format!("history of run {id}"), e))?;
+            history.push(&record);
+        }
+        insert_chunk(tx, &id, 0, &history)?;
+    }
+    tx.execute_batch("DROP TABLE history;")?;
+    Ok(())
+}
+
+/// Writes `history` as the chunk of `run_id` starting at `first_step`.
+fn insert_chunk(conn: &Connection, run_id: &str, first_step: u64, history: &History) -> Result<()> {
+    if history.is_empty() {
+        return Ok(());
+    }
+    exec(
+        conn,
+        "INSERT INTO history_chunks (run_id, first_step, n, data) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            run_id,
+            first_step as i64,
+            history.len() as i64,
+            chunk::encode(history)
+        ],
+    )?;
     Ok(())
 }
 
@@ -577,7 +634,7 @@ impl Store for SqliteStore {
                 ),
                 params![id, owner.host, owner.pid, owner.lease_secs],
             )?;
-            exec(&tx, "DELETE FROM history WHERE run_id = ?1", [&id])?;
+            exec(&tx, "DELETE FROM history_chunks WHERE run_id = ?1", [&id])?;
             let run = load_run(&tx, &id)?;
             tx.commit()?;
             return Ok(Claim::Claimed {
@@ -712,16 +769,9 @@ impl Store for SqliteStore {
         let (summary_json, len) = check_claim(&tx, run)?;
         let mut summary: Summary = serde_json::from_str(&summary_json)
             .map_err(|e| corrupt(format!("summary of run {}", run.run_id), e))?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO history (run_id, step, record_json) VALUES (?1, ?2, ?3)",
-            )?;
-            for (i, record) in records.iter().enumerate() {
-                let step = len as u64 + i as u64;
-                insert.execute(params![run.run_id, step as i64, metric_line(record)])?;
-                fold_record(&mut summary, record, step, metric);
-            }
-        }
+        let chunk = History::from_records(records);
+        chunk.fold_into(&mut summary, len as u64, metric);
+        insert_chunk(&tx, &run.run_id, len as u64, &chunk)?;
         let text = serde_json::to_string(&summary).map_err(|e| corrupt("summary", e))?;
         exec(
             &tx,
@@ -853,14 +903,8 @@ impl Store for SqliteStore {
         )?;
         let id = new_run_id(&tx, &sweep.name, &run.config, run.started_at)?;
         let mut summary = Summary::new();
-        for (step, record) in run.history.iter().enumerate() {
-            fold_record(
-                &mut summary,
-                record,
-                step as u64,
-                sweep.spec.metric.as_ref(),
-            );
-        }
+        run.history
+            .fold_into(&mut summary, 0, sweep.spec.metric.as_ref());
         let params_json =
             serde_json::to_string(&run.params).map_err(|e| corrupt("imported params", e))?;
         let config_json =
@@ -892,13 +936,8 @@ impl Store for SqliteStore {
                 run.name
             ],
         )?;
+        insert_chunk(&tx, &id, 0, &run.history)?;
         {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO history (run_id, step, record_json) VALUES (?1, ?2, ?3)",
-            )?;
-            for (step, record) in run.history.iter().enumerate() {
-                insert.execute(params![id, step as i64, metric_line(record)])?;
-            }
             let mut tag =
                 tx.prepare_cached("INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?1, ?2)")?;
             for t in &run.tags {
@@ -952,64 +991,47 @@ impl Store for SqliteStore {
 
     fn history(&self, run_id: &str) -> Result<Vec<MetricRecord>> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT record_json FROM history WHERE run_id = ?1 ORDER BY step")?;
-        let texts = stmt
-            .query_map([run_id], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        texts
-            .iter()
-            .map(|t| {
-                parse_metric_line(t)
-                    .map(|(record, _)| record)
-                    .map_err(|e| corrupt(format!("history of run {run_id}"), e))
-            })
-            .collect()
+        let mut stmt = conn.prepare_cached(
+            "SELECT data FROM history_chunks WHERE run_id = ?1 ORDER BY first_step",
+        )?;
+        let mut records = Vec::new();
+        for data in stmt.query_map([run_id], |r| r.get::<_, Vec<u8>>(0))? {
+            let chunk = chunk::decode(&data?)
+                .map_err(|e| corrupt(format!("history of run {run_id}"), e))?;
+            records.extend(chunk.records());
+        }
+        Ok(records)
     }
 
     fn metric_histories(&self, sweep_id: &str, metric: &str) -> Result<Vec<MetricHistory>> {
         let conn = self.conn();
-        let path = format!(
-            "$.\"{}\"",
-            metric.replace('\\', "\\\\").replace('"', "\\\"")
-        );
         let mut stmt = conn.prepare_cached(
-            "SELECT r.id, r.status, json_extract(h.record_json, ?2) FROM runs r \
-             LEFT JOIN history h ON h.run_id = r.id \
-             WHERE r.sweep_id = ?1 ORDER BY r.number, h.step",
+            "SELECT r.id, r.status, c.data FROM runs r \
+             LEFT JOIN history_chunks c ON c.run_id = r.id \
+             WHERE r.sweep_id = ?1 ORDER BY r.number, c.first_step",
         )?;
-        let rows = stmt
-            .query_map(params![sweep_id, path], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, rusqlite::types::Value>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut rows = stmt.query(params![sweep_id])?;
         let mut out: Vec<MetricHistory> = Vec::new();
-        for (id, status, value) in rows {
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
             if out.last().is_none_or(|h| h.run_id != id) {
                 out.push(MetricHistory {
                     run_id: id.clone(),
-                    status: status_of(&status)?,
+                    status: status_of(&row.get::<_, String>(1)?)?,
                     values: Vec::new(),
                 });
             }
-            let v = match value {
-                rusqlite::types::Value::Null => continue,
-                rusqlite::types::Value::Integer(i) => i as f64,
-                rusqlite::types::Value::Real(f) => f,
-                rusqlite::types::Value::Text(t) => {
-                    parse_metric_line(&format!("{{\"v\": \"{t}\"}}"))
-                        .ok()
-                        .and_then(|(r, _)| r.get("v").copied())
-                        .unwrap_or(f64::NAN)
-                }
-                rusqlite::types::Value::Blob(_) => f64::NAN,
+            let Some(data) = row
+                .get_ref(2)?
+                .as_blob_or_null()
+                .map_err(|e| corrupt(format!("history of run {id}"), e))?
+            else {
+                continue;
             };
+            let (values, _) = chunk::decode_metric(data, metric)
+                .map_err(|e| corrupt(format!("history of run {id}"), e))?;
             if let Some(h) = out.last_mut() {
-                h.values.push(v);
+                h.values.extend(values);
             }
         }
         Ok(out)
@@ -1099,6 +1121,53 @@ pub(crate) mod tests {
         assert!(!dir.path().join("sweep.db").exists(), "nothing was created");
         SqliteStore::open(dir.path()).unwrap();
         SqliteStore::open_existing(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_schema_4_store_keeps_its_history_as_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, run) = store_with_a_run(dir.path());
+        drop(store);
+        // Back to schema 4: the per-record table, rows written as version 4 wrote them.
+        let conn = Connection::open(dir.path().join("sweep.db")).unwrap();
+        conn.execute_batch(
+            "DROP TABLE history_chunks; \
+             CREATE TABLE history (run_id TEXT NOT NULL REFERENCES runs(id), step INTEGER NOT NULL, \
+             record_json TEXT NOT NULL, PRIMARY KEY (run_id, step)) WITHOUT ROWID; \
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+        for (step, line) in [
+            r#"{"loss": 2.5, "epoch": 0}"#,
+            r#"{"loss": NaN}"#,
+            r#"{"epoch": 2}"#,
+        ]
+        .iter()
+        .enumerate()
+        {
+            conn.execute(
+                "INSERT INTO history VALUES (?1, ?2, ?3)",
+                params![run.id, step as i64, line],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let history = store.history(&run.id).unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(history[0]["loss"], 2.5);
+        assert!(history[1]["loss"].is_nan());
+        assert!(!history[1].contains_key("epoch"));
+        assert_eq!(history[2]["epoch"], 2.0);
+        let conn = store.conn();
+        let tables: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'history'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0, "the old table is gone");
     }
 
     #[test]

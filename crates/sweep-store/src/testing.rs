@@ -1597,10 +1597,10 @@ pub fn imported_runs_are_added_once_with_history_and_summary(backend: &dyn Backe
         origin: "mlflow:/data/mlruns/1/abc".into(),
         params: sweep_core::Params::new(),
         config: serde_json::json!({"lr": 0.1, "model": {"depth": 3}}),
-        history: vec![
+        history: sweep_core::History::from_records(&[
             record(&[("loss", 2.0)]),
             record(&[("loss", 0.5), ("acc", 0.8)]),
-        ],
+        ]),
         status: RunStatus::Failed,
         started_at: Some(1_700_000_000.0),
         ended_at: Some(1_700_000_060.0),
@@ -1630,7 +1630,11 @@ pub fn imported_runs_are_added_once_with_history_and_summary(backend: &dyn Backe
         "{}",
         imported.id
     );
-    assert_eq!(store.history(&imported.id).unwrap().len(), 2);
+    assert_eq!(
+        store.history(&imported.id).unwrap(),
+        run.history.records(),
+        "the history comes back record for record"
+    );
     assert!(
         store.import_run("s1", &run).unwrap().is_none(),
         "the same origin again adds nothing"

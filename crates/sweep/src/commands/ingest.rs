@@ -3,11 +3,11 @@
 
 use crate::InvalidInput;
 use anyhow::Result;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use sweep_core::{Method, Params, SweepSpec, hash8, slug};
 use sweep_ingest::{ForeignRun, Format};
-use sweep_store::{ImportedRun, NewSweep, Store, SweepRecord};
+use sweep_store::{ImportedRun, NewSweep, RunFilter, Store, SweepRecord};
 
 /// The sweep that holds an experiment's runs: found again by its id on the next ingest.
 fn experiment_sweep(store: &dyn Store, format: Format, experiment: &str) -> Result<SweepRecord> {
@@ -31,18 +31,18 @@ fn experiment_sweep(store: &dyn Store, format: Format, experiment: &str) -> Resu
     })?)
 }
 
-fn imported(run: &ForeignRun) -> ImportedRun {
+fn imported(run: ForeignRun) -> ImportedRun {
     ImportedRun {
-        origin: run.origin.clone(),
+        origin: run.origin,
         params: Params::new(),
-        config: run.config.clone(),
-        history: run.history.clone(),
+        config: run.config,
+        history: run.history,
         status: run.status,
         started_at: run.started_at,
         ended_at: run.ended_at,
-        tags: run.tags.clone(),
+        tags: run.tags,
         reason: None,
-        name: run.name.clone(),
+        name: run.name,
     }
 }
 
@@ -67,7 +67,13 @@ pub fn ingest(store: &dyn Store, paths: &[PathBuf], format: Option<&str>) -> Res
     let (mut added, mut present) = (0usize, 0usize);
     let mut error: Option<anyhow::Error> = None;
     // Runs are imported as each batch is read, so memory holds a batch, not the corpus.
-    let scan = sweep_ingest::scan_each(paths, format, &mut |run| {
+    // Runs already ingested (by origin) are not even read again.
+    let known: HashSet<String> = store
+        .runs(&RunFilter::default())?
+        .into_iter()
+        .filter_map(|r| r.origin)
+        .collect();
+    let scan = sweep_ingest::scan_each(paths, format, &known, &mut |run| {
         if error.is_some() {
             return;
         }
@@ -85,7 +91,7 @@ pub fn ingest(store: &dyn Store, paths: &[PathBuf], format: Option<&str>) -> Res
                 }
             },
         };
-        match store.import_run(&sweep.id, &imported(&run)) {
+        match store.import_run(&sweep.id, &imported(run)) {
             Ok(Some(_)) => added += 1,
             Ok(None) => present += 1,
             Err(e) => error = Some(e.into()),
@@ -97,6 +103,7 @@ pub fn ingest(store: &dyn Store, paths: &[PathBuf], format: Option<&str>) -> Res
     for problem in &scan.problems {
         eprintln!("{problem}");
     }
+    present += scan.known;
     let names: Vec<&str> = sweeps.values().map(|s| s.id.as_str()).collect();
     eprintln!(
         "ingested {added} run(s) into {} sweep(s){}; {present} already in the store; {} could not be read; {} problem(s)",
