@@ -17,6 +17,7 @@ mod importance;
 mod insights;
 mod listing;
 mod names;
+mod profile;
 mod sentences;
 pub mod stats;
 mod tally;
@@ -39,6 +40,7 @@ pub use insights::{
 };
 pub use listing::{Columns, best_value, better_first, pareto_front, rank};
 pub use names::DisplayNames;
+pub use profile::{PROFILE_MAX, Profile, profile, profile_keys};
 pub use sentences::{Sentences, p_text, sentences};
 pub use tally::{SweepTally, tally};
 pub use wandb::{WandbRun, foreign_categorical_values, parse_wandb_runs};

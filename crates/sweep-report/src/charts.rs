@@ -5,10 +5,11 @@
 //! decades). Every group has one colour, [`group_colour`] of its rank, in every chart and
 //! in the HTML tables. Every text is escaped; nothing refers outside the file.
 
-use crate::{Report, esc, group_label, number};
+use crate::{Report, esc, group_label, number, value_text};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use sweep_analysis::DisplayNames;
-use sweep_core::Goal;
+use sweep_analysis::{DisplayNames, flatten};
+use sweep_core::{Goal, RunRecord, RunStatus, Value};
 
 /// Group colours by rank (Tableau 10): rank 1 is the first, rank 11 the first again.
 pub const PALETTE: [&str; 10] = [
@@ -109,6 +110,17 @@ fn wants_log(lo: f64, hi: f64) -> bool {
 }
 
 impl Axis {
+    /// An axis without values (no ticks): the frame draws its line only.
+    fn blank(from: f64, to: f64) -> Axis {
+        Axis {
+            lo: 0.0,
+            hi: 0.0,
+            log: false,
+            from,
+            to,
+        }
+    }
+
     /// An axis over `lo..hi` padded by 5% (a point range widened), or multiplicatively on
     /// a log axis.
     fn new(lo: f64, hi: f64, log: bool, from: f64, to: f64) -> Axis {
@@ -211,6 +223,49 @@ struct Plot {
     right: f64,
     top: f64,
     bottom: f64,
+}
+
+impl Plot {
+    /// The box of a chart `height` high with the legend at its right.
+    fn beside_legend(height: f64) -> Plot {
+        Plot {
+            left: 72.0,
+            right: WIDTH - LEGEND_WIDTH,
+            top: TOP,
+            bottom: height - BOTTOM,
+        }
+    }
+
+    /// The box of a chart of labelled rows (`left` for their labels).
+    fn rows(height: f64, right: f64) -> Plot {
+        Plot {
+            left: 210.0,
+            right,
+            top: TOP + 10.0,
+            bottom: height - BOTTOM,
+        }
+    }
+}
+
+/// The label of the group ranked `rank` ("" when none).
+fn label_of(labels: &[(usize, String)], rank: usize) -> &str {
+    labels
+        .iter()
+        .find(|(r, _)| *r == rank)
+        .map(|(_, l)| l.as_str())
+        .unwrap_or("")
+}
+
+/// A chart of the common width.
+fn chart(file: &str, title: String, caption: String, height: f64, body: String) -> Chart {
+    Chart {
+        file: file.to_string(),
+        title,
+        caption,
+        width: WIDTH,
+        height,
+        body,
+    }
 }
 
 fn title(out: &mut String, text: &str) {
@@ -336,13 +391,6 @@ fn goal_text(goal: Goal) -> &'static str {
 /// where more than one run reached an iteration, and markers whose tooltips give the numbers and `n`. `None` when no group
 /// has a curve of two iterations or more.
 fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
-    let label_of = |rank: usize| {
-        labels
-            .iter()
-            .find(|(r, _)| *r == rank)
-            .map(|(_, l)| l.as_str())
-            .unwrap_or("")
-    };
     let drawn: Vec<_> = r
         .curves
         .iter()
@@ -368,15 +416,10 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
     }))?;
     let entries: Vec<(usize, String)> = drawn
         .iter()
-        .map(|c| (c.rank, label_of(c.rank).to_string()))
+        .map(|c| (c.rank, label_of(labels, c.rank).to_string()))
         .collect();
     let height = height_for_legend(entries.len());
-    let p = Plot {
-        left: 72.0,
-        right: WIDTH - LEGEND_WIDTH,
-        top: TOP,
-        bottom: height - BOTTOM,
-    };
+    let p = Plot::beside_legend(height);
     let x = Axis::new(1.0, last as f64, false, p.left, p.right);
     let y = Axis::new(ylo, yhi, false, p.bottom, p.top);
     let metric = &r.metric.name;
@@ -392,7 +435,7 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
     );
     for c in &drawn {
         let colour = group_colour(c.rank);
-        let label = label_of(c.rank);
+        let label = label_of(labels, c.rank);
         let _ = writeln!(out, "<g class=\"group\" data-rank=\"{}\">", c.rank);
         // The band, one polygon per stretch of iterations with a finite interval.
         let mut stretch: Vec<&sweep_analysis::CurvePoint> = Vec::new();
@@ -473,16 +516,15 @@ fn curves(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
         out.push_str("</g>\n");
     }
     legend(&mut out, WIDTH - LEGEND_WIDTH + 16.0, TOP, &entries);
-    Some(Chart {
-        file: "curves".into(),
-        title: "learning curves".into(),
-        caption: format!(
+    Some(chart(
+        "curves",
+        "learning curves".into(),
+        format!(
             "{metric} at each iteration: the mean over each group's completed runs, the band its 95% interval (Student t, where more than one run reached the iteration); hover a point for its n."
         ),
-        width: WIDTH,
         height,
-        body: out,
-    })
+        out,
+    ))
 }
 
 /// Each group on a row: its runs' values, its mean and its interval. `None` when no group
@@ -507,12 +549,7 @@ fn comparison(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
     }))?;
     let row_height = 24.0;
     let height = (TOP + rows.len() as f64 * row_height + BOTTOM + 10.0).max(180.0);
-    let p = Plot {
-        left: 210.0,
-        right: WIDTH - 24.0,
-        top: TOP + 10.0,
-        bottom: height - BOTTOM,
-    };
+    let p = Plot::rows(height, WIDTH - 24.0);
     let x = Axis::new(lo, hi, false, p.left, p.right);
     let metric = &r.metric.name;
     let mut out = String::new();
@@ -527,33 +564,18 @@ fn comparison(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
         e = px(WIDTH - 112.0),
         f = px(WIDTH - 104.0),
     );
-    // A y axis with no values: the frame draws the x axis and labels only.
-    let y = Axis {
-        lo: 0.0,
-        hi: 0.0,
-        log: false,
-        from: p.bottom,
-        to: p.top,
-    };
     frame(
         &mut out,
         p,
         &x,
-        &y,
+        &Axis::blank(p.bottom, p.top),
         &format!("{metric} ({})", goal_text(r.metric.goal)),
         "",
     );
-    let label_of = |rank: usize| {
-        labels
-            .iter()
-            .find(|(r, _)| *r == rank)
-            .map(|(_, l)| l.as_str())
-            .unwrap_or("")
-    };
     for (i, g) in rows.iter().enumerate() {
         let cy = p.top + (i as f64 + 0.5) * row_height;
         let colour = group_colour(g.rank);
-        let label = label_of(g.rank);
+        let label = label_of(labels, g.rank);
         let _ = writeln!(out, "<g class=\"group\" data-rank=\"{}\">", g.rank);
         let _ = writeln!(
             out,
@@ -598,16 +620,15 @@ fn comparison(r: &Report, labels: &[(usize, String)]) -> Option<Chart> {
         );
         out.push_str("</g>\n");
     }
-    Some(Chart {
-        file: "comparison".into(),
-        title: format!("{metric} by group"),
-        caption: format!(
+    Some(chart(
+        "comparison",
+        format!("{metric} by group"),
+        format!(
             "Each group's mean {metric} (filled) with its 95% bootstrap interval, and each completed run's value (hollow), best group first."
         ),
-        width: WIDTH,
         height,
-        body: out,
-    })
+        out,
+    ))
 }
 
 /// A bar per key: the share of the metric's variance it explains alone.
@@ -617,25 +638,13 @@ fn importance(r: &Report, names: &DisplayNames) -> Option<Chart> {
     }
     let row_height = 24.0;
     let height = (TOP + r.importance.len() as f64 * row_height + BOTTOM + 10.0).max(160.0);
-    let p = Plot {
-        left: 210.0,
-        right: WIDTH - 70.0,
-        top: TOP + 10.0,
-        bottom: height - BOTTOM,
-    };
+    let p = Plot::rows(height, WIDTH - 70.0);
     let x = Axis {
         lo: 0.0,
         hi: 1.0,
         log: false,
         from: p.left,
         to: p.right,
-    };
-    let y = Axis {
-        lo: 0.0,
-        hi: 0.0,
-        log: false,
-        from: p.bottom,
-        to: p.top,
     };
     let metric = &r.metric.name;
     let mut out = String::new();
@@ -644,7 +653,7 @@ fn importance(r: &Report, names: &DisplayNames) -> Option<Chart> {
         &mut out,
         p,
         &x,
-        &y,
+        &Axis::blank(p.bottom, p.top),
         "share of the variance the key explains alone (η²)",
         "",
     );
@@ -696,16 +705,15 @@ fn importance(r: &Report, names: &DisplayNames) -> Option<Chart> {
         }
         out.push_str("</g>\n");
     }
-    Some(Chart {
-        file: "importance".into(),
-        title: "parameter importance".into(),
-        caption: format!(
+    Some(chart(
+        "importance",
+        "parameter importance".into(),
+        format!(
             "The share of {metric}'s variance over completed runs each varying key explains on its own (an estimate; hover a bar for Spearman's correlation and the number of levels)."
         ),
-        width: WIDTH,
         height,
-        body: out,
-    })
+        out,
+    ))
 }
 
 /// A file stem for a key: letters, digits, `-`, `_` and `.` kept, the rest `_`.
@@ -743,22 +751,10 @@ fn scatter(
     ranks.dedup();
     let entries: Vec<(usize, String)> = ranks
         .iter()
-        .map(|rank| {
-            let label = labels
-                .iter()
-                .find(|(r, _)| r == rank)
-                .map(|(_, l)| l.clone())
-                .unwrap_or_default();
-            (*rank, label)
-        })
+        .map(|rank| (*rank, label_of(labels, *rank).to_string()))
         .collect();
     let height = height_for_legend(entries.len());
-    let p = Plot {
-        left: 72.0,
-        right: WIDTH - LEGEND_WIDTH,
-        top: TOP,
-        bottom: height - BOTTOM,
-    };
+    let p = Plot::beside_legend(height);
     let x = Axis::new(xlo, xhi, log, p.left, p.right);
     let y = Axis::new(ylo, yhi, false, p.bottom, p.top);
     let metric = &r.metric.name;
@@ -779,11 +775,7 @@ fn scatter(
     );
     let (shown_text, metric_text) = (esc(shown), esc(metric));
     for (a, b, rank) in &points {
-        let label = entries
-            .iter()
-            .find(|(r, _)| r == rank)
-            .map(|(_, l)| l.as_str())
-            .unwrap_or("");
+        let label = label_of(labels, *rank);
         let _ = writeln!(
             out,
             "<circle data-rank=\"{rank}\" cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\" fill-opacity=\"0.8\"><title>{}: {shown_text} = {}, {metric_text} = {}</title></circle>",
@@ -796,17 +788,16 @@ fn scatter(
         );
     }
     legend(&mut out, WIDTH - LEGEND_WIDTH + 16.0, TOP, &entries);
-    let chart = Chart {
-        file: format!("scatter-{}", file_stem(key)),
-        title: format!("{metric} against {shown}"),
-        caption: format!(
+    let chart = chart(
+        &format!("scatter-{}", file_stem(key)),
+        format!("{metric} against {shown}"),
+        format!(
             "Each completed run's {metric} against its {shown}{}, coloured by group.",
             if log { " (log axis)" } else { "" }
         ),
-        width: WIDTH,
         height,
-        body: out,
-    };
+        out,
+    );
     Some((chart, x, y))
 }
 
@@ -853,8 +844,468 @@ fn cost_quality(r: &Report, names: &DisplayNames, labels: &[(usize, String)]) ->
     Some(chart)
 }
 
-/// Every chart the report has data for: learning curves, the metric by group, importance,
-/// cost against quality and a scatter per numeric varying key, in that order; file stems
+/// One vertical axis of the parallel coordinates: numbers on a scale, or named levels
+/// evenly spaced.
+enum ParallelAxis {
+    Numeric(Axis),
+    Levels(Vec<String>),
+}
+
+/// At most this many varying keys get an axis in the parallel coordinates.
+const PARALLEL_KEYS: usize = 8;
+/// At most this many runs are drawn as lines (every k-th beyond, the caption says so).
+const PARALLEL_LINES: usize = 2000;
+
+/// Parallel coordinates: an axis per varying key and one for the metric, a line per
+/// completed run in its group's colour. `None` without a varying key or two runs.
+fn parallel(r: &Report, names: &DisplayNames, labels: &[(usize, String)]) -> Option<Chart> {
+    let rank_of: HashMap<&str, usize> = r
+        .ranked
+        .iter()
+        .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
+        .collect();
+    let keys: Vec<&String> = r.varying.iter().take(PARALLEL_KEYS).collect();
+    let mut lines: Vec<(usize, &RunRecord, BTreeMap<String, Value>, f64)> = r
+        .runs
+        .iter()
+        .zip(&r.values)
+        .filter(|(run, _)| run.status == RunStatus::Completed)
+        .filter_map(|(run, v)| {
+            let v = v.filter(|v| v.is_finite())?;
+            let rank = *rank_of.get(run.id.as_str())?;
+            Some((rank, run, flatten(&run.config), v))
+        })
+        .collect();
+    if keys.is_empty() || lines.len() < 2 {
+        return None;
+    }
+    let total = lines.len();
+    // The best groups drawn last, on top.
+    lines.sort_by_key(|l| std::cmp::Reverse(l.0));
+    let lines: Vec<_> = thin(lines.len(), PARALLEL_LINES)
+        .into_iter()
+        .map(|i| &lines[i])
+        .collect();
+    let entries: Vec<(usize, String)> = {
+        let mut ranks: Vec<usize> = lines.iter().map(|l| l.0).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        ranks
+            .into_iter()
+            .map(|rank| (rank, label_of(labels, rank).to_string()))
+            .collect()
+    };
+    let height = height_for_legend(entries.len()).max(380.0);
+    let p = Plot {
+        left: 56.0,
+        right: WIDTH - LEGEND_WIDTH - 40.0,
+        top: TOP + 28.0,
+        bottom: height - BOTTOM - 24.0,
+    };
+    // Runs without a value for a key (a key only some models have) pass below its axis.
+    let unset_y = p.bottom + 20.0;
+    let columns = keys.len() + 1;
+    let x_of = |i: usize| p.left + (p.right - p.left) * i as f64 / (columns - 1) as f64;
+    let axes: Vec<ParallelAxis> = keys
+        .iter()
+        .map(|key| {
+            let values: Vec<&Value> = lines.iter().filter_map(|l| l.2.get(*key)).collect();
+            let numbers: Option<Vec<f64>> = values.iter().map(|v| v.as_f64()).collect();
+            match numbers.and_then(extent) {
+                Some((lo, hi)) => {
+                    ParallelAxis::Numeric(Axis::new(lo, hi, wants_log(lo, hi), p.bottom, p.top))
+                }
+                None => {
+                    let mut levels: Vec<String> =
+                        values.iter().map(|v| value_text(names, key, v)).collect();
+                    levels.sort();
+                    levels.dedup();
+                    ParallelAxis::Levels(levels)
+                }
+            }
+        })
+        .chain(std::iter::once({
+            let (lo, hi) = extent(lines.iter().map(|l| l.3))?;
+            ParallelAxis::Numeric(Axis::new(lo, hi, false, p.bottom, p.top))
+        }))
+        .collect();
+    let level_y = |levels: &[String], i: usize| {
+        if levels.len() <= 1 {
+            (p.top + p.bottom) / 2.0
+        } else {
+            p.bottom - (p.bottom - p.top) * i as f64 / (levels.len() - 1) as f64
+        }
+    };
+    // The height of one run on one axis; `None` where the run has no value there.
+    let y_of = |axis: &ParallelAxis,
+                key: Option<&String>,
+                l: &(usize, &RunRecord, BTreeMap<String, Value>, f64)| {
+        match (axis, key) {
+            (ParallelAxis::Numeric(a), None) => Some(a.map(l.3)),
+            (ParallelAxis::Numeric(a), Some(k)) => {
+                l.2.get(k.as_str())
+                    .and_then(Value::as_f64)
+                    .map(|v| a.map(v))
+            }
+            (ParallelAxis::Levels(levels), Some(k)) => {
+                let v = value_text(names, k, l.2.get(k.as_str())?);
+                levels
+                    .iter()
+                    .position(|x| *x == v)
+                    .map(|i| level_y(levels, i))
+            }
+            (ParallelAxis::Levels(_), None) => None,
+        }
+    };
+    let metric = &r.metric.name;
+    let mut out = String::new();
+    title(&mut out, &format!("{metric} and the settings of each run"));
+    out.push_str("<g class=\"runs\" fill=\"none\" stroke-width=\"1.2\" stroke-opacity=\"0.5\">\n");
+    for l in &lines {
+        let mut d = String::new();
+        for (i, axis) in axes.iter().enumerate() {
+            let y = y_of(axis, keys.get(i).copied(), l).unwrap_or(unset_y);
+            let _ = write!(
+                d,
+                "{}{} {}",
+                if i == 0 { "M" } else { "L" },
+                px(x_of(i)),
+                px(y)
+            );
+        }
+        let settings: Vec<String> = keys
+            .iter()
+            .map(|k| {
+                let v =
+                    l.2.get(*k)
+                        .map_or_else(|| "—".to_string(), |v| value_text(names, k, v));
+                format!("{} = {v}", names.key(k))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "<path data-rank=\"{}\" d=\"{d}\" stroke=\"{}\"><title>{}: {}, {} = {}</title></path>",
+            l.0,
+            group_colour(l.0),
+            esc(&l.1.name),
+            esc(&settings.join(", ")),
+            esc(metric),
+            number(l.3)
+        );
+    }
+    out.push_str("</g>\n<g class=\"axes\">\n");
+    for (i, axis) in axes.iter().enumerate() {
+        let x = x_of(i);
+        let name = keys.get(i).map_or(metric.as_str(), |k| names.key(k));
+        let _ = writeln!(
+            out,
+            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#555\"/><text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" font-weight=\"bold\"><title>{}</title>{}</text>",
+            px(p.top),
+            px(p.bottom),
+            px(p.top - 12.0),
+            esc(name),
+            esc(&clip(name, 16)),
+            x = px(x),
+        );
+        let mut ticks: Vec<(f64, String)> = match axis {
+            ParallelAxis::Numeric(a) => a
+                .ticks()
+                .into_iter()
+                .map(|t| (a.map(t), tick_text(t)))
+                .collect(),
+            ParallelAxis::Levels(levels) => {
+                let keep = thin(levels.len(), 12);
+                keep.into_iter()
+                    .map(|j| (level_y(levels, j), clip(&levels[j], 14)))
+                    .collect()
+            }
+        };
+        if lines
+            .iter()
+            .any(|l| y_of(axis, keys.get(i).copied(), l).is_none())
+        {
+            ticks.push((unset_y, "unset".into()));
+        }
+        for (y, text) in ticks {
+            let _ = writeln!(
+                out,
+                "<path d=\"M{} {y}h4\" stroke=\"#555\"/><text x=\"{}\" y=\"{y}\" dy=\"4\" fill=\"#444\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+                px(x - 2.0),
+                px(x + 6.0),
+                esc(&text),
+                y = px(y),
+            );
+        }
+    }
+    out.push_str("</g>\n");
+    legend(&mut out, WIDTH - LEGEND_WIDTH + 16.0, TOP, &entries);
+    let thinned = if lines.len() < total {
+        format!(
+            " ({} of {total} runs drawn, every k-th in rank order)",
+            lines.len()
+        )
+    } else {
+        String::new()
+    };
+    Some(chart(
+        "parallel",
+        "parallel coordinates".into(),
+        format!(
+            "Each completed run as a line through its value of each varying key and its {metric} (the last axis), coloured by group, the best groups on top{thinned}; a run without a key passes under that axis (unset). Hover a line for the run."
+        ),
+        height,
+        out,
+    ))
+}
+
+/// The top groups this radar compares at most.
+const RADAR_GROUPS: usize = 5;
+
+/// The top groups over several metrics: an axis per metric, each scaled between the
+/// groups' worst (inner ring) and best (outer ring) mean, so that bigger is better on
+/// every axis. `None` without a profile.
+fn radar(r: &Report, names: &DisplayNames, labels: &[(usize, String)]) -> Option<Chart> {
+    let profile = r.profile.as_ref()?;
+    let k = profile.keys.len();
+    let groups: Vec<&(usize, Vec<Option<f64>>)> = profile.means.iter().take(RADAR_GROUPS).collect();
+    if k < 3 || groups.is_empty() {
+        return None;
+    }
+    let height = 420.0;
+    let (cx, cy, radius) = ((WIDTH - LEGEND_WIDTH) / 2.0, TOP + 185.0, 140.0);
+    const INNER: f64 = 0.15;
+    // Per axis: rates (every group's mean within [0, 1]) from the tenth below the lowest
+    // mean (0.8 for 0.86) to 1, so that close groups look close and the scale is round;
+    // other metrics between the worst and the best mean of every ranked group, the inner
+    // ring to the outer. Either way the better end is outside.
+    let scales: Vec<(bool, f64, f64)> = (0..k)
+        .map(|axis| {
+            let values = profile
+                .means
+                .iter()
+                .filter_map(|g| g.1[axis])
+                .filter(|v| v.is_finite());
+            match extent(values) {
+                Some((lo, hi)) if lo >= 0.0 && hi <= 1.0 => {
+                    (true, (((lo * 10.0).ceil() - 1.0) / 10.0).max(0.0), 1.0)
+                }
+                Some((lo, hi)) => (false, lo, hi),
+                None => (false, 0.0, 0.0),
+            }
+        })
+        .collect();
+    let share = |axis: usize, v: f64| {
+        let (unit, lo, hi) = scales[axis];
+        let t = if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
+        let t = match profile.goals[axis] {
+            Goal::Maximize => t,
+            Goal::Minimize => 1.0 - t,
+        };
+        if unit { t } else { INNER + (1.0 - INNER) * t }
+    };
+    let point = |axis: usize, s: f64| {
+        let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * axis as f64 / k as f64;
+        (cx + radius * s * angle.cos(), cy + radius * s * angle.sin())
+    };
+    let mut out = String::new();
+    title(&mut out, &format!("The top groups over {k} metrics"));
+    out.push_str("<g class=\"axes\" fill=\"none\" stroke=\"#ddd\">\n");
+    for ring in [0.25, 0.5, 0.75, 1.0] {
+        let pts: Vec<String> = (0..k)
+            .map(|a| {
+                let (x, y) = point(a, ring);
+                format!("{},{}", px(x), px(y))
+            })
+            .collect();
+        let _ = writeln!(out, "<polygon points=\"{}\"/>", pts.join(" "));
+    }
+    for (a, key) in profile.keys.iter().enumerate() {
+        let (x, y) = point(a, 1.0);
+        let (lx, ly) = point(a, 1.13);
+        let anchor = if (lx - cx).abs() < 8.0 {
+            "middle"
+        } else if lx > cx {
+            "start"
+        } else {
+            "end"
+        };
+        let name = names.key(key);
+        let (unit, lo, hi) = scales[a];
+        let scale = if unit {
+            format!("scale {} to 1", number(lo))
+        } else {
+            format!("scale {} to {} over the groups", number(lo), number(hi))
+        };
+        let _ = writeln!(
+            out,
+            "<path d=\"M{} {}L{} {}\"/><text x=\"{}\" y=\"{}\" dy=\"4\" text-anchor=\"{anchor}\" fill=\"#222\" stroke=\"none\"><title>{} ({}, {scale})</title>{}</text>",
+            px(cx),
+            px(cy),
+            px(x),
+            px(y),
+            px(lx),
+            px(ly),
+            esc(name),
+            goal_text(profile.goals[a]),
+            esc(&clip(name, 22))
+        );
+    }
+    out.push_str("</g>\n");
+    // The best group drawn last, on top.
+    for (rank, means) in groups.iter().rev().map(|g| (g.0, &g.1)) {
+        let colour = group_colour(rank);
+        let label = label_of(labels, rank);
+        let corners: Vec<(usize, f64, (f64, f64))> = means
+            .iter()
+            .enumerate()
+            .map(|(a, v)| match v.filter(|v| v.is_finite()) {
+                Some(v) => (a, v, point(a, share(a, v))),
+                None => (a, f64::NAN, point(a, 0.0)),
+            })
+            .collect();
+        let pts: Vec<String> = corners
+            .iter()
+            .map(|(_, _, (x, y))| format!("{},{}", px(*x), px(*y)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<g class=\"group\" data-rank=\"{rank}\"><polygon points=\"{}\" fill=\"{colour}\" fill-opacity=\"0.12\" stroke=\"{colour}\" stroke-width=\"2\"><title>{}</title></polygon>",
+            pts.join(" "),
+            esc(label)
+        );
+        for (a, v, (x, y)) in &corners {
+            if v.is_finite() {
+                let _ = writeln!(
+                    out,
+                    "<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" fill=\"{colour}\"><title>{}: {} mean {}</title></circle>",
+                    px(*x),
+                    px(*y),
+                    esc(label),
+                    esc(names.key(&profile.keys[*a])),
+                    number(*v)
+                );
+            }
+        }
+        out.push_str("</g>\n");
+    }
+    let entries: Vec<(usize, String)> = groups
+        .iter()
+        .map(|g| (g.0, label_of(labels, g.0).to_string()))
+        .collect();
+    legend(&mut out, WIDTH - LEGEND_WIDTH + 16.0, TOP, &entries);
+    Some(chart(
+        "radar",
+        format!("the top groups over {k} metrics"),
+        "Each group's mean of each metric over its completed runs (its best value per run), the better end outside on every axis: rates (values within 0 and 1) from the tenth below the lowest group at the centre to 1 at the outer ring (reversed where lower is better); other metrics from the groups' worst mean (inner ring) to their best (outer ring). Hover a point for its value, an axis name for its scale.".into(),
+        height,
+        out,
+    ))
+}
+
+/// Classes a confusion heatmap shows at most.
+const CONFUSION_MAX: usize = 40;
+
+/// The best run's confusion matrix as a heatmap: a cell's shade is its share of its row
+/// (the recall of the true class, off the diagonal the rate of that confusion), its text
+/// the count. `None` without one, or with more than [`CONFUSION_MAX`] classes.
+fn confusion(r: &Report) -> Option<Chart> {
+    let c = r.confusion.as_ref()?;
+    let n = c.classes.len();
+    if n == 0
+        || n > CONFUSION_MAX
+        || c.counts.len() != n
+        || c.counts.iter().any(|row| row.len() != n)
+    {
+        return None;
+    }
+    let cell = (440.0 / n as f64).clamp(12.0, 56.0);
+    let (left, top) = (180.0, TOP + 110.0);
+    let height = top + cell * n as f64 + BOTTOM;
+    let mut out = String::new();
+    title(
+        &mut out,
+        &format!("Confusion matrix of the best run ({} split)", c.split),
+    );
+    let show_counts = cell >= 24.0;
+    for (t, row) in c.counts.iter().enumerate() {
+        let total: u64 = row.iter().sum();
+        let y = top + cell * t as f64;
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" dy=\"4\" text-anchor=\"end\"><title>{}</title>{}</text>",
+            px(left - 8.0),
+            px(y + cell / 2.0),
+            esc(&c.classes[t]),
+            esc(&clip(&c.classes[t], 22))
+        );
+        for (pi, count) in row.iter().enumerate() {
+            let rate = if total > 0 {
+                *count as f64 / total as f64
+            } else {
+                0.0
+            };
+            let x = left + cell * pi as f64;
+            // White to the first palette colour (#4e79a7) by the row share.
+            let mix = |full: f64| px(255.0 + (full - 255.0) * rate);
+            let _ = writeln!(
+                out,
+                "<g><title>true {}, predicted {}: {count} ({} of the row)</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"rgb({},{},{})\" stroke=\"#fff\"/>{}</g>",
+                esc(&c.classes[t]),
+                esc(&c.classes[pi]),
+                number(rate),
+                px(x),
+                px(y),
+                px(cell),
+                px(cell),
+                mix(78.0),
+                mix(121.0),
+                mix(167.0),
+                if show_counts {
+                    format!(
+                        "<text x=\"{}\" y=\"{}\" dy=\"4\" text-anchor=\"middle\" fill=\"{}\">{count}</text>",
+                        px(x + cell / 2.0),
+                        px(y + cell / 2.0),
+                        if rate > 0.5 { "#fff" } else { "#222" }
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    for (pi, class) in c.classes.iter().enumerate() {
+        let (x, y) = (left + cell * (pi as f64 + 0.5), top - 8.0);
+        let _ = writeln!(
+            out,
+            "<text x=\"{x}\" y=\"{y}\" transform=\"rotate(-45 {x} {y})\"><title>{}</title>{}</text>",
+            esc(class),
+            esc(&clip(class, 16)),
+            x = px(x),
+            y = px(y),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">predicted class</text><text x=\"16\" y=\"{ly}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {ly})\">true class</text>",
+        px(left + cell * n as f64 / 2.0),
+        px(top + cell * n as f64 + 30.0),
+        ly = px(top + cell * n as f64 / 2.0),
+    );
+    Some(chart(
+        "confusion",
+        "confusion matrix".into(),
+        format!(
+            "Run {} on its {} split: rows are the true classes, columns the predicted ones; a cell's shade is its share of the row (on the diagonal, the class's recall), its number the count.",
+            c.run, c.split
+        ),
+        height,
+        out,
+    ))
+}
+
+/// Every chart the report has data for: learning curves, the metric by group, the radar
+/// of the top groups, parallel coordinates, importance, cost against quality, the best
+/// run's confusion matrix and a scatter per numeric varying key, in that order; file stems
 /// unique.
 pub fn charts(r: &Report, names: &DisplayNames) -> Vec<Chart> {
     let labels: Vec<(usize, String)> = r
@@ -865,8 +1316,11 @@ pub fn charts(r: &Report, names: &DisplayNames) -> Vec<Chart> {
     let mut all: Vec<Chart> = [
         curves(r, &labels),
         comparison(r, &labels),
+        radar(r, names, &labels),
+        parallel(r, names, &labels),
         importance(r, names),
         cost_quality(r, names, &labels),
+        confusion(r),
     ]
     .into_iter()
     .flatten()

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use sweep_analysis::{
-    Completeness, CurvePoint, DisplayNames, ExportTable, Importance, Ranked, Sentences, cell_text,
-    p_text, ranked_json, run_json,
+    Completeness, CurvePoint, DisplayNames, ExportTable, Importance, Profile, Ranked, Sentences,
+    cell_text, p_text, ranked_json, run_json,
 };
 use sweep_core::{MetricSpec, RunRecord, RunStatus, Value};
 
@@ -52,6 +52,24 @@ pub struct Report<'a> {
     pub scatter: Vec<(String, ScatterPoints)>,
     /// Each ranked group's training insights.
     pub insights: Vec<GroupInsight>,
+    /// The top groups over the metrics beside the sweep's ([`sweep_analysis::profile`]),
+    /// for the radar chart; `None` with fewer than three such metrics.
+    pub profile: Option<Profile>,
+    /// The confusion matrix of the best run, when it is a built-in classifier's.
+    pub confusion: Option<ConfusionView>,
+}
+
+/// A run's confusion matrix on one split: rows are the true classes, columns the
+/// predicted ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfusionView {
+    /// The run's id.
+    pub run: String,
+    /// The split it was counted on (`test`, `val`).
+    pub split: String,
+    pub classes: Vec<String>,
+    /// `counts[t][p]`: examples of class `t` predicted as `p`.
+    pub counts: Vec<Vec<u64>>,
 }
 
 /// A scatter's points: `(param value, run value, group rank)`.
@@ -129,19 +147,26 @@ fn strip_ansi(text: &str) -> String {
     out
 }
 
-/// A group for people: `key=value` for each varying key (display names), `all runs`
-/// when nothing varies.
+/// A value for people: its display name, else its cell text.
+fn value_text(names: &DisplayNames, key: &str, v: &Value) -> String {
+    names
+        .value(key, v)
+        .map_or_else(|| cell_text(v), str::to_string)
+}
+
+/// A group for people: `key=value` for each varying key the group sets (display names),
+/// `all runs` when none.
 fn group_label(r: &Report, names: &DisplayNames, params: &BTreeMap<String, Value>) -> String {
     let parts: Vec<String> = r
         .varying
         .iter()
-        .map(|k| {
+        .filter_map(|k| {
             let v = params.get(k).unwrap_or(&Value::Null);
-            let text = match names.value(k, v) {
-                Some(n) => n.to_string(),
-                None => cell_text(v),
-            };
-            format!("{}={text}", names.key(k))
+            // A key the group does not set says nothing, unless it has a display name.
+            if v.is_null() && names.value(k, v).is_none() {
+                return None;
+            }
+            Some(format!("{}={}", names.key(k), value_text(names, k, v)))
         })
         .collect();
     if parts.is_empty() {
@@ -257,9 +282,16 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
         })
         .collect();
     table(&mut out, &header, &rows);
-    for c in ["comparison", "curves", "cost-quality"]
-        .into_iter()
-        .filter_map(figure)
+    for c in [
+        "comparison",
+        "curves",
+        "radar",
+        "parallel",
+        "cost-quality",
+        "confusion",
+    ]
+    .into_iter()
+    .filter_map(figure)
     {
         chart_link(&mut out, c);
     }
@@ -352,6 +384,17 @@ pub fn json(r: &Report) -> Value {
         "groups": r.ranked.iter().map(|g| ranked_json(g, &r.metric.name)).collect::<Vec<_>>(),
         "importance": r.importance.iter().map(|i| i.to_json(&r.metric.name)).collect::<Vec<_>>(),
         "completeness": r.completeness.to_json(),
+        "findings": r.findings,
+        "profile": r.profile.as_ref().map(|p| serde_json::json!({
+            "metrics": p.keys,
+            "goals": p.goals.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+            "groups": p.means.iter().map(|(rank, means)| serde_json::json!({
+                "rank": rank, "means": means,
+            })).collect::<Vec<_>>(),
+        })),
+        "confusion": r.confusion.as_ref().map(|c| serde_json::json!({
+            "run": c.run, "split": c.split, "classes": c.classes, "counts": c.counts,
+        })),
         "runs": r.runs.iter().map(|x| run_json(x, None)).collect::<Vec<_>>(),
     })
 }
@@ -610,6 +653,24 @@ mod tests {
             values,
             curves,
             scatter: vec![("lr".into(), points)],
+            // Three metrics of the top groups; `loss` is better low, the others high.
+            profile: Some(Profile {
+                keys: vec!["loss".into(), "acc".into(), "f1".into()],
+                goals: vec![Goal::Minimize, Goal::Maximize, Goal::Maximize],
+                means: ranked
+                    .iter()
+                    .map(|g| {
+                        let k = g.rank as f64;
+                        (g.rank, vec![Some(k), Some(1.0 - k / 10.0), Some(0.5)])
+                    })
+                    .collect(),
+            }),
+            confusion: Some(ConfusionView {
+                run: "run-0".into(),
+                split: "test".into(),
+                classes: vec!["<cat>".into(), "dog".into(), "bird".into()],
+                counts: vec![vec![8, 2, 0], vec![1, 9, 0], vec![0, 0, 10]],
+            }),
             ranked,
         }
     }
@@ -807,8 +868,11 @@ mod tests {
             [
                 "curves",
                 "comparison",
+                "radar",
+                "parallel",
                 "importance",
                 "cost-quality",
+                "confusion",
                 "scatter-lr"
             ]
         );
@@ -831,7 +895,7 @@ mod tests {
         assert!(curves.contains("(n = 2)</title>") && curves.contains("(n = 1)</title>"));
         assert!(curves.contains("<polygon"), "a band where n > 1");
         assert!(curves.contains("lr=0.0001"), "legend");
-        let scatter = figures[4].inline();
+        let scatter = figures[7].inline();
         assert!(scatter.contains(">lr (log scale)</text>"));
         // Ticks at powers of ten, one of them 0.001.
         assert!(scatter.contains(">0.001</text>"));
@@ -850,6 +914,76 @@ mod tests {
             charts(&r, &DisplayNames::default())
                 .iter()
                 .all(|c| c.file != "curves")
+        );
+    }
+
+    /// The radar puts every group's best metric on the outer ring whichever way the
+    /// metric is better; parallel coordinates draw a line per completed run with a value
+    /// through every axis; the heatmap shades by the row's share and names the classes.
+    #[test]
+    fn radar_parallel_coordinates_and_confusion_draw_what_they_say() {
+        let (runs, histories) = fixture();
+        let r = report(&runs, &histories);
+        let names = DisplayNames::default();
+        let figures = charts(&r, &names);
+        let chart = |file: &str| {
+            figures
+                .iter()
+                .find(|c| c.file == file)
+                .map(|c| c.inline())
+                .unwrap_or_else(|| panic!("no {file} chart"))
+        };
+        // Radar: rank 1 has the lowest loss and the highest acc: both on the outer ring
+        // (radius 140 around (285, 225)); the last group's at the inner ring (0.15).
+        let radar = chart("radar");
+        let radius_of = |rank: usize, key: &str| {
+            let label = group_label(&r, &names, &r.ranked[rank - 1].group.params);
+            let at = radar
+                .find(&format!("{label}: {key} mean"))
+                .unwrap_or_else(|| panic!("rank {rank} {key}: {radar}"));
+            let circle = radar[..at].rfind("<circle").unwrap();
+            let attr = |name: &str| -> f64 {
+                let s = &radar[circle..];
+                let start = s.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                s[start..start + s[start..].find('"').unwrap()]
+                    .parse()
+                    .unwrap()
+            };
+            ((attr("cx") - 285.0).powi(2) + (attr("cy") - 225.0).powi(2)).sqrt() / 140.0
+        };
+        let last = r.ranked.len();
+        // loss (not a rate): the groups' range, the best outside.
+        assert!((radius_of(1, "loss") - 1.0).abs() < 0.01);
+        assert!((radius_of(last, "loss") - 0.15).abs() < 0.01);
+        // acc (a rate, 0.9 down to 0.6): from 0.5, the tenth below the lowest, to 1.
+        assert!((radius_of(1, "acc") - 0.8).abs() < 0.01);
+        assert!((radius_of(last, "acc") - 0.2).abs() < 0.01);
+        assert!(radar.contains("acc (higher is better, scale 0.5 to 1)"));
+        assert!(radar.contains("loss (lower is better, scale 1 to 4 over the groups)"));
+        // Parallel coordinates: one line per completed run, through lr and loss.
+        let parallel = chart("parallel");
+        let completed = r
+            .runs
+            .iter()
+            .zip(&r.values)
+            .filter(|(run, v)| run.status == RunStatus::Completed && v.is_some())
+            .count();
+        assert_eq!(parallel.matches("<path data-rank=").count(), completed);
+        assert!(parallel.contains(">lr</text>") && parallel.contains(">loss</text>"));
+        assert!(parallel.contains("lr = 0.0001, loss = "), "{parallel}");
+        // Confusion: the escaped class name, a count and its share of the row.
+        let confusion = chart("confusion");
+        assert!(confusion.contains("true &lt;cat&gt;, predicted dog: 2 (0.2 of the row)"));
+        assert!(confusion.contains(">9</text>"));
+        assert!(!confusion.contains("<cat>"));
+        // Without the data, no chart.
+        let mut bare = report(&runs, &histories);
+        bare.profile = None;
+        bare.confusion = None;
+        let files: Vec<String> = charts(&bare, &names).into_iter().map(|c| c.file).collect();
+        assert!(
+            !files.iter().any(|f| f == "radar" || f == "confusion"),
+            "{files:?}"
         );
     }
 
@@ -879,7 +1013,7 @@ mod tests {
             let target = &link[..link.find(')').unwrap()];
             assert!(dir.path().join(target).is_file(), "{target}");
         }
-        assert_eq!(md.matches("](charts/").count(), 5);
+        assert_eq!(md.matches("](charts/").count(), 8);
     }
 
     #[test]

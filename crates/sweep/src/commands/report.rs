@@ -6,11 +6,12 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
 use sweep_analysis::{
-    DisplayNames, FindingsInput, InsightMeans, Ranked, RunInsight, completeness, findings, flatten,
-    group_curve, importance, mean_insights, pareto_front, run_insight, sentences,
+    DisplayNames, FindingsInput, InsightMeans, Profile, Ranked, RunInsight, better_first,
+    completeness, findings, flatten, group_curve, importance, mean_insights, pareto_front,
+    profile_keys, run_insight, sentences,
 };
 use sweep_core::{MetricRecord, RunRecord, RunStatus, Value};
-use sweep_report::{GroupCurve, GroupInsight, ScatterPoints};
+use sweep_report::{ConfusionView, GroupCurve, GroupInsight, ScatterPoints};
 use sweep_store::Store;
 
 pub fn report(
@@ -88,12 +89,79 @@ pub fn report(
         curves,
         scatter: scatter(&runs, &ranked, &analysis),
         insights,
+        profile: profile(&runs, &ranked, &analysis),
+        confusion: best_confusion(store, &runs, &ranked, &analysis),
         ranked,
     };
     for path in sweep_report::write(&report, names, out)? {
         println!("{}", path.display());
     }
     Ok(())
+}
+
+/// The ranked groups over the metrics beside the sweep's, when there are three or more.
+fn profile(runs: &[RunRecord], ranked: &[Ranked], analysis: &Analysis) -> Option<Profile> {
+    let refs: Vec<&RunRecord> = runs.iter().collect();
+    let keys = profile_keys(&refs, &analysis.metric.name)?;
+    let by_id: HashMap<&str, &RunRecord> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
+    let groups: Vec<(usize, Vec<&RunRecord>)> = ranked
+        .iter()
+        .map(|g| {
+            let members = g
+                .group
+                .runs
+                .iter()
+                .filter_map(|id| by_id.get(id.as_str()).copied())
+                .collect();
+            (g.rank, members)
+        })
+        .collect();
+    Some(sweep_analysis::profile(&keys, &groups))
+}
+
+/// The confusion matrix of the best group's best run, from the `reports.json` a built-in
+/// classifier writes: on the split the metric names (`val/…`), else `test`, else `val`.
+/// `None` for runs of other trainers (or a file that does not read).
+fn best_confusion(
+    store: &dyn Store,
+    runs: &[RunRecord],
+    ranked: &[Ranked],
+    analysis: &Analysis,
+) -> Option<ConfusionView> {
+    let best = ranked.first()?;
+    let goal = analysis.metric.goal;
+    let (run, _) = runs
+        .iter()
+        .zip(&analysis.values)
+        .filter(|(r, _)| r.status == RunStatus::Completed && best.group.runs.contains(&r.id))
+        .filter_map(|(r, v)| Some((r, v.filter(|v| v.is_finite())?)))
+        .min_by(|a, b| better_first(Some(a.1), Some(b.1), goal))?;
+    let path = store.run_dir(&run.id).path().join("reports.json");
+    let reports: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    let prefix = analysis.metric.name.split('/').next().unwrap_or("");
+    let split = [prefix, "test", "val"]
+        .into_iter()
+        .find(|s| reports.get(*s).is_some())?;
+    let report = reports.get(split)?;
+    let classes: Vec<String> = report
+        .get("class_names")?
+        .as_array()?
+        .iter()
+        .map(|c| c.as_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    let counts: Vec<Vec<u64>> = report
+        .get("confusion_matrix")?
+        .get("counts")?
+        .as_array()?
+        .iter()
+        .map(|row| row.as_array()?.iter().map(Value::as_u64).collect())
+        .collect::<Option<_>>()?;
+    Some(ConfusionView {
+        run: run.id.clone(),
+        split: split.to_string(),
+        classes,
+        counts,
+    })
 }
 
 /// Each ranked group's curve of the metric and its training insights, from the histories
