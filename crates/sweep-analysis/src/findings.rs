@@ -7,7 +7,7 @@ use crate::analyze::{GroupResult, Ranked};
 use crate::completeness::Completeness;
 use crate::importance::Importance;
 use crate::insights::InsightMeans;
-use sweep_core::{MetricSpec, Value};
+use sweep_core::MetricSpec;
 
 /// What the findings are drawn from.
 pub struct FindingsInput<'a> {
@@ -33,20 +33,7 @@ fn number(v: f64) -> String {
 
 /// A group by its params (`model.kind=svm, model.c=0.1`), or `rank N` when none vary.
 pub fn group_label(g: &GroupResult) -> String {
-    let parts: Vec<String> = g
-        .params
-        .iter()
-        .filter(|(_, v)| !v.is_null())
-        .map(|(k, v)| match v {
-            Value::String(s) => format!("{k}={s}"),
-            other => format!("{k}={other}"),
-        })
-        .collect();
-    if parts.is_empty() {
-        "all runs".to_string()
-    } else {
-        parts.join(", ")
-    }
+    crate::select::params_label(&g.params)
 }
 
 /// The findings, most important first.

@@ -18,6 +18,7 @@ mod insights;
 mod listing;
 mod names;
 mod profile;
+mod select;
 mod sentences;
 pub mod stats;
 mod tally;
@@ -41,6 +42,7 @@ pub use insights::{
 pub use listing::{Columns, best_value, better_first, pareto_front, rank};
 pub use names::DisplayNames;
 pub use profile::{PROFILE_MAX, Profile, profile, profile_keys};
+pub use select::{Candidate, Requirement, Selection, params_label, select_groups, select_runs};
 pub use sentences::{Sentences, p_text, sentences};
 pub use tally::{SweepTally, tally};
 pub use wandb::{WandbRun, foreign_categorical_values, parse_wandb_runs};

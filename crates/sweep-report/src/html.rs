@@ -368,6 +368,9 @@ pub fn html(r: &Report, names: &DisplayNames) -> String {
         .collect();
     let figures = charts(r, names);
     out.push_str("<nav><a href=\"#result\">Result</a>");
+    if r.selection.is_some() {
+        out.push_str("<a href=\"#selection\">Selection</a>");
+    }
     if !figures.is_empty() {
         out.push_str("<a href=\"#charts\">Charts</a>");
     }
@@ -408,6 +411,41 @@ pub fn html(r: &Report, names: &DisplayNames) -> String {
     );
     groups_section(&mut out, r, names);
     out.push_str("</section>\n");
+
+    if let Some(s) = &r.selection {
+        let _ = writeln!(out, "<section id=\"selection\"><h2>Model selection</h2>");
+        let _ = writeln!(
+            out,
+            "<p>{}.</p>",
+            code_spans(&esc(&crate::selection_sentence(s)))
+        );
+        let (selected, rejected) = crate::selection_rows(r, s, names);
+        let cells = |row: &Vec<String>| row.iter().map(|c| td(c)).collect::<String>();
+        if !selected.is_empty() {
+            let head = [
+                "rank".to_string(),
+                "group".into(),
+                "n".into(),
+                format!("{} (mean)", s.metric),
+            ];
+            table(
+                &mut out,
+                "selected",
+                &head,
+                &selected.iter().map(cells).collect::<Vec<_>>(),
+            );
+        }
+        if !rejected.is_empty() {
+            let head = ["rejected group".to_string(), "n".into(), "failed".into()];
+            table(
+                &mut out,
+                "rejected",
+                &head,
+                &rejected.iter().map(cells).collect::<Vec<_>>(),
+            );
+        }
+        out.push_str("</section>\n");
+    }
 
     if !figures.is_empty() {
         let _ = writeln!(out, "<section id=\"charts\"><h2>Charts</h2>");

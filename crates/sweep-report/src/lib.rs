@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use sweep_analysis::{
-    Completeness, CurvePoint, DisplayNames, ExportTable, Importance, Profile, Ranked, Sentences,
-    cell_text, p_text, ranked_json, run_json,
+    Completeness, CurvePoint, DisplayNames, ExportTable, Importance, Profile, Ranked, Selection,
+    Sentences, cell_text, p_text, ranked_json, run_json,
 };
 use sweep_core::{MetricSpec, RunRecord, RunStatus, Value};
 
@@ -57,6 +57,8 @@ pub struct Report<'a> {
     pub profile: Option<Profile>,
     /// The confusion matrix of the best run, when it is a built-in classifier's.
     pub confusion: Option<ConfusionView>,
+    /// Model selection over the groups (`sweep report --require …`).
+    pub selection: Option<Selection>,
 }
 
 /// A run's confusion matrix on one split: rows are the true classes, columns the
@@ -145,6 +147,56 @@ fn strip_ansi(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The sentence over a selection: how many groups meet which thresholds.
+fn selection_sentence(s: &Selection) -> String {
+    let quoted: Vec<String> = s.requirements.iter().map(|q| format!("`{q}`")).collect();
+    format!(
+        "{} of {} group(s) meet every requirement ({}), ranked by their mean {} ({}); a group's statistic of a metric is the mean over its completed runs",
+        s.selected.len(),
+        s.selected.len() + s.rejected.len(),
+        quoted.join(", "),
+        s.metric,
+        match s.goal {
+            sweep_core::Goal::Maximize => "higher is better",
+            sweep_core::Goal::Minimize => "lower is better",
+        }
+    )
+}
+
+/// The selection's rows as text cells: `(rank, group, n, value)` for each selected group,
+/// `(group, n, failed)` for each rejected one.
+fn selection_rows(
+    r: &Report,
+    s: &Selection,
+    names: &DisplayNames,
+) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let selected = s
+        .selected
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            vec![
+                (i + 1).to_string(),
+                group_label(r, names, &c.params),
+                c.runs.len().to_string(),
+                c.value.map(number).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let rejected = s
+        .rejected
+        .iter()
+        .map(|c| {
+            vec![
+                group_label(r, names, &c.params),
+                c.runs.len().to_string(),
+                c.failed.join("; "),
+            ]
+        })
+        .collect();
+    (selected, rejected)
 }
 
 /// A value for people: its display name, else its cell text.
@@ -295,6 +347,30 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
     {
         chart_link(&mut out, c);
     }
+    if let Some(s) = &r.selection {
+        let _ = writeln!(out, "## Model selection\n");
+        let (selected, rejected) = selection_rows(r, s, names);
+        let _ = writeln!(out, "{}\n", selection_sentence(s));
+        if !selected.is_empty() {
+            table(
+                &mut out,
+                &[
+                    "rank".into(),
+                    "group".into(),
+                    "n".into(),
+                    format!("{} (mean)", s.metric),
+                ],
+                &selected,
+            );
+        }
+        if !rejected.is_empty() {
+            table(
+                &mut out,
+                &["rejected group".into(), "n".into(), "failed".into()],
+                &rejected,
+            );
+        }
+    }
     if !r.importance.is_empty() {
         let _ = writeln!(out, "## What matters\n");
         let _ = writeln!(
@@ -390,6 +466,16 @@ pub fn json(r: &Report) -> Value {
             "goals": p.goals.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
             "groups": p.means.iter().map(|(rank, means)| serde_json::json!({
                 "rank": rank, "means": means,
+            })).collect::<Vec<_>>(),
+        })),
+        "selection": r.selection.as_ref().map(|s| serde_json::json!({
+            "metric": s.metric,
+            "requirements": s.requirements,
+            "selected": s.selected.iter().map(|c| serde_json::json!({
+                "params": c.params, "runs": c.runs, "value": c.value,
+            })).collect::<Vec<_>>(),
+            "rejected": s.rejected.iter().map(|c| serde_json::json!({
+                "params": c.params, "runs": c.runs, "value": c.value, "failed": c.failed,
             })).collect::<Vec<_>>(),
         })),
         "confusion": r.confusion.as_ref().map(|c| serde_json::json!({
@@ -573,8 +659,12 @@ mod tests {
                 } else {
                     RunStatus::Completed
                 };
-                runs.push(run(i, *lr, seed, status));
-                histories.push(history(*lr, seed));
+                let mut r = run(i, *lr, seed, status);
+                let h = history(*lr, seed);
+                let spec = MetricSpec::new("loss", Goal::Minimize);
+                sweep_core::History::from_records(&h).fold_into(&mut r.summary, 0, Some(&spec));
+                runs.push(r);
+                histories.push(h);
             }
         }
         (runs, histories)
@@ -671,6 +761,13 @@ mod tests {
                 classes: vec!["<cat>".into(), "dog".into(), "bird".into()],
                 counts: vec![vec![8, 2, 0], vec![1, 9, 0], vec![0, 0, 10]],
             }),
+            selection: Some(sweep_analysis::select_groups(
+                &grouping,
+                &refs,
+                &sweep_analysis::Requirement::parse_all(&["metrics.loss < 0.3".to_string()])
+                    .unwrap(),
+                "loss",
+            )),
             ranked,
         }
     }
@@ -985,6 +1082,37 @@ mod tests {
             !files.iter().any(|f| f == "radar" || f == "confusion"),
             "{files:?}"
         );
+    }
+
+    /// The selection section names every threshold, ranks the groups that meet them and
+    /// says which threshold each rejected group failed, in Markdown and HTML alike.
+    #[test]
+    fn the_selection_section_ranks_and_explains() {
+        let (runs, histories) = fixture();
+        let r = report(&runs, &histories);
+        let s = r.selection.as_ref().unwrap();
+        assert!(!s.selected.is_empty() && !s.rejected.is_empty(), "{s:?}");
+        let md = markdown(&r, &DisplayNames::default());
+        let section = &md[md.find("## Model selection").unwrap()..];
+        assert!(
+            section.contains("meet every requirement (`metrics.loss < 0.3`)"),
+            "{section}"
+        );
+        assert!(
+            section.contains("| rejected group | n | failed |"),
+            "{section}"
+        );
+        assert!(section.contains("| metrics.loss < 0.3 |"), "{section}");
+        let page = html(&r, &DisplayNames::default());
+        assert!(page.contains("<a href=\"#selection\">Selection</a>"));
+        assert!(page.contains("<section id=\"selection\">"));
+        assert!(
+            page.contains("<code>metrics.loss &lt; 0.3</code>"),
+            "escaped code span"
+        );
+        balanced(&page).unwrap();
+        let v = json(&r);
+        assert_eq!(v["selection"]["requirements"][0], "metrics.loss < 0.3");
     }
 
     #[test]

@@ -168,6 +168,10 @@ pub enum Command {
         /// The metric to rank by (its best value; default: the sweep's metric).
         #[arg(long)]
         rank: Option<String>,
+        /// Judge groups instead of runs: runs that differ only by seed-like and other
+        /// noise keys, each metric statistic the mean over the group's completed runs.
+        #[arg(long)]
+        groups: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -177,6 +181,12 @@ pub enum Command {
         /// The directory to write into (created when missing).
         #[arg(long)]
         out: PathBuf,
+        /// A model-selection threshold over the groups, in the --where language (each
+        /// statistic the mean over a group's completed runs); repeatable. The report then
+        /// has a selection section: the groups meeting every one, ranked by the metric,
+        /// and each rejected group with the thresholds it failed.
+        #[arg(long)]
+        require: Vec<String>,
         #[command(flatten)]
         args: SelectArgs,
     },

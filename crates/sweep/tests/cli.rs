@@ -2653,6 +2653,38 @@ fn select_keeps_the_runs_meeting_every_threshold_and_says_why_others_failed() {
         err.matches("--require:").count() == 2,
         "every bad threshold at once: {err}"
     );
+    // Groups over seeds, judged on their means: a (1.01) passes, b (1.11) and c (2.01) not.
+    let groups: Value = serde_json::from_str(&env.ok(&[
+        "select",
+        "--groups",
+        "--require",
+        "metrics.loss < 1.05",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let selected = groups["selected"].as_array().unwrap();
+    assert_eq!(selected.len(), 1, "{groups}");
+    assert_eq!(selected[0]["params"], serde_json::json!({"model": "a"}));
+    assert_eq!(selected[0]["n"], 3);
+    assert!((selected[0]["value"].as_f64().unwrap() - 1.01).abs() < 1e-9);
+    let rejected = groups["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 2);
+    assert_eq!(
+        rejected[0]["failed"],
+        serde_json::json!(["metrics.loss < 1.05"])
+    );
+    // The same selection as a section of the report.
+    env.ok(&["report", "--out", "rep", "--require", "metrics.loss < 1.05"]);
+    let md = std::fs::read_to_string(env.dir.path().join("rep/report.md")).unwrap();
+    assert!(md.contains("## Model selection"), "{md}");
+    assert!(
+        md.contains("1 of 3 group(s) meet every requirement (`metrics.loss < 1.05`)"),
+        "{md}"
+    );
+    assert!(md.contains("| model=b | 3 | metrics.loss < 1.05 |"), "{md}");
+    let bad = env.run(&["report", "--out", "rep2", "--require", "metrics.loss <"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
 }
 
 /// The text of each cell of each body row of the first `<table class="…{class}…">` in

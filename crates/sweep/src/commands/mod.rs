@@ -39,15 +39,23 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             sweep,
             require,
             rank,
+            groups,
             format,
         } => {
             let store = existing_store(&cli.store)?;
-            select::select(store.as_ref(), sweep, &require, rank.as_deref(), format)?;
+            select::select(
+                store.as_ref(),
+                sweep,
+                &require,
+                rank.as_deref(),
+                groups,
+                format,
+            )?;
             Ok(Outcome::Ok)
         }
-        Command::Report { out, args } => {
+        Command::Report { out, require, args } => {
             let store = existing_store(&cli.store)?;
-            report::report(store.as_ref(), &args, &out, &names()?)?;
+            report::report(store.as_ref(), &args, &require, &out, &names()?)?;
             Ok(Outcome::Ok)
         }
         Command::Ingest { paths, format } => {

@@ -8,7 +8,7 @@ use std::path::Path;
 use sweep_analysis::{
     DisplayNames, FindingsInput, InsightMeans, Profile, Ranked, RunInsight, better_first,
     completeness, findings, flatten, group_curve, importance, mean_insights, pareto_front,
-    profile_keys, run_insight, sentences,
+    profile_keys, run_insight, select_groups, sentences,
 };
 use sweep_core::{MetricRecord, RunRecord, RunStatus, Value};
 use sweep_report::{ConfusionView, GroupCurve, GroupInsight, ScatterPoints};
@@ -17,9 +17,12 @@ use sweep_store::Store;
 pub fn report(
     store: &dyn Store,
     args: &SelectArgs,
+    require: &[String],
     out: &Path,
     names: &DisplayNames,
 ) -> Result<()> {
+    // Thresholds that do not read are reported before anything is loaded.
+    let requirements = super::select::requirements(require)?;
     let (sweep, runs, analysis) = select(store, args)?;
     let refs: Vec<&RunRecord> = runs.iter().collect();
     let ranked = analysis.ranked();
@@ -91,6 +94,14 @@ pub fn report(
         insights,
         profile: profile(&runs, &ranked, &analysis),
         confusion: best_confusion(store, &runs, &ranked, &analysis),
+        selection: (!requirements.is_empty()).then(|| {
+            select_groups(
+                &analysis.grouping,
+                &refs,
+                &requirements,
+                &analysis.metric.name,
+            )
+        }),
         ranked,
     };
     for path in sweep_report::write(&report, names, out)? {

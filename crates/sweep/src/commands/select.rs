@@ -1,6 +1,7 @@
-//! `sweep select`: model selection. Runs that meet every threshold (each a filter in the
-//! `--where` language), ranked by one metric; every rejected run with the thresholds it
-//! failed.
+//! `sweep select`: model selection. Runs (or, with `--groups`, groups of runs that differ
+//! only by seed-like keys) that meet every threshold (each a filter in the `--where`
+//! language), ranked by one metric; every rejected one with the thresholds it failed.
+//! The decisions are `sweep_analysis::select_runs` / `select_groups`.
 
 use crate::InvalidInput;
 use crate::cli::Format;
@@ -8,29 +9,27 @@ use crate::load::filtered_runs;
 use crate::output::{new_table, num};
 use anyhow::Result;
 use std::io::Write;
-use sweep_analysis::{Filter, better_first};
-use sweep_core::{Goal, RunRecord};
+use sweep_analysis::{NoiseRules, Requirement, Selection, group_runs, select_groups, select_runs};
+use sweep_core::RunRecord;
 use sweep_store::Store;
+
+/// The thresholds parsed, every one that does not read reported at once.
+pub fn requirements(texts: &[String]) -> Result<Vec<Requirement>> {
+    Requirement::parse_all(texts).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("--require: {e}")).collect();
+        InvalidInput(lines.join("\n")).into()
+    })
+}
 
 pub fn select(
     store: &dyn Store,
     sweep: Option<String>,
     require: &[String],
     rank: Option<&str>,
+    groups: bool,
     format: Format,
 ) -> Result<()> {
-    // Every threshold that does not read, at once.
-    let mut filters = Vec::new();
-    let mut problems = Vec::new();
-    for text in require {
-        match Filter::parse(text) {
-            Ok(f) => filters.push((text.as_str(), f)),
-            Err(e) => problems.push(format!("--require: {e}")),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(InvalidInput(problems.join("\n")).into());
-    }
+    let requirements = requirements(require)?;
     let (sweeps, runs) = filtered_runs(store, sweep, Vec::new(), None)?;
     let metric = match rank {
         Some(m) => m.to_string(),
@@ -41,78 +40,121 @@ pub fn select(
                 InvalidInput("the sweep has no metric: name the one to rank by with --rank".into())
             })?,
     };
-    let goal = runs
-        .iter()
-        .find_map(|r| r.summary.get(&metric).map(|s| s.goal))
-        .unwrap_or(Goal::Maximize);
-    let value = |r: &RunRecord| r.summary.get(&metric).and_then(|s| s.best);
-    let mut selected: Vec<(&RunRecord, Option<f64>)> = Vec::new();
-    let mut rejected: Vec<(&RunRecord, Vec<&str>)> = Vec::new();
-    for run in &runs {
-        let failed: Vec<&str> = filters
-            .iter()
-            .filter(|(_, f)| !f.matches(run, &run.tags))
-            .map(|(text, _)| *text)
-            .collect();
-        if failed.is_empty() {
-            selected.push((run, value(run)));
-        } else {
-            rejected.push((run, failed));
-        }
-    }
-    selected.sort_by(|a, b| better_first(a.1, b.1, goal));
+    let refs: Vec<&RunRecord> = runs.iter().collect();
+    let selection = if groups {
+        let grouping = group_runs(&refs, &NoiseRules::new());
+        select_groups(&grouping, &refs, &requirements, &metric)
+    } else {
+        select_runs(&refs, &requirements, &metric)
+    };
     let mut out = std::io::stdout().lock();
+    print(&selection, groups, &mut out, format)
+}
+
+fn print(s: &Selection, groups: bool, out: &mut dyn Write, format: Format) -> Result<()> {
+    let unit = if groups { "group(s)" } else { "run(s)" };
     match format {
         Format::Json => {
+            let candidate = |c: &sweep_analysis::Candidate| {
+                if groups {
+                    serde_json::json!({
+                        "group": c.label, "params": c.params, "runs": c.runs, "n": c.runs.len(),
+                        "value": c.value, "failed": c.failed,
+                    })
+                } else {
+                    serde_json::json!({
+                        "run": c.runs.first(), "name": c.label, "value": c.value, "failed": c.failed,
+                    })
+                }
+            };
+            let selected: Vec<serde_json::Value> = s
+                .selected
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut v = candidate(c);
+                    v["rank"] = (i + 1).into();
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("failed");
+                    }
+                    v
+                })
+                .collect();
             let v = serde_json::json!({
-                "metric": metric,
-                "requirements": require,
-                "selected": selected.iter().enumerate().map(|(i, (r, v))| serde_json::json!({
-                    "rank": i + 1, "run": r.id, "name": r.name, "value": v,
-                })).collect::<Vec<_>>(),
-                "rejected": rejected.iter().map(|(r, failed)| serde_json::json!({
-                    "run": r.id, "name": r.name, "failed": failed,
-                })).collect::<Vec<_>>(),
+                "metric": s.metric,
+                "goal": s.goal.as_str(),
+                "requirements": s.requirements,
+                "selected": selected,
+                "rejected": s.rejected.iter().map(candidate).collect::<Vec<_>>(),
             });
-            serde_json::to_writer_pretty(&mut out, &v)?;
+            serde_json::to_writer_pretty(&mut *out, &v)?;
             writeln!(out)?;
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(["rank", "run", "name", &metric, "failed"])?;
-            for (i, (r, v)) in selected.iter().enumerate() {
-                let v = v.map(|v| v.to_string()).unwrap_or_default();
-                w.write_record([&(i + 1).to_string(), &r.id, &r.name, &v, ""])?;
+            let mut w = csv::Writer::from_writer(&mut *out);
+            let who = if groups { "runs" } else { "run" };
+            w.write_record([
+                "rank",
+                who,
+                if groups { "group" } else { "name" },
+                &s.metric,
+                "failed",
+            ])?;
+            for (i, c) in s.selected.iter().enumerate() {
+                let v = c.value.map(|v| v.to_string()).unwrap_or_default();
+                w.write_record([&(i + 1).to_string(), &c.runs.join(" "), &c.label, &v, ""])?;
             }
-            for (r, failed) in &rejected {
-                w.write_record(["", &r.id, &r.name, "", &failed.join(" ; ")])?;
+            for c in &s.rejected {
+                let v = c.value.map(|v| v.to_string()).unwrap_or_default();
+                w.write_record(["", &c.runs.join(" "), &c.label, &v, &c.failed.join(" ; ")])?;
             }
             w.flush()?;
         }
         Format::Table => {
             let mut t = new_table();
-            t.set_header(["rank", "run", "name", metric.as_str()]);
-            for (i, (r, v)) in selected.iter().enumerate() {
+            let first = |c: &sweep_analysis::Candidate| {
+                if groups {
+                    c.runs.len().to_string()
+                } else {
+                    c.runs.first().cloned().unwrap_or_default()
+                }
+            };
+            let (who, label) = if groups {
+                ("n", "group")
+            } else {
+                ("run", "name")
+            };
+            let value_head = if groups {
+                format!("{} (mean)", s.metric)
+            } else {
+                s.metric.clone()
+            };
+            t.set_header(["rank", who, label, value_head.as_str()]);
+            for (i, c) in s.selected.iter().enumerate() {
                 t.add_row([
                     (i + 1).to_string(),
-                    r.id.clone(),
-                    r.name.clone(),
-                    v.map(num).unwrap_or_default(),
+                    first(c),
+                    c.label.clone(),
+                    c.value.map(num).unwrap_or_default(),
                 ]);
             }
             writeln!(
                 out,
-                "{} of {} run(s) meet every requirement, best {} first:",
-                selected.len(),
-                runs.len(),
-                metric
+                "{} of {} {unit} meet every requirement, best {} first:",
+                s.selected.len(),
+                s.selected.len() + s.rejected.len(),
+                s.metric
             )?;
             writeln!(out, "{t}")?;
-            if !rejected.is_empty() {
+            if !s.rejected.is_empty() {
                 let mut t = new_table();
-                t.set_header(["rejected run", "name", "failed"]);
-                for (r, failed) in &rejected {
-                    t.add_row([r.id.clone(), r.name.clone(), failed.join("; ")]);
+                if groups {
+                    t.set_header(["n", "rejected group", "failed"]);
+                } else {
+                    t.set_header(["rejected run", "name", "failed"]);
+                }
+                for c in &s.rejected {
+                    t.add_row([first(c), c.label.clone(), c.failed.join("; ")]);
                 }
                 writeln!(out, "{t}")?;
             }
