@@ -380,6 +380,9 @@ pub fn html(r: &Report, names: &DisplayNames) -> String {
     {
         out.push_str("<a href=\"#insights\">Insights</a>");
     }
+    if r.resources.is_some() {
+        out.push_str("<a href=\"#resources\">Resources</a>");
+    }
     if !r.importance.is_empty() {
         out.push_str("<a href=\"#importance\">What matters</a>");
     }
@@ -462,6 +465,22 @@ pub fn html(r: &Report, names: &DisplayNames) -> String {
     }
 
     insights_section(&mut out, r, names);
+
+    if let Some((header, rows)) = crate::resource_rows(r, names) {
+        let _ = writeln!(out, "<section id=\"resources\"><h2>Resources</h2>");
+        let _ = writeln!(out, "<p>{}</p>", esc(crate::RESOURCES_SENTENCE));
+        let cells: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                let rank = row[0].parse::<usize>().unwrap_or(0);
+                let mut html = format!("<td>{}{}</td>", swatch(rank), esc(&row[0]));
+                html.extend(row[1..].iter().map(|c| td(c)));
+                html
+            })
+            .collect();
+        table(&mut out, "resources", &header, &cells);
+        out.push_str("</section>\n");
+    }
 
     if !r.importance.is_empty() {
         let _ = writeln!(out, "<section id=\"importance\"><h2>What matters</h2>");

@@ -55,6 +55,9 @@ pub struct Report<'a> {
     /// The top groups over the metrics beside the sweep's ([`sweep_analysis::profile`]),
     /// for the radar chart; `None` with fewer than three such metrics.
     pub profile: Option<Profile>,
+    /// What each ranked group's runs cost: the mean of each `resources/…` metric over its
+    /// completed runs; `None` when no run recorded one.
+    pub resources: Option<Profile>,
     /// The confusion matrix of the best run, when it is a built-in classifier's.
     pub confusion: Option<ConfusionView>,
     /// Model selection over the groups (`sweep report --require …`).
@@ -147,6 +150,32 @@ fn strip_ansi(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// What the resources table shows.
+const RESOURCES_SENTENCE: &str = "What each group's runs cost, the mean over its completed runs: wall and CPU seconds of the trial, its peak memory (RSS), and for the built-in classifiers the model's size on disk and the inference latency per text (median; in a batch, and alone).";
+
+/// The resources table: a row per ranked group (rank, group, then each metric's mean);
+/// `None` without resources.
+fn resource_rows(r: &Report, names: &DisplayNames) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+    let p = r.resources.as_ref()?;
+    let mut header = vec!["rank".to_string(), "group".to_string()];
+    header.extend(
+        p.keys
+            .iter()
+            .map(|k| k.trim_start_matches("resources/").to_string()),
+    );
+    let rows = p
+        .means
+        .iter()
+        .filter_map(|(rank, means)| {
+            let g = r.ranked.iter().find(|g| g.rank == *rank)?;
+            let mut row = vec![rank.to_string(), group_label(r, names, &g.group.params)];
+            row.extend(means.iter().map(|m| m.map(number).unwrap_or_default()));
+            Some(row)
+        })
+        .collect();
+    Some((header, rows))
 }
 
 /// The sentence over a selection: how many groups meet which thresholds.
@@ -371,6 +400,11 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
             );
         }
     }
+    if let Some((header, rows)) = resource_rows(r, names) {
+        let _ = writeln!(out, "## Resources\n");
+        let _ = writeln!(out, "{RESOURCES_SENTENCE}\n");
+        table(&mut out, &header, &rows);
+    }
     if !r.importance.is_empty() {
         let _ = writeln!(out, "## What matters\n");
         let _ = writeln!(
@@ -476,6 +510,12 @@ pub fn json(r: &Report) -> Value {
             })).collect::<Vec<_>>(),
             "rejected": s.rejected.iter().map(|c| serde_json::json!({
                 "params": c.params, "runs": c.runs, "value": c.value, "failed": c.failed,
+            })).collect::<Vec<_>>(),
+        })),
+        "resources": r.resources.as_ref().map(|p| serde_json::json!({
+            "metrics": p.keys,
+            "groups": p.means.iter().map(|(rank, means)| serde_json::json!({
+                "rank": rank, "means": means,
             })).collect::<Vec<_>>(),
         })),
         "confusion": r.confusion.as_ref().map(|c| serde_json::json!({
@@ -760,6 +800,14 @@ mod tests {
                 split: "test".into(),
                 classes: vec!["<cat>".into(), "dog".into(), "bird".into()],
                 counts: vec![vec![8, 2, 0], vec![1, 9, 0], vec![0, 0, 10]],
+            }),
+            resources: Some(Profile {
+                keys: vec!["resources/wall_s".into(), "resources/max_rss_mb".into()],
+                goals: vec![Goal::Minimize, Goal::Minimize],
+                means: ranked
+                    .iter()
+                    .map(|g| (g.rank, vec![Some(1.5 * g.rank as f64), None]))
+                    .collect(),
             }),
             selection: Some(sweep_analysis::select_groups(
                 &grouping,
@@ -1113,6 +1161,31 @@ mod tests {
         balanced(&page).unwrap();
         let v = json(&r);
         assert_eq!(v["selection"]["requirements"][0], "metrics.loss < 0.3");
+    }
+
+    /// The resources panel: a row per group with the mean of each `resources/…` metric,
+    /// the group's colour in HTML, empty where no run recorded one.
+    #[test]
+    fn resources_are_a_table_per_group() {
+        let (runs, histories) = fixture();
+        let r = report(&runs, &histories);
+        let md = markdown(&r, &DisplayNames::default());
+        let section = &md[md.find("## Resources").unwrap()..];
+        assert!(
+            section.contains("| rank | group | wall_s | max_rss_mb |"),
+            "{section}"
+        );
+        let first = &r.ranked[0];
+        let label = group_label(&r, &DisplayNames::default(), &first.group.params);
+        assert!(
+            section.contains(&format!("| 1 | {label} | 1.5 |  |")),
+            "{section}"
+        );
+        let page = html(&r, &DisplayNames::default());
+        assert!(page.contains("<a href=\"#resources\">Resources</a>"));
+        let table = &page[page.find("<table class=\"resources\">").unwrap()..];
+        assert!(table.contains(&format!("data-colour=\"{}\"", group_colour(1))));
+        assert_eq!(json(&r)["resources"]["metrics"][0], "resources/wall_s");
     }
 
     #[test]

@@ -2491,17 +2491,53 @@ fn a_report_is_markdown_csv_and_json_from_the_analysis() {
     insta::with_settings!({filters => vec![
         (r"\d{8}_\d{6}_models_[0-9a-f]{8}", "[RUN-ID]"),
         (r"models-[0-9a-f]{8}", "[SWEEP-ID]"),
+        // What each trial cost differs from machine to machine.
+        (r"(?m)^\| (\d) \| (model=\w) \|[^\n]*$", "| $1 | $2 | [RESOURCES] |"),
     ]}, {
         insta::assert_snapshot!("report_md", md);
     });
     let groups = std::fs::read_to_string(env.path().join("rep/groups.csv")).unwrap();
-    assert_eq!(
-        groups.lines().next().unwrap(),
-        "rank,model,n,mean,std,sem,ci_low,ci_high,holm_p_vs_best,missing"
-    );
     assert_eq!(groups.lines().count(), 5);
+    insta::assert_snapshot!("report_groups_csv", groups);
+    // runs.csv, its columns that do not depend on the machine or the clock.
     let runs_csv = std::fs::read_to_string(env.path().join("rep/runs.csv")).unwrap();
     assert_eq!(runs_csv.lines().count(), 13);
+    let mut reader = csv::Reader::from_reader(runs_csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let keep = [
+        "name",
+        "number",
+        "status",
+        "exit_code",
+        "reason",
+        "params.model",
+        "params.seed",
+        "summary.loss.last",
+        "summary.loss.best",
+    ];
+    let at: Vec<usize> = keep
+        .iter()
+        .map(|k| {
+            header
+                .iter()
+                .position(|h| h == *k)
+                .unwrap_or_else(|| panic!("{k}: {header:?}"))
+        })
+        .collect();
+    assert!(
+        header.iter().any(|h| h == "summary.resources/wall_s.last"),
+        "{header:?}"
+    );
+    let mut stable = keep.join(",") + "\n";
+    for row in reader.records() {
+        let row = row.unwrap();
+        let cells: Vec<&str> = at.iter().map(|&i| &row[i]).collect();
+        stable.push_str(&cells.join(","));
+        stable.push('\n');
+    }
+    insta::with_settings!({filters => vec![(r"models-\d+", "[NAME]")]}, {
+        insta::assert_snapshot!("report_runs_csv", stable);
+    });
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(env.path().join("rep/report.json")).unwrap())
             .unwrap();

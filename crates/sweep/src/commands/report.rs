@@ -93,6 +93,7 @@ pub fn report(
         scatter: scatter(&runs, &ranked, &analysis),
         insights,
         profile: profile(&runs, &ranked, &analysis),
+        resources: resources(&runs, &ranked),
         confusion: best_confusion(store, &runs, &ranked, &analysis),
         selection: (!requirements.is_empty()).then(|| {
             select_groups(
@@ -110,12 +111,10 @@ pub fn report(
     Ok(())
 }
 
-/// The ranked groups over the metrics beside the sweep's, when there are three or more.
-fn profile(runs: &[RunRecord], ranked: &[Ranked], analysis: &Analysis) -> Option<Profile> {
-    let refs: Vec<&RunRecord> = runs.iter().collect();
-    let keys = profile_keys(&refs, &analysis.metric.name)?;
+/// Each ranked group's runs, by rank.
+fn members<'a>(runs: &'a [RunRecord], ranked: &[Ranked]) -> Vec<(usize, Vec<&'a RunRecord>)> {
     let by_id: HashMap<&str, &RunRecord> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
-    let groups: Vec<(usize, Vec<&RunRecord>)> = ranked
+    ranked
         .iter()
         .map(|g| {
             let members = g
@@ -126,8 +125,38 @@ fn profile(runs: &[RunRecord], ranked: &[Ranked], analysis: &Analysis) -> Option
                 .collect();
             (g.rank, members)
         })
+        .collect()
+}
+
+/// The ranked groups over the metrics beside the sweep's, when there are three or more.
+fn profile(runs: &[RunRecord], ranked: &[Ranked], analysis: &Analysis) -> Option<Profile> {
+    let refs: Vec<&RunRecord> = runs.iter().collect();
+    let keys = profile_keys(&refs, &analysis.metric.name)?;
+    Some(sweep_analysis::profile(&keys, &members(runs, ranked)))
+}
+
+/// What each ranked group's runs cost: the mean of every `resources/…` metric a completed
+/// run recorded (one value per run), in a fixed order.
+fn resources(runs: &[RunRecord], ranked: &[Ranked]) -> Option<Profile> {
+    let mut keys: Vec<String> = runs
+        .iter()
+        .filter(|r| r.status == RunStatus::Completed)
+        .flat_map(|r| r.summary.keys())
+        .filter(|k| k.starts_with("resources/"))
+        .cloned()
         .collect();
-    Some(sweep_analysis::profile(&keys, &groups))
+    keys.sort();
+    keys.dedup();
+    const ORDER: [&str; 6] = [
+        "resources/wall_s",
+        "resources/cpu_s",
+        "resources/max_rss_mb",
+        "resources/model_mb",
+        "resources/latency_ms_batch",
+        "resources/latency_ms_single",
+    ];
+    keys.sort_by_key(|k| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
+    (!keys.is_empty()).then(|| sweep_analysis::profile(&keys, &members(runs, ranked)))
 }
 
 /// The confusion matrix of the best group's best run, from the `reports.json` a built-in
