@@ -52,6 +52,22 @@ pub enum Distribution {
 }
 
 impl Distribution {
+    /// Whether values are drawn on a log scale (the `log_*`, `inv_log_*` and `*log_normal`
+    /// families): what a chart over this parameter should use.
+    pub fn is_log_scaled(&self) -> bool {
+        matches!(
+            self,
+            Distribution::LogUniform { .. }
+                | Distribution::QLogUniform { .. }
+                | Distribution::InvLogUniform { .. }
+                | Distribution::LogUniformValues { .. }
+                | Distribution::QLogUniformValues { .. }
+                | Distribution::InvLogUniformValues { .. }
+                | Distribution::LogNormal { .. }
+                | Distribution::QLogNormal { .. }
+        )
+    }
+
     /// W&B's name for this distribution.
     pub fn name(&self) -> &'static str {
         match self {

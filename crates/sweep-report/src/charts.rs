@@ -745,7 +745,8 @@ fn scatter(
         .collect();
     let (xlo, xhi) = extent(points.iter().map(|p| p.0))?;
     let (ylo, yhi) = extent(points.iter().map(|p| p.1))?;
-    let log = wants_log(xlo, xhi);
+    let log =
+        wants_log(xlo, xhi) || (xlo > 0.0 && xhi > xlo && r.log_scaled.iter().any(|k| k == key));
     let mut ranks: Vec<usize> = points.iter().map(|p| p.2).collect();
     ranks.sort_unstable();
     ranks.dedup();
@@ -801,16 +802,29 @@ fn scatter(
     Some((chart, x, y))
 }
 
-/// Cost against quality: each completed run's metric against its wall time, coloured by
-/// group, the Pareto front (nothing both cheaper and better) joined and ringed.
-fn cost_quality(r: &Report, names: &DisplayNames, labels: &[(usize, String)]) -> Option<Chart> {
-    if r.cost.len() < 2 {
+/// Cost against quality: each completed run's metric against one cost (`key`: wall time,
+/// inference latency), coloured by group, the Pareto front (nothing both cheaper and
+/// better) joined and ringed.
+fn cost_quality(
+    r: &Report,
+    names: &DisplayNames,
+    labels: &[(usize, String)],
+    key: &str,
+    cost: &[(f64, f64, usize, bool)],
+) -> Option<Chart> {
+    if cost.len() < 2 {
         return None;
     }
-    let points: Vec<(f64, f64, usize)> = r.cost.iter().map(|c| (c.0, c.1, c.2)).collect();
-    let (mut chart, x, y) = scatter(r, names, labels, "resources/wall_s", &points)?;
-    let mut front: Vec<(f64, f64)> = r
-        .cost
+    let points: Vec<(f64, f64, usize)> = cost.iter().map(|c| (c.0, c.1, c.2)).collect();
+    let (mut chart, x, y) = scatter(r, names, labels, key, &points)?;
+    let (what, unit, file) = match key {
+        "resources/wall_s" => ("wall time", "s", "cost-quality".to_string()),
+        k if k.starts_with("resources/latency_ms") => {
+            ("inference latency", "ms", "cost-latency".to_string())
+        }
+        k => (k, "", format!("cost-{}", file_stem(k))),
+    };
+    let mut front: Vec<(f64, f64)> = cost
         .iter()
         .filter(|c| c.3 && c.0.is_finite() && c.1.is_finite())
         .map(|c| (c.0, c.1))
@@ -828,17 +842,17 @@ fn cost_quality(r: &Report, names: &DisplayNames, labels: &[(usize, String)]) ->
     for (a, b) in &front {
         let _ = writeln!(
             chart.body,
-            "<circle cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"#222\"><title>on the Pareto front: {} s, {}</title></circle>",
+            "<circle cx=\"{}\" cy=\"{}\" r=\"7\" fill=\"none\" stroke=\"#222\"><title>on the Pareto front: {} {unit}, {}</title></circle>",
             px(x.map(*a)),
             px(y.map(*b)),
             number(*a),
             number(*b)
         );
     }
-    chart.file = "cost-quality".into();
-    chart.title = format!("{} against wall time", r.metric.name);
+    chart.file = file;
+    chart.title = format!("{} against {what}", r.metric.name);
     chart.caption = format!(
-        "Each completed run's {} against its wall time (resources/wall_s), coloured by group; the dashed line joins the Pareto front: the runs nothing else beats on both.",
+        "Each completed run's {} against its {what} ({key}), coloured by group; the dashed line joins the Pareto front: the runs nothing else beats on both.",
         r.metric.name
     );
     Some(chart)
@@ -1319,12 +1333,16 @@ pub fn charts(r: &Report, names: &DisplayNames) -> Vec<Chart> {
         radar(r, names, &labels),
         parallel(r, names, &labels),
         importance(r, names),
-        cost_quality(r, names, &labels),
-        confusion(r),
     ]
     .into_iter()
     .flatten()
     .collect();
+    all.extend(
+        r.cost
+            .iter()
+            .filter_map(|(key, cost)| cost_quality(r, names, &labels, key, cost)),
+    );
+    all.extend(confusion(r));
     for (key, points) in &r.scatter {
         if let Some((mut c, _, _)) = scatter(r, names, &labels, key, points) {
             let stem = c.file.clone();

@@ -36,9 +36,13 @@ pub struct Report<'a> {
     pub sentences: Sentences,
     pub importance: Vec<Importance>,
     pub completeness: Completeness,
-    /// Cost against quality: each completed run's `(resources/wall_s, value, group rank,
-    /// on the Pareto front)`.
-    pub cost: Vec<(f64, f64, usize, bool)>,
+    /// Cost against quality, one chart per cost (`resources/wall_s`, and the inference
+    /// latency of the built-in classifiers): each completed run's `(cost, value, group
+    /// rank, on the Pareto front)`.
+    pub cost: Vec<(String, Vec<(f64, f64, usize, bool)>)>,
+    /// The varying keys the spec searches on a log scale (`log_uniform_values`, …): their
+    /// scatter has a log axis whatever their range.
+    pub log_scaled: Vec<String>,
     /// Findings drawn from the analysis (`sweep_analysis::findings`), most important first.
     pub findings: Vec<String>,
     /// Each run's value of the metric (by the analysis' reduction): `values[i]` is
@@ -495,6 +499,17 @@ pub fn json(r: &Report) -> Value {
         "importance": r.importance.iter().map(|i| i.to_json(&r.metric.name)).collect::<Vec<_>>(),
         "completeness": r.completeness.to_json(),
         "findings": r.findings,
+        "curves": r.curves.iter().map(|c| serde_json::json!({
+            "rank": c.rank,
+            "points": c.points.iter().map(|p| serde_json::json!({
+                "iteration": p.iteration, "n": p.n, "mean": finite(p.mean),
+                "std": finite(p.std), "ci_half": finite(p.ci_half),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "insights": r.insights.iter().map(|i| serde_json::json!({
+            "rank": i.rank, "n": i.n, "iterations": i.iterations, "best_at": i.best_at,
+            "to_90": i.to_90, "stability": i.stability, "gap": i.gap,
+        })).collect::<Vec<_>>(),
         "profile": r.profile.as_ref().map(|p| serde_json::json!({
             "metrics": p.keys,
             "goals": p.goals.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
@@ -523,6 +538,11 @@ pub fn json(r: &Report) -> Value {
         })),
         "runs": r.runs.iter().map(|x| run_json(x, None)).collect::<Vec<_>>(),
     })
+}
+
+/// A number for JSON: `null` where it is not finite (JSON has no NaN).
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
 }
 
 fn write_file(path: PathBuf, bytes: &[u8]) -> Result<PathBuf, ReportError> {
@@ -779,7 +799,11 @@ mod tests {
             },
             completeness: Completeness::default(),
             findings: vec!["Best: lr=<0.1> with loss 1.0 (n = 2).".into()],
-            cost: vec![(1.0, 1.0, 1, true), (2.0, 1.2, 2, false)],
+            cost: vec![(
+                "resources/wall_s".into(),
+                vec![(1.0, 1.0, 1, true), (2.0, 1.2, 2, false)],
+            )],
+            log_scaled: Vec::new(),
             values,
             curves,
             scatter: vec![("lr".into(), points)],
@@ -1161,6 +1185,51 @@ mod tests {
         balanced(&page).unwrap();
         let v = json(&r);
         assert_eq!(v["selection"]["requirements"][0], "metrics.loss < 0.3");
+    }
+
+    /// A key the spec searches on a log scale gets a log axis even over a short range;
+    /// the inference latency gets its own cost chart; report.json carries the curves.
+    #[test]
+    fn log_scaled_keys_latency_cost_and_curves_in_json() {
+        let (runs, histories) = fixture();
+        let mut r = report(&runs, &histories);
+        r.scatter = vec![("x".into(), vec![(1.0, 1.0, 1), (5.0, 2.0, 2)])];
+        r.cost.push((
+            "resources/latency_ms_single".into(),
+            vec![(0.5, 1.0, 1, true), (0.7, 1.2, 2, false)],
+        ));
+        let names = DisplayNames::default();
+        let scatter_x = |r: &Report| {
+            charts(r, &names)
+                .into_iter()
+                .find(|c| c.file == "scatter-x")
+                .map(|c| c.inline())
+                .unwrap_or_default()
+        };
+        assert!(
+            !scatter_x(&r).contains("x (log scale)"),
+            "within a decade: linear"
+        );
+        r.log_scaled = vec!["x".into()];
+        assert!(scatter_x(&r).contains("x (log scale)"), "the spec says log");
+        let latency = charts(&r, &names)
+            .into_iter()
+            .find(|c| c.file == "cost-latency")
+            .map(|c| c.inline())
+            .unwrap_or_default();
+        assert!(
+            latency.contains("loss against inference latency"),
+            "{latency}"
+        );
+        assert!(latency.contains("on the Pareto front: 0.5 ms"), "{latency}");
+        let v = json(&r);
+        assert_eq!(v["curves"][0]["rank"], 1);
+        assert!(
+            v["curves"][0]["points"][0]["n"].as_u64().is_some(),
+            "{}",
+            v["curves"]
+        );
+        assert_eq!(v["insights"].as_array().map(Vec::len), Some(r.ranked.len()));
     }
 
     /// The resources panel: a row per group with the mean of each `resources/…` metric,

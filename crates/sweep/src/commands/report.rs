@@ -88,6 +88,13 @@ pub fn report(
         completeness,
         findings,
         cost: cost_points,
+        log_scaled: sweep
+            .spec
+            .parameters
+            .iter()
+            .filter(|p| p.dist.is_log_scaled())
+            .map(|p| p.name())
+            .collect(),
         values: analysis.values.clone(),
         curves,
         scatter: scatter(&runs, &ranked, &analysis),
@@ -247,11 +254,26 @@ fn curves_and_insights(
     Ok((curves, insights))
 }
 
-/// Each completed run's `(wall seconds, value, group rank, on the Pareto front)`.
+/// For wall time and, where the runs recorded it, the inference latency of one text: each
+/// completed run's `(cost, value, group rank, on the Pareto front)`.
 fn cost_quality(
     runs: &[RunRecord],
     ranked: &[Ranked],
     analysis: &Analysis,
+) -> Vec<(String, Vec<(f64, f64, usize, bool)>)> {
+    ["resources/wall_s", "resources/latency_ms_single"]
+        .into_iter()
+        .map(|key| (key.to_string(), cost_points(runs, ranked, analysis, key)))
+        .filter(|(_, points)| !points.is_empty())
+        .collect()
+}
+
+/// Each completed run's `(its last value of key, value, group rank, on the Pareto front)`.
+fn cost_points(
+    runs: &[RunRecord],
+    ranked: &[Ranked],
+    analysis: &Analysis,
+    key: &str,
 ) -> Vec<(f64, f64, usize, bool)> {
     let rank_of: HashMap<&str, usize> = ranked
         .iter()
@@ -262,7 +284,7 @@ fn cost_quality(
         .zip(&analysis.values)
         .filter(|(r, _)| r.status == RunStatus::Completed)
         .filter_map(|(r, v)| {
-            let wall = r.summary.get("resources/wall_s")?.last?;
+            let wall = r.summary.get(key)?.last?;
             Some((
                 wall,
                 v.filter(|v| v.is_finite())?,
