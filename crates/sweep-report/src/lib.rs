@@ -39,7 +39,7 @@ pub struct Report<'a> {
     /// Cost against quality, one chart per cost (`resources/wall_s`, and the inference
     /// latency of the built-in classifiers): each completed run's `(cost, value, group
     /// rank, on the Pareto front)`.
-    pub cost: Vec<(String, Vec<(f64, f64, usize, bool)>)>,
+    pub cost: Vec<(String, CostPoints)>,
     /// The varying keys the spec searches on a log scale (`log_uniform_values`, …): their
     /// scatter has a log axis whatever their range.
     pub log_scaled: Vec<String>,
@@ -80,6 +80,9 @@ pub struct ConfusionView {
     /// `counts[t][p]`: examples of class `t` predicted as `p`.
     pub counts: Vec<Vec<u64>>,
 }
+
+/// A cost chart's points: `(cost, run value, group rank, on the Pareto front)`.
+pub type CostPoints = Vec<(f64, f64, usize, bool)>;
 
 /// A scatter's points: `(param value, run value, group rank)`.
 pub type ScatterPoints = Vec<(f64, f64, usize)>;

@@ -11,7 +11,7 @@ use sweep_analysis::{
     profile_keys, run_insight, select_groups, sentences,
 };
 use sweep_core::{MetricRecord, RunRecord, RunStatus, Value};
-use sweep_report::{ConfusionView, GroupCurve, GroupInsight, ScatterPoints};
+use sweep_report::{ConfusionView, CostPoints, GroupCurve, GroupInsight, ScatterPoints};
 use sweep_store::Store;
 
 pub fn report(
@@ -260,7 +260,7 @@ fn cost_quality(
     runs: &[RunRecord],
     ranked: &[Ranked],
     analysis: &Analysis,
-) -> Vec<(String, Vec<(f64, f64, usize, bool)>)> {
+) -> Vec<(String, CostPoints)> {
     ["resources/wall_s", "resources/latency_ms_single"]
         .into_iter()
         .map(|key| (key.to_string(), cost_points(runs, ranked, analysis, key)))
@@ -274,7 +274,7 @@ fn cost_points(
     ranked: &[Ranked],
     analysis: &Analysis,
     key: &str,
-) -> Vec<(f64, f64, usize, bool)> {
+) -> CostPoints {
     let rank_of: HashMap<&str, usize> = ranked
         .iter()
         .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
