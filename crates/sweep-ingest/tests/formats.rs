@@ -608,14 +608,224 @@ fn a_wandb_run_directory_is_read_from_config_and_summary() {
         .unwrap();
     assert_eq!(cut.status, RunStatus::Interrupted);
     assert_eq!(cut.config, json!({}));
-    assert!(!found.problems.is_empty());
+    // The other problems: the malformed config, with lines, and the 3-byte `.wandb` log,
+    // which is not a W&B log (the summary stays the only record, above).
+    let (logs, configs): (Vec<&Problem>, Vec<&Problem>) = found
+        .problems
+        .iter()
+        .partition(|p| p.path.ends_with("run-ab12cd34.wandb"));
+    assert_eq!(logs.len(), 1, "{:?}", found.problems);
+    assert!(logs[0].reason.contains("not a W&B log"), "{}", logs[0]);
+    assert!(!configs.is_empty());
     assert!(
-        found
-            .problems
+        configs
             .iter()
             .all(|p| p.path.ends_with("config.yaml") && p.line.is_some())
     );
     assert_eq!(found.failed, 0);
+}
+
+/// The runs written by `tests/fixtures/wandb/make.py` (wandb 0.31.0, offline mode).
+fn wandb_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wandb")
+}
+
+/// The run named `id` of a scan.
+fn run_named<'a>(scan: &'a Scan, id: &str) -> &'a ForeignRun {
+    scan.runs
+        .iter()
+        .find(|r| r.name.as_deref() == Some(id))
+        .unwrap_or_else(|| panic!("no run {id} in {:#?}", scan.runs))
+}
+
+/// The values of `key` in each record of a run's history (`None` where a record lacks it).
+fn column(run: &ForeignRun, key: &str) -> Vec<Option<f64>> {
+    (0..run.history.len())
+        .map(|i| run.history.record(i).get(key).copied())
+        .collect()
+}
+
+#[test]
+fn a_wandb_log_gives_every_logged_step() {
+    let found = scan_dir(&wandb_fixtures());
+    let full = run_named(&found, "full01");
+    assert_eq!(full.format, Format::Wandb);
+    assert_eq!(full.experiment, "wandb");
+    // Offline, wandb 0.31 writes no config.yaml: the config is the log's.
+    assert_eq!(full.config, json!({"lr": 0.01, "model": {"depth": 3}}));
+    assert_eq!(
+        full.status,
+        RunStatus::Completed,
+        "an exit record with code 0"
+    );
+    assert_eq!(full.history.len(), 5);
+    let steps = [0.0, 1.0, 2.0, 30.0, 40.0];
+    assert_eq!(column(full, "_step"), steps.map(Some));
+    let loss = column(full, "loss");
+    assert_eq!(loss[..2], [Some(1.0), Some(0.8)]);
+    assert!(loss[2].is_some_and(f64::is_nan), "NaN is kept: {loss:?}");
+    assert_eq!(loss[3..], [Some(0.5), Some(0.4)]);
+    assert_eq!(
+        column(full, "acc"),
+        [0.5, 0.6, 0.7, 0.8, 0.9].map(Some).to_vec()
+    );
+    // A nested dict is named as W&B names it; text and W&B's own `_timestamp` are dropped.
+    assert_eq!(column(full, "nested.a"), [Some(1.0); 5].to_vec());
+    for i in 0..5 {
+        let keys: Vec<String> = full.history.record(i).into_keys().collect();
+        assert_eq!(
+            keys,
+            ["_runtime", "_step", "acc", "loss", "nested.a"],
+            "{i}"
+        );
+    }
+    let (start, end) = (full.started_at.unwrap(), full.ended_at.unwrap());
+    assert!(
+        start > 1.6e9 && end >= start && end - start < 600.0,
+        "{start} {end}"
+    );
+    assert!(
+        found
+            .problems
+            .iter()
+            .all(|p| !p.path.to_string_lossy().contains("full01")),
+        "{:?}",
+        found.problems
+    );
+
+    let failed = run_named(&found, "fail01");
+    assert_eq!(failed.status, RunStatus::Failed, "finish(exit_code=2)");
+    assert_eq!(column(failed, "_step"), vec![Some(0.0), Some(1.0)]);
+    assert!(failed.ended_at.is_some());
+}
+
+#[test]
+fn a_wandb_log_cut_mid_record_keeps_the_steps_before_the_cut() {
+    let found = scan_dir(&wandb_fixtures());
+    let cut = run_named(&found, "cut01");
+    assert_eq!(
+        cut.status,
+        RunStatus::Interrupted,
+        "no exit record, no summary"
+    );
+    assert_eq!(column(cut, "_step"), vec![Some(0.0), Some(1.0), Some(2.0)]);
+    assert_eq!(column(cut, "acc"), vec![Some(0.5), Some(0.6), Some(0.7)]);
+    assert_eq!(cut.config, json!({"lr": 0.01, "model": {"depth": 3}}));
+    assert_eq!(cut.ended_at, None);
+    let cut_problems: Vec<&Problem> = found
+        .problems
+        .iter()
+        .filter(|p| p.path.ends_with("run-cut01.wandb"))
+        .collect();
+    assert_eq!(cut_problems.len(), 1, "{:?}", found.problems);
+    assert!(
+        cut_problems[0].reason.contains("cut off"),
+        "{}",
+        cut_problems[0]
+    );
+
+    // Killed by os._exit: wandb-core had flushed only the log's header. Nothing to read.
+    assert_eq!(found.runs.len(), 3, "{:#?}", found.runs);
+    assert_eq!(found.failed, 1);
+    let killed: Vec<&Problem> = found
+        .problems
+        .iter()
+        .filter(|p| p.path.to_string_lossy().ends_with("-kill01"))
+        .collect();
+    assert_eq!(killed.len(), 1, "{:?}", found.problems);
+    assert!(killed[0].reason.contains("killed before"), "{}", killed[0]);
+}
+
+/// The fixture log of `id`.
+fn fixture_log(id: &str) -> Vec<u8> {
+    let runs = wandb_fixtures().join("wandb");
+    let dir = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(&format!("-{id}")))
+        .unwrap()
+        .path();
+    std::fs::read(dir.join(format!("run-{id}.wandb"))).unwrap()
+}
+
+#[test]
+fn an_online_wandb_run_takes_config_yaml_and_the_logs_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = "wandb/run-20240101_000000-full01";
+    write(
+        dir.path(),
+        &format!("{run}/run-full01.wandb"),
+        fixture_log("full01"),
+    );
+    write(
+        dir.path(),
+        &format!("{run}/files/config.yaml"),
+        "lr:\n  value: 0.5\n",
+    );
+    write(
+        dir.path(),
+        &format!("{run}/files/wandb-summary.json"),
+        r#"{"loss": 0.4, "nested": {"a": 1}, "_step": 40, "_timestamp": 1700000000.5}"#,
+    );
+    let found = scan_dir(dir.path());
+    let r = only_run(&found);
+    assert!(found.problems.is_empty(), "{:?}", found.problems);
+    assert_eq!(r.config, json!({"lr": 0.5}));
+    assert_eq!(r.history.len(), 5, "the log's history, not the summary");
+    assert_eq!(r.status, RunStatus::Completed);
+    assert_eq!(r.ended_at, Some(1_700_000_000.5));
+}
+
+#[test]
+fn a_garbage_wandb_log_is_a_problem_and_the_summary_is_the_only_record() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut noise = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed as u8
+            })
+            .collect()
+    };
+    let headed = [b":W&B\xe1\xbe\x00".to_vec(), noise(70_000)].concat();
+    for (case, bytes) in [("no header", noise(5000)), ("header", headed)] {
+        let dir = tempfile::tempdir().unwrap();
+        let run = "wandb/run-20240101_000000-g1";
+        write(dir.path(), &format!("{run}/run-g1.wandb"), bytes);
+        write(
+            dir.path(),
+            &format!("{run}/files/wandb-summary.json"),
+            r#"{"loss": 0.25, "nested": {"a": 2, "h": {"_type": "histogram", "n": 1}}, "_step": 9}"#,
+        );
+        let found = scan_dir(dir.path());
+        let r = only_run(&found);
+        assert_eq!(r.status, RunStatus::Completed, "{case}: the summary exists");
+        assert_eq!(
+            r.history.records(),
+            vec![rec(&[("loss", 0.25), ("nested.a", 2.0), ("_step", 9.0)])],
+            "{case}"
+        );
+        assert!(!found.problems.is_empty(), "{case}");
+        assert!(
+            found
+                .problems
+                .iter()
+                .all(|p| p.path.ends_with("run-g1.wandb") && !p.reason.is_empty()),
+            "{case}: {:?}",
+            found.problems
+        );
+        assert_eq!(found.failed, 0);
+    }
+
+    // A garbage log and nothing else: the run cannot be read.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "wandb/run-x-g2/run-g2.wandb", [1u8, 2, 3]);
+    let found = scan_dir(dir.path());
+    assert!(found.runs.is_empty());
+    assert_eq!(found.failed, 1);
+    assert_eq!(found.problems.len(), 2, "{:?}", found.problems);
 }
 
 // ---- The whole scan ----
