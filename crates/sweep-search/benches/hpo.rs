@@ -5,14 +5,19 @@
 //! one suggestion at 100 and 1,000 finished trials.
 //!
 //! `cargo bench -p sweep-search --bench hpo [-- SEEDS]`; `-- latency` runs only the latency
-//! part, `-- long [SEEDS]` the 1,000-trial long-sweep table instead.
+//! part, `-- long [SEEDS]` the 1,000-trial long-sweep table instead, `-- parallel [SEEDS]`
+//! the parallel table: k = 2, 4 and 8 workers simulated through pending runs
+//! ([`optimize_parallel`], the oldest or a seeded random run finishing first) beside Optuna
+//! TPE driven by ask/tell on the same schedule (`benches/optuna_parallel.py`, run in the same
+//! process when `optuna` imports and `recorded` is not given, else its recorded
+//! `benches/results/optuna_tpe_parallel.csv`).
 
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 use sweep_core::{Distribution, Goal, Method, MetricSpec, ParamSpec, Params, SweepSpec};
-use sweep_search::{Observation, Searcher, optimize};
+use sweep_search::{Completion, Observation, Searcher, optimize, optimize_parallel};
 
 fn spec(params: Vec<ParamSpec>) -> SweepSpec {
     let mut s = SweepSpec::new(Method::Bayes, params);
@@ -38,7 +43,7 @@ fn run(spec: &SweepSpec, seed: u64, n: usize, objective: &dyn Fn(&Params) -> f64
 type Problem = (
     &'static str,
     Vec<ParamSpec>,
-    Box<dyn Fn(&Params) -> f64>,
+    Box<dyn Fn(&Params) -> f64 + Sync>,
     f64,
 );
 
@@ -217,6 +222,10 @@ fn main() {
         long_sweeps(&problems, seeds);
         return;
     }
+    if std::env::args().any(|a| a == "parallel") {
+        parallel(&problems, seeds);
+        return;
+    }
     for (name, params, objective, fstar) in problems.iter().filter(|_| !latency_only) {
         let s = spec(params.clone());
         let runs: Vec<Vec<f64>> = (0..seeds)
@@ -323,6 +332,152 @@ fn long_sweeps(problems: &[Problem], seeds: u64) {
             );
         }
     }
+}
+
+/// The parallel schedules of the table: `(workers, order name, completion)`.
+const SCHEDULES: [(usize, &str, Completion); 7] = [
+    (1, "sequential", Completion::Oldest),
+    (2, "oldest", Completion::Oldest),
+    (2, "random", Completion::Random),
+    (4, "oldest", Completion::Oldest),
+    (4, "random", Completion::Random),
+    (8, "oldest", Completion::Oldest),
+    (8, "random", Completion::Random),
+];
+
+/// The parallel table (`-- parallel [SEEDS]`): for every function and schedule, Sweep's
+/// median simple regret at 25, 50 and 100 trials beside Optuna TPE's on the same schedule,
+/// and Sweep's regret against its own sequential one. Seeds run on two threads.
+fn parallel(problems: &[Problem], seeds: u64) {
+    let tpe = optuna_parallel(seeds);
+    println!(
+        "| function | trials | workers | order | Sweep bayes | Optuna TPE | Sweep < TPE | Sweep / Sweep sequential |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut misses = Vec::new();
+    for (name, params, objective, fstar) in problems {
+        let s = spec(params.clone());
+        let mut sequential: BTreeMap<usize, f64> = BTreeMap::new();
+        for (workers, order, completion) in SCHEDULES {
+            let runs: Vec<Vec<f64>> = std::thread::scope(|scope| {
+                let halves: Vec<_> = [0u64, 1]
+                    .into_iter()
+                    .map(|half| {
+                        let (s, objective) = (&s, objective.as_ref());
+                        scope.spawn(move || {
+                            (half..seeds)
+                                .step_by(2)
+                                .map(|seed| {
+                                    let t = optimize_parallel(
+                                        s, seed, 100, workers, completion, objective,
+                                    )
+                                    .unwrap_or_default();
+                                    (seed, t.into_iter().map(|t| t.1).collect::<Vec<f64>>())
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                let mut all: Vec<(u64, Vec<f64>)> = halves
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect();
+                all.sort_by_key(|r| r.0);
+                all.into_iter().map(|r| r.1).collect()
+            });
+            for k in [25usize, 50, 100] {
+                let ours = median(
+                    runs.iter()
+                        .map(|v| best(&v[..k.min(v.len())]) - fstar)
+                        .collect(),
+                );
+                if workers == 1 {
+                    sequential.insert(k, ours);
+                }
+                let t = tpe
+                    .get(&(name.to_string(), workers, order.to_string(), k))
+                    .copied()
+                    .unwrap_or(f64::NAN);
+                let win = if t.is_nan() {
+                    "-"
+                } else if ours < t {
+                    "yes"
+                } else {
+                    misses.push(format!("{name}@{k} k={workers} {order}"));
+                    "no"
+                };
+                let ratio = sequential.get(&k).map_or(f64::NAN, |s| ours / s);
+                println!(
+                    "| {name} | {k} | {workers} | {order} | {ours:.4e} | {t:.4e} | {win} | {ratio:.2} |"
+                );
+            }
+        }
+    }
+    println!(
+        "\nbars: Sweep ahead of TPE on every row at 50 and 100 trials; with 4 workers within 3x of sequential at 100 trials"
+    );
+    println!(
+        "rows where TPE is ahead: {}",
+        if misses.is_empty() {
+            "none".to_string()
+        } else {
+            misses.join(", ")
+        }
+    );
+}
+
+/// Optuna TPE's medians on the parallel schedules, `(function, workers, order, trials)` →
+/// median: measured now by `optuna_parallel.py` when `optuna` imports, else recorded.
+fn optuna_parallel(seeds: u64) -> BTreeMap<(String, usize, String, usize), f64> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
+    let recorded = dir.join("results/optuna_tpe_parallel.csv");
+    let fresh =
+        std::env::temp_dir().join(format!("optuna_tpe_parallel_{}.csv", std::process::id()));
+    // `-- parallel recorded` reads the recorded medians without running Optuna.
+    let measured = !std::env::args().any(|a| a == "recorded")
+        && std::process::Command::new("python3")
+            .arg(dir.join("optuna_parallel.py"))
+            .args(["--seeds", &seeds.to_string(), "--out"])
+            .arg(&fresh)
+            .status()
+            .is_ok_and(|s| s.success());
+    let path = if measured {
+        println!("Optuna TPE: measured now by benches/optuna_parallel.py on the same schedules\n");
+        fresh
+    } else {
+        println!(
+            "Optuna TPE: `python3 benches/optuna_parallel.py` did not run (is optuna installed?); the recorded {}\n",
+            recorded.display()
+        );
+        recorded
+    };
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name);
+    let (Some(fc), Some(wc), Some(oc), Some(tc), Some(mc)) = (
+        col("function"),
+        col("workers"),
+        col("order"),
+        col("trials"),
+        col("median"),
+    ) else {
+        return BTreeMap::new();
+    };
+    lines
+        .filter_map(|line| {
+            let c: Vec<&str> = line.split(',').collect();
+            Some((
+                (
+                    c.get(fc)?.to_string(),
+                    c.get(wc)?.parse().ok()?,
+                    c.get(oc)?.to_string(),
+                    c.get(tc)?.parse().ok()?,
+                ),
+                c.get(mc)?.parse().ok()?,
+            ))
+        })
+        .collect()
 }
 
 /// Recorded Optuna TPE (multivariate) ask times: (seed, trial) → ms.

@@ -196,20 +196,44 @@ pub fn optimize(
         .collect())
 }
 
+/// Which running trial finishes next in [`optimize_parallel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// The oldest (trials take equally long).
+    Oldest,
+    /// One picked by a seeded generator (trials take different times): the index
+    /// `splitmix64() % running` with the generator's state starting at
+    /// `seed · 1,000,003 + workers` (wrapping), so that another tool (the benchmark's
+    /// Optuna script) can replay the same schedule.
+    Random,
+}
+
+/// SplitMix64: the next value of the generator at `state`.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// [`optimize`] as `workers` parallel workers drive it: each suggestion is asked while the
-/// other workers' runs are still running (given to the sampler as pending), and the oldest
-/// running trial finishes first. A fixed, reproducible schedule of a parallel sweep: the
-/// first `workers` suggestions are asked before any value is known, then each finished trial
-/// frees its worker for the next suggestion. Returns every trial's params and value in the
-/// order they were suggested. With `workers <= 1` this is exactly [`optimize`].
+/// other workers' runs are still running (given to the sampler as pending), and one running
+/// trial finishes at a time, the oldest or a seeded random one ([`Completion`]). A fixed,
+/// reproducible schedule of a parallel sweep: the first `workers` suggestions are asked
+/// before any value is known, then each finished trial frees its worker for the next
+/// suggestion. Returns every trial's params and value in the order they were suggested.
+/// With `workers <= 1` this is exactly [`optimize`].
 pub fn optimize_parallel(
     spec: &SweepSpec,
     seed: u64,
     n_trials: usize,
     workers: usize,
+    completion: Completion,
     mut objective: impl FnMut(&Params) -> f64,
 ) -> Result<Vec<(Params, f64)>, SearchError> {
     let workers = workers.max(1);
+    let mut state = seed.wrapping_mul(1_000_003).wrapping_add(workers as u64);
     let mut observations: Vec<Observation> = Vec::with_capacity(n_trials);
     // Indices of the running trials, oldest first.
     let mut running = std::collections::VecDeque::with_capacity(workers);
@@ -228,11 +252,18 @@ pub fn optimize_parallel(
             });
             asked += 1;
         }
-        let Some(oldest) = running.pop_front() else {
+        if running.is_empty() {
+            break;
+        }
+        let at = match completion {
+            Completion::Oldest => 0,
+            Completion::Random => (splitmix64(&mut state) % running.len() as u64) as usize,
+        };
+        let Some(done) = running.remove(at) else {
             break;
         };
-        let value = objective(&observations[oldest].params);
-        observations[oldest].value = Some(value);
+        let value = objective(&observations[done].params);
+        observations[done].value = Some(value);
     }
     Ok(observations
         .into_iter()

@@ -1,5 +1,5 @@
 use super::*;
-use crate::suggest_with;
+use crate::{Completion, suggest_with};
 use serde_json::json;
 use sweep_core::{Distribution, Method, MetricSpec, ParamSpec};
 
@@ -401,7 +401,8 @@ fn two_workers_find_the_quadratic_in_12_runs() {
     let objective = |p: &Params| (f(p, "x") - 0.3).powi(2);
     for seed in 0..8 {
         let best_of = |workers: usize| {
-            let trials = crate::optimize_parallel(&s, seed, 12, workers, objective);
+            let trials =
+                crate::optimize_parallel(&s, seed, 12, workers, Completion::Oldest, objective);
             let trials = trials.unwrap_or_default();
             assert_eq!(trials.len(), 12);
             best(&trials.iter().map(|t| t.1).collect::<Vec<_>>())
@@ -418,14 +419,22 @@ fn optimize_parallel_keeps_workers_busy_and_one_worker_is_sequential() {
     let s = spec(vec![uniform("x", -5.0, 5.0)], Goal::Minimize);
     let objective = |p: &Params| (f(p, "x") - 0.3).powi(2);
     let seq = crate::optimize(&s, 7, 10, objective).unwrap_or_default();
-    let one = crate::optimize_parallel(&s, 7, 10, 1, objective).unwrap_or_default();
+    let one =
+        crate::optimize_parallel(&s, 7, 10, 1, Completion::Random, objective).unwrap_or_default();
     assert_eq!(seq, one);
     // With 3 workers, the first 3 points are asked before any value is known: they are
     // the random startup points, the same as the sequential search's first three.
-    let three = crate::optimize_parallel(&s, 7, 10, 3, objective).unwrap_or_default();
+    let three =
+        crate::optimize_parallel(&s, 7, 10, 3, Completion::Oldest, objective).unwrap_or_default();
     assert_eq!(three.len(), 10);
     assert_eq!(three[..3], seq[..3]);
     assert_ne!(three, seq, "pending runs change the later suggestions");
+    // A random completion order is another schedule, replayed exactly from the seed.
+    let random = |seed| {
+        crate::optimize_parallel(&s, seed, 10, 3, Completion::Random, objective).unwrap_or_default()
+    };
+    assert_eq!(random(7), random(7));
+    assert_ne!(random(7), three);
 }
 
 /// W&B's `test_bayes_impute_best`: five failed runs whose histories fall as `a` grows,
