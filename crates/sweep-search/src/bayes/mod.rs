@@ -18,10 +18,15 @@
 //!    keeps their order, then scaled to unit variance and centred on the *worst* value: the
 //!    prior mean is pessimistic, so regions far from every observation are not assumed to
 //!    be average, and the search does not chase the corners of the space.
-//! 4. **Pending runs** (`value: None`) are constant lies with the worst finished value: they
-//!    shape the posterior (the next suggestion moves away from them) but not the fitted
-//!    hyperparameters. A running run whose spec says `impute_while_running: worst/best/latest`
-//!    arrives with that value already imputed ([`crate::observations`]), not as pending.
+//! 4. **Pending runs** (`value: None`, other workers' runs still running) are believed to
+//!    score what the model of the finished runs predicts at their point (the kriging
+//!    believer): the posterior variance collapses there, so parallel workers spread out,
+//!    while the posterior mean is left as the finished runs make it. They shape the
+//!    posterior but not the fitted hyperparameters. Chosen by measurement over the constant
+//!    liars (worst value: 4 workers up to 4,000 times worse than one; best value: behind
+//!    TPE on 4 of 5 functions): `BENCHMARKS.md`, "Parallel search". A running run whose
+//!    spec says `impute_while_running: worst/best/latest` arrives with that value already
+//!    imputed ([`crate::observations`]), not as pending.
 //! 5. **Model.** Length scales, signal and noise variance are the MAP under log-normal
 //!    priors (Nelder–Mead in log space, two starts), fitted on at most 64 finished runs
 //!    (the 32 best and the 32 most recent); the posterior is conditioned on at most 128
@@ -243,13 +248,26 @@ pub(crate) fn suggest_bayes_with(
     let y = standardize(&warp(&keep.iter().map(|&i| values[i]).collect::<Vec<_>>()));
     let x: Vec<Vec<f64>> = keep.iter().map(|&i| point(finished[i].0)).collect();
     let best = y.iter().copied().fold(f64::INFINITY, f64::min);
-    let worst = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let lie = worst;
+    // Pending runs: the kriging believer. Each is told the posterior mean at its point of
+    // the model of the finished runs, so the posterior variance there collapses (the next
+    // suggestion goes elsewhere) while the mean, and with it the incumbent's basin, stays
+    // as the finished runs say. The worst value as the lie (the former rule) poisoned the
+    // model around every pending point: 4 workers were up to 4,000 times worse than one
+    // on the benchmark (BENCHMARKS.md, "Parallel search").
     let mut x_post = x.clone();
     let mut y_post = y.clone();
-    for i in pending {
-        x_post.push(point(i));
-        y_post.push(lie);
+    if !pending.is_empty() {
+        let Some(finished_only) = Gp::condition(&hyper, &x, &y, &cat) else {
+            return Ok(startup_point(spec, &space, &seen, seed, position, &mut rng));
+        };
+        let points: Vec<Vec<f64>> = pending.iter().map(|&i| point(i)).collect();
+        let refs: Vec<&[f64]> = points.iter().map(Vec::as_slice).collect();
+        let mut beliefs = Vec::with_capacity(points.len());
+        finished_only.predict_batch(&refs, &mut beliefs);
+        for (p, (mean, _)) in points.into_iter().zip(beliefs) {
+            x_post.push(p);
+            y_post.push(mean);
+        }
     }
     let Some(gp) = Gp::condition(&hyper, &x_post, &y_post, &cat) else {
         return Ok(startup_point(spec, &space, &seen, seed, position, &mut rng));
