@@ -431,14 +431,15 @@ fn parallel(problems: &[Problem], seeds: u64) {
 fn optuna_parallel(seeds: u64) -> BTreeMap<(String, usize, String, usize), f64> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches");
     let recorded = dir.join("results/optuna_tpe_parallel.csv");
-    let fresh =
-        std::env::temp_dir().join(format!("optuna_tpe_parallel_{}.csv", std::process::id()));
+    // The script writes `optuna_tpe_parallel.csv` into the directory given with `--out`.
+    let out_dir = std::env::temp_dir().join(format!("optuna_tpe_parallel_{}", std::process::id()));
+    let fresh = out_dir.join("optuna_tpe_parallel.csv");
     // `-- parallel recorded` reads the recorded medians without running Optuna.
     let measured = !std::env::args().any(|a| a == "recorded")
         && std::process::Command::new("python3")
             .arg(dir.join("optuna_parallel.py"))
             .args(["--seeds", &seeds.to_string(), "--out"])
-            .arg(&fresh)
+            .arg(&out_dir)
             .status()
             .is_ok_and(|s| s.success());
     let path = if measured {
