@@ -847,6 +847,15 @@ mod tests {
         }
     }
 
+    /// The inline SVG of the chart whose file stem is `file` (a panic naming it if none).
+    fn inline_chart(figures: &[Chart], file: &str) -> String {
+        figures
+            .iter()
+            .find(|c| c.file == file)
+            .map(|c| c.inline())
+            .unwrap_or_else(|| panic!("no {file} chart"))
+    }
+
     /// Tags balance: every opened element closed in order (void and self-closed ones
     /// aside; scripts and styles skipped whole). `Err` names the first problem.
     fn balanced(text: &str) -> Result<usize, String> {
@@ -996,13 +1005,7 @@ mod tests {
         let names = DisplayNames::default();
         let page = html(&r, &names);
         let figures = charts(&r, &names);
-        let chart = |file: &str| {
-            figures
-                .iter()
-                .find(|c| c.file == file)
-                .map(|c| c.inline())
-                .unwrap_or_else(|| panic!("no {file} chart"))
-        };
+        let chart = |file: &str| inline_chart(&figures, file);
         let (curves, comparison, scatter) =
             (chart("curves"), chart("comparison"), chart("scatter-lr"));
         let mut seen = Vec::new();
@@ -1098,13 +1101,7 @@ mod tests {
         let r = report(&runs, &histories);
         let names = DisplayNames::default();
         let figures = charts(&r, &names);
-        let chart = |file: &str| {
-            figures
-                .iter()
-                .find(|c| c.file == file)
-                .map(|c| c.inline())
-                .unwrap_or_else(|| panic!("no {file} chart"))
-        };
+        let chart = |file: &str| inline_chart(&figures, file);
         // Radar: rank 1 has the lowest loss and the highest acc: both on the outer ring
         // (radius 140 around (285, 225)); the last group's at the inner ring (0.15).
         let radar = chart("radar");

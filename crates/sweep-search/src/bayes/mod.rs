@@ -33,6 +33,12 @@
 //!    (the 64 best and the 64 most recent). The fit depends on the finished runs only and
 //!    is remembered by the process, so the suggestions of a batch or of parallel workers,
 //!    which differ by pending runs, share it.
+//!    From 64 finished runs on, the hyperparameters are refitted every 6 runs (on the runs
+//!    up to that mark) and the acquisition scores 768 random candidates instead of up to
+//!    3,000: a suggestion at 100 runs takes ~3.5 ms (~12 ms when it refits), and the
+//!    median regret at 100 trials came out the same or lower on all five benchmark
+//!    functions (refitting every 4 runs, or with 120 instead of 200 Nelder–Mead
+//!    evaluations, was worse on some; `BENCHMARKS.md`).
 //! 6. **Long sweeps.** From 200 finished runs on, a suggestion must stay cheap (about
 //!    0.5 ms at 1,000 runs, see `BENCHMARKS.md`): the posterior is a local model of the 24
 //!    best and 24 most recent runs (and at most 16 pending), the hyperparameters are
@@ -111,6 +117,20 @@ const FULL: Budget = Budget {
     refined: 5,
     refine_steps: 40,
 };
+
+/// From [`MID_FROM`] to [`LEAN_FROM`] finished runs: the full model, searched with fewer
+/// random candidates and refitted every [`MID_REFIT_EVERY`] runs, so that a suggestion
+/// stays near 5 ms (a refit costs ~8 ms on 64 points; `BENCHMARKS.md`, "Parallel search").
+const MID: Budget = Budget {
+    random: Some(768),
+    ..FULL
+};
+
+/// Finished runs from which a suggestion uses the [`MID`] budget.
+const MID_FROM: usize = 64;
+/// With the [`MID`] budget, the hyperparameters are refitted every this many finished runs
+/// (on the runs up to that mark, as the lean budget does).
+const MID_REFIT_EVERY: usize = 6;
 
 /// From [`LEAN_FROM`] finished runs on, a sweep has converged on its good regions and one
 /// suggestion must stay cheap (≤ 1 ms at 1,000 runs): a local model of the best and most
@@ -202,7 +222,13 @@ pub(crate) fn suggest_bayes_with(
         f.1 = f.1.clamp(lo, hi);
     }
     let lean = finished.len() >= LEAN_FROM;
-    let budget = if lean { LEAN } else { FULL };
+    let budget = if lean {
+        LEAN
+    } else if finished.len() >= MID_FROM {
+        MID
+    } else {
+        FULL
+    };
     // A long sweep whose best has not improved for `STALL` runs restarts: the search
     // starts afresh (random points, then a model of its own runs only) every `STALL` runs
     // until it beats the best, which then takes over again.
@@ -231,7 +257,12 @@ pub(crate) fn suggest_bayes_with(
     } else if lean {
         LEAN_FROM + (finished.len() - LEAN_FROM) / REFIT_EVERY * REFIT_EVERY
     } else {
-        finished.len()
+        let n = finished.len();
+        if n >= MID_FROM {
+            MID_FROM + (n - MID_FROM) / MID_REFIT_EVERY * MID_REFIT_EVERY
+        } else {
+            n
+        }
     };
     let (x_fit, y_fit) = fit_set(&finished[..fitted], &point, budget.fit_points);
     let hyper = Gp::fit_hyper_cached(memo, &x_fit, &y_fit, &cat, budget.fit_evals);
