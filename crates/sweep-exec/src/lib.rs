@@ -659,6 +659,19 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
             sh.halt(StopReason::Count);
             return Ok(());
         }
+        if sh.opts.rerun.is_none() && spec.method == sweep_core::Method::Bayes {
+            // The Bayesian sampler (milliseconds, where grid and random take microseconds)
+            // runs here, outside the store's write lock; the claim takes its answer when
+            // nothing changed in between. An error here recurs in the claim, which
+            // computes again and reports it.
+            let _ = driver::SearchDriver::prepare(
+                &sh.search,
+                sh.store.as_ref(),
+                &sh.sweep.id,
+                spec,
+                sh.sweep.seed,
+            );
+        }
         let mut propose = |ctx: &sweep_store::ClaimContext| {
             if let Some(params) = &sh.opts.rerun {
                 return Ok(sweep_store::Proposal::New {

@@ -90,6 +90,16 @@ pub trait Store: Send + Sync {
         run_cap: Option<u64>,
         propose: &mut dyn FnMut(&ClaimContext) -> Result<Proposal>,
     ) -> Result<Claim>;
+    /// Calls `read` with what a claim of sweep `sweep_id` would hand `propose` now (the
+    /// run stamps and a loader, in one consistent read), without claiming and without
+    /// the write lock. A driver reads here, computes its proposal outside any lock, and
+    /// answers the claim with it when the claim lists the same stamps (the proposal is a
+    /// function of the runs, so it is the one the claim would compute).
+    fn peek_runs(
+        &self,
+        sweep_id: &str,
+        read: &mut dyn FnMut(&ClaimContext) -> Result<()>,
+    ) -> Result<()>;
     /// Extends the lease of a claimed run.
     fn heartbeat(&self, run: &RunKey, lease_secs: f64) -> Result<()>;
     /// Appends history records (in order) and updates the summary; returns the summary.

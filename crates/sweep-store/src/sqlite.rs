@@ -524,6 +524,61 @@ fn check_claim(conn: &Connection, key: &RunKey) -> Result<(String, i64)> {
 
 /// JSON text of a record that keeps NaN and infinities (as strings, which
 /// `parse_metric_line` reads back).
+/// Every run of a sweep as a claim lists it, in creation order.
+fn sweep_stamps(conn: &Connection, sweep_id: &str) -> Result<Vec<RunStamp>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, status, history_len, attempt FROM runs WHERE sweep_id = ?1 ORDER BY number",
+    )?;
+    let rows = stmt
+        .query_map([sweep_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(id, status, history_len, attempt)| {
+            Ok(RunStamp {
+                status: status_of(&status)?,
+                history_len: history_len as u64,
+                attempt: attempt as u32,
+                id,
+            })
+        })
+        .collect()
+}
+
+/// The runs of sweep `sweep_id` with these ids, in this order, as the sampler reads them.
+fn load_existing(conn: &Connection, sweep_id: &str, ids: &[&str]) -> Result<Vec<ExistingRun>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, params_json, summary_json FROM runs WHERE id = ?1 AND sweep_id = ?2",
+    )?;
+    ids.iter()
+        .map(|id| {
+            let (status, params, summary): (String, String, String) = stmt
+                .query_row(params![id, sweep_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "run of this sweep",
+                    id: id.to_string(),
+                })?;
+            Ok(ExistingRun {
+                status: status_of(&status)?,
+                params: serde_json::from_str::<Params>(&params)
+                    .map_err(|e| corrupt(format!("params of run {id}"), e))?,
+                summary: serde_json::from_str::<Summary>(&summary)
+                    .map_err(|e| corrupt(format!("summary of run {id}"), e))?,
+                id: id.to_string(),
+            })
+        })
+        .collect()
+}
+
 fn sanitize_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
@@ -658,57 +713,8 @@ impl Store for SqliteStore {
         }
 
         // 3. Ask the sampler, given every existing run.
-        let stamps = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT id, status, history_len, attempt FROM runs WHERE sweep_id = ?1 ORDER BY number",
-            )?;
-            let rows = stmt
-                .query_map([&sweep.id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.into_iter()
-                .map(|(id, status, history_len, attempt)| {
-                    Ok(RunStamp {
-                        status: status_of(&status)?,
-                        history_len: history_len as u64,
-                        attempt: attempt as u32,
-                        id,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?
-        };
-        let load = |ids: &[&str]| -> Result<Vec<ExistingRun>> {
-            let mut stmt = tx.prepare_cached(
-                "SELECT status, params_json, summary_json FROM runs WHERE id = ?1 AND sweep_id = ?2",
-            )?;
-            ids.iter()
-                .map(|id| {
-                    let (status, params, summary): (String, String, String) = stmt
-                        .query_row(params![id, sweep.id], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                        })
-                        .optional()?
-                        .ok_or_else(|| StoreError::NotFound {
-                            what: "run of this sweep",
-                            id: id.to_string(),
-                        })?;
-                    Ok(ExistingRun {
-                        status: status_of(&status)?,
-                        params: serde_json::from_str::<Params>(&params)
-                            .map_err(|e| corrupt(format!("params of run {id}"), e))?,
-                        summary: serde_json::from_str::<Summary>(&summary)
-                            .map_err(|e| corrupt(format!("summary of run {id}"), e))?,
-                        id: id.to_string(),
-                    })
-                })
-                .collect()
-        };
+        let stamps = sweep_stamps(&tx, &sweep.id)?;
+        let load = |ids: &[&str]| load_existing(&tx, &sweep.id, ids);
         let proposal = propose(&ClaimContext::new(&sweep, &stamps, &load))?;
         let (params, config) = match proposal {
             Proposal::Exhausted => return Ok(Claim::Exhausted),
@@ -743,6 +749,22 @@ impl Store for SqliteStore {
             run: Box::new(run),
             retried: false,
         })
+    }
+
+    fn peek_runs(
+        &self,
+        sweep_id: &str,
+        read: &mut dyn FnMut(&ClaimContext) -> Result<()>,
+    ) -> Result<()> {
+        let mut conn = self.conn();
+        // A read transaction: one consistent view, and no write lock for other agents.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let sweep = load_sweep(&tx, sweep_id)?;
+        let stamps = sweep_stamps(&tx, &sweep.id)?;
+        let load = |ids: &[&str]| load_existing(&tx, &sweep.id, ids);
+        read(&ClaimContext::new(&sweep, &stamps, &load))?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn heartbeat(&self, run: &RunKey, lease_secs: f64) -> Result<()> {

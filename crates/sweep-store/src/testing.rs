@@ -37,7 +37,7 @@
 
 use crate::{
     Claim, ClaimContext, ImportedRun, NewSweep, Owner, Proposal, Result, RunFilter, RunKey,
-    RunOutcome, RunRecord, Store, StoreError, SweepRecord, SweepStatus,
+    RunOutcome, RunRecord, RunStamp, Store, StoreError, SweepRecord, SweepStatus,
 };
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -121,6 +121,7 @@ macro_rules! store_conformance_tests {
                 history_and_summary_are_kept_current,
                 run_cap_and_exhaustion_stop_claims,
                 failed_proposals_create_nothing,
+                peeking_lists_what_a_claim_lists_and_changes_nothing,
                 filters_select_by_sweep_and_status,
                 metric_histories_follow_history_order,
                 tags_and_notes_annotate_any_run,
@@ -1253,6 +1254,57 @@ pub fn failed_proposals_create_nothing(backend: &dyn Backend) {
         store.claim_run("nope", &who, None, &mut next_x(5)),
         StoreError::NotFound { .. },
         "claim from an unknown sweep"
+    );
+}
+
+/// `peek_runs` hands its reader the stamps and the runs a claim made at that moment would
+/// see, and changes nothing; an unknown sweep is not found, and a reader's error comes
+/// back as it was.
+pub fn peeking_lists_what_a_claim_lists_and_changes_nothing(backend: &dyn Backend) {
+    let store = open(backend);
+    let store = store.as_ref();
+    grid_sweep(store, "s1");
+    let first = claim_new(store, "s1");
+    store
+        .append_history(&RunKey::of(&first), &[record(&[("loss", 0.5)])], None)
+        .unwrap();
+    claim_new(store, "s1");
+    let mut peeked: Vec<RunStamp> = Vec::new();
+    let mut loaded = Vec::new();
+    store
+        .peek_runs("s1", &mut |ctx| {
+            peeked = ctx.runs.to_vec();
+            loaded = ctx.existing()?;
+            Ok(())
+        })
+        .unwrap();
+    let mut claimed_saw: Vec<RunStamp> = Vec::new();
+    let mut seeing = |ctx: &ClaimContext| -> Result<Proposal> {
+        claimed_saw = ctx.runs.to_vec();
+        Ok(Proposal::Exhausted)
+    };
+    store
+        .claim_run("s1", &owner("h", 1, LONG_LEASE), None, &mut seeing)
+        .unwrap();
+    assert_eq!(peeked, claimed_saw, "the same stamps as a claim");
+    assert_eq!(peeked.len(), 2);
+    assert_eq!(peeked[0].history_len, 1);
+    assert_eq!(loaded.len(), 2);
+    assert_eq!(loaded[0].summary["loss"].last, Some(0.5));
+    assert_eq!(
+        store.runs(&RunFilter::default()).unwrap().len(),
+        2,
+        "nothing created"
+    );
+    assert_err!(
+        store.peek_runs("nope", &mut |_| Ok(())),
+        StoreError::NotFound { .. },
+        "peeking at an unknown sweep"
+    );
+    assert_err!(
+        store.peek_runs("s1", &mut |_| Err(sampler_error("broke".into()))),
+        StoreError::Propose(_),
+        "a reader's error"
     );
 }
 
