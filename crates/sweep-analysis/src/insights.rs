@@ -94,6 +94,16 @@ pub fn run_insight(history: &[MetricRecord], metric: &MetricSpec) -> RunInsight 
     insight
 }
 
+/// The column names of [`InsightMeans`] in tables, in field order (`n` first).
+pub const INSIGHT_COLUMNS: [&str; 6] = [
+    "n",
+    "iterations",
+    "best at",
+    "90% at",
+    "stability",
+    "train gap",
+];
+
 /// The mean of each insight over a group's runs (`None` where no run has one).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InsightMeans {

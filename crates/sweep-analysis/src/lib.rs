@@ -36,8 +36,8 @@ pub use findings::{FindingsInput, findings, group_label};
 pub use group::{Group, Grouping, NoiseRules, Reduce, group_runs, is_seed_key};
 pub use importance::{Importance, importance};
 pub use insights::{
-    CurvePoint, InsightMeans, RunInsight, STABILITY_WINDOW, group_curve, mean_insights,
-    run_insight, train_counterpart,
+    CurvePoint, INSIGHT_COLUMNS, InsightMeans, RunInsight, STABILITY_WINDOW, group_curve,
+    mean_insights, run_insight, train_counterpart,
 };
 pub use listing::{Columns, best_value, better_first, pareto_front, rank};
 pub use names::DisplayNames;

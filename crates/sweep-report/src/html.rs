@@ -3,9 +3,10 @@
 //! anywhere, offline. Every text is escaped.
 
 use crate::charts::{charts, group_colour};
-use crate::{GroupInsight, Report, esc, group_label, number, overview, strip_ansi};
+use crate::{Report, esc, group_label, number, overview, strip_ansi};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use sweep_analysis::InsightMeans;
 use sweep_analysis::{DisplayNames, cell_text, flatten, p_text};
 use sweep_core::{RunRecord, RunStatus, Value};
 
@@ -132,13 +133,7 @@ fn param_text(names: &DisplayNames, key: &str, v: &Value) -> String {
 }
 
 fn groups_section(out: &mut String, r: &Report, names: &DisplayNames) {
-    let mut header: Vec<String> = vec!["rank".into()];
-    header.extend(r.varying.iter().map(|k| names.key(k).to_string()));
-    header.extend(
-        ["n", "mean", "95% CI", "std", "p vs best", "missing"]
-            .iter()
-            .map(|s| s.to_string()),
-    );
+    let header = crate::groups_header(r, names);
     let rows: Vec<String> = r
         .ranked
         .iter()
@@ -183,10 +178,10 @@ fn groups_section(out: &mut String, r: &Report, names: &DisplayNames) {
 }
 
 fn insights_section(out: &mut String, r: &Report, names: &DisplayNames) {
-    let shown: Vec<&GroupInsight> = r
+    let shown: Vec<&(usize, InsightMeans)> = r
         .insights
         .iter()
-        .filter(|i| i.iterations.is_some_and(|n| n >= 2.0))
+        .filter(|i| i.1.iterations.is_some_and(|n| n >= 2.0))
         .collect();
     if shown.is_empty() {
         return;
@@ -197,31 +192,23 @@ fn insights_section(out: &mut String, r: &Report, names: &DisplayNames) {
         "<p>Means over each group's completed runs, on <code>{}</code>'s iterations: <em>best at</em> is the iteration of the best value (where early stopping keeps the model); <em>90% at</em> the first iteration with 90% of the improvement from the first value to the best; <em>stability</em> the standard deviation of the last values; <em>train gap</em> the train metric against it at the end (positive: train is better, overfitting).</p>",
         esc(&r.metric.name)
     );
-    let header: Vec<String> = [
-        "rank",
-        "group",
-        "n",
-        "iterations",
-        "best at",
-        "90% at",
-        "stability",
-        "train gap",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let header: Vec<String> = ["rank", "group"]
+        .into_iter()
+        .chain(sweep_analysis::INSIGHT_COLUMNS)
+        .map(String::from)
+        .collect();
     let rows: Vec<String> = shown
         .iter()
-        .map(|i| {
+        .map(|(rank, i)| {
             let label = r
                 .ranked
                 .iter()
-                .find(|g| g.rank == i.rank)
+                .find(|g| g.rank == *rank)
                 .map(|g| group_label(r, names, &g.group.params))
                 .unwrap_or_default();
             format!(
                 "<td data-v=\"{rank}\" data-rank=\"{rank}\">{}{rank}</td>{}<td class=\"num\">{}</td>{}{}{}{}{}",
-                swatch(i.rank),
+                swatch(*rank),
                 td(&label),
                 i.n,
                 td_num(i.iterations),
@@ -229,7 +216,6 @@ fn insights_section(out: &mut String, r: &Report, names: &DisplayNames) {
                 td_num(i.to_90),
                 td_num(i.stability),
                 td_num(i.gap),
-                rank = i.rank,
             )
         })
         .collect();
@@ -376,7 +362,7 @@ pub fn html(r: &Report, names: &DisplayNames) -> String {
     }
     if r.insights
         .iter()
-        .any(|i| i.iterations.is_some_and(|n| n >= 2.0))
+        .any(|i| i.1.iterations.is_some_and(|n| n >= 2.0))
     {
         out.push_str("<a href=\"#insights\">Insights</a>");
     }

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use sweep_analysis::{
-    Completeness, CurvePoint, DisplayNames, ExportTable, Importance, Profile, Ranked, Selection,
-    Sentences, cell_text, p_text, ranked_json, run_json,
+    Completeness, CurvePoint, DisplayNames, ExportTable, Importance, InsightMeans, Profile, Ranked,
+    Selection, Sentences, cell_text, p_text, ranked_json, run_json,
 };
 use sweep_core::{MetricSpec, RunRecord, RunStatus, Value};
 
@@ -54,8 +54,10 @@ pub struct Report<'a> {
     /// For each numeric varying key: `(param value, run value, group rank)` of each
     /// completed run with a value.
     pub scatter: Vec<(String, ScatterPoints)>,
-    /// Each ranked group's training insights.
-    pub insights: Vec<GroupInsight>,
+    /// Each ranked group's training insights (by rank): the means over its completed runs
+    /// of what [`sweep_analysis::run_insight`] reads from each run's curve, as `sweep
+    /// analyze insights` shows them.
+    pub insights: Vec<GroupInsights>,
     /// The top groups over the metrics beside the sweep's ([`sweep_analysis::profile`]),
     /// for the radar chart; `None` with fewer than three such metrics.
     pub profile: Option<Profile>,
@@ -81,6 +83,9 @@ pub struct ConfusionView {
     pub counts: Vec<Vec<u64>>,
 }
 
+/// A ranked group's training insights: `(rank, means over its completed runs)`.
+pub type GroupInsights = (usize, InsightMeans);
+
 /// A cost chart's points: `(cost, run value, group rank, on the Pareto front)`.
 pub type CostPoints = Vec<(f64, f64, usize, bool)>;
 
@@ -93,21 +98,6 @@ pub struct GroupCurve {
     /// The group's rank (from 1).
     pub rank: usize,
     pub points: Vec<CurvePoint>,
-}
-
-/// A ranked group's training insights for the metric: the means over its completed runs
-/// of what [`sweep_analysis::run_insight`] reads from each run's curve, as `sweep analyze
-/// insights` shows them (`None` where no run has one).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct GroupInsight {
-    pub rank: usize,
-    /// The completed runs read.
-    pub n: usize,
-    pub iterations: Option<f64>,
-    pub best_at: Option<f64>,
-    pub to_90: Option<f64>,
-    pub stability: Option<f64>,
-    pub gap: Option<f64>,
 }
 
 /// Why a report could not be written.
@@ -157,6 +147,18 @@ fn strip_ansi(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The groups table's header: rank, each varying key (display names), then the statistics.
+fn groups_header(r: &Report, names: &DisplayNames) -> Vec<String> {
+    std::iter::once("rank".to_string())
+        .chain(r.varying.iter().map(|k| names.key(k).to_string()))
+        .chain(
+            ["n", "mean", "95% CI", "std", "p vs best", "missing"]
+                .into_iter()
+                .map(String::from),
+        )
+        .collect()
 }
 
 /// What the resources table shows.
@@ -336,13 +338,7 @@ pub fn markdown(r: &Report, names: &DisplayNames) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "{}. {}\n", r.sentences.scope, r.sentences.method);
-    let mut header: Vec<String> = vec!["rank".into()];
-    header.extend(r.varying.iter().map(|k| names.key(k).to_string()));
-    header.extend(
-        ["n", "mean", "95% CI", "std", "p vs best", "missing"]
-            .iter()
-            .map(|s| s.to_string()),
-    );
+    let header = groups_header(r, names);
     let rows: Vec<Vec<String>> = r
         .ranked
         .iter()
@@ -510,8 +506,8 @@ pub fn json(r: &Report) -> Value {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "insights": r.insights.iter().map(|i| serde_json::json!({
-            "rank": i.rank, "n": i.n, "iterations": i.iterations, "best_at": i.best_at,
-            "to_90": i.to_90, "stability": i.stability, "gap": i.gap,
+            "rank": i.0, "n": i.1.n, "iterations": i.1.iterations, "best_at": i.1.best_at,
+            "to_90": i.1.to_90, "stability": i.1.stability, "gap": i.1.gap,
         })).collect::<Vec<_>>(),
         "profile": r.profile.as_ref().map(|p| serde_json::json!({
             "metrics": p.keys,
@@ -786,12 +782,14 @@ mod tests {
             varying: grouping.varying.clone(),
             insights: ranked
                 .iter()
-                .map(|g| GroupInsight {
-                    rank: g.rank,
-                    n: g.group.n(),
-                    iterations: Some(5.0),
-                    best_at: Some(5.0),
-                    ..GroupInsight::default()
+                .map(|g| {
+                    let means = InsightMeans {
+                        n: g.group.n(),
+                        iterations: Some(5.0),
+                        best_at: Some(5.0),
+                        ..InsightMeans::default()
+                    };
+                    (g.rank, means)
                 })
                 .collect(),
             importance: sweep_analysis::importance(&grouping.varying, &refs, &values),

@@ -146,17 +146,7 @@ fn print_insights(
             } else {
                 keys.clone()
             };
-            header.extend(
-                [
-                    "n",
-                    "iterations",
-                    "best at",
-                    "90% at",
-                    "stability",
-                    "train gap",
-                ]
-                .map(String::from),
-            );
+            header.extend(sweep_analysis::INSIGHT_COLUMNS.map(String::from));
             let lines: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {

@@ -6,12 +6,12 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
 use sweep_analysis::{
-    DisplayNames, FindingsInput, InsightMeans, Profile, Ranked, RunInsight, better_first,
-    completeness, findings, flatten, group_curve, importance, mean_insights, pareto_front,
-    profile_keys, run_insight, select_groups, sentences,
+    DisplayNames, FindingsInput, Profile, Ranked, RunInsight, better_first, completeness, findings,
+    flatten, group_curve, importance, mean_insights, pareto_front, profile_keys, run_insight,
+    select_groups, sentences,
 };
 use sweep_core::{MetricRecord, RunRecord, RunStatus, Value};
-use sweep_report::{ConfusionView, CostPoints, GroupCurve, GroupInsight, ScatterPoints};
+use sweep_report::{ConfusionView, CostPoints, GroupCurve, GroupInsights, ScatterPoints};
 use sweep_store::Store;
 
 pub fn report(
@@ -29,20 +29,6 @@ pub fn report(
     let (curves, insights) = curves_and_insights(store, &runs, &ranked, &analysis)?;
     let importance = importance(&analysis.grouping.varying, &refs, &analysis.values);
     let completeness = completeness(&sweep.spec, &refs, &analysis.grouping, &process_gone);
-    let means: Vec<(usize, InsightMeans)> = insights
-        .iter()
-        .map(|g| {
-            let m = InsightMeans {
-                n: g.n,
-                iterations: g.iterations,
-                best_at: g.best_at,
-                to_90: g.to_90,
-                stability: g.stability,
-                gap: g.gap,
-            };
-            (g.rank, m)
-        })
-        .collect();
     // Each group's mean wall time per completed run, for "cheapest within the interval".
     let by_id: HashMap<&str, &RunRecord> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
     let cost: Vec<(usize, f64)> = ranked
@@ -64,7 +50,7 @@ pub fn report(
         ranked: &ranked,
         importance: &importance,
         completeness: &completeness,
-        insights: &means,
+        insights: &insights,
         cost: &cost,
     });
     let cost_points = cost_quality(&runs, &ranked, &analysis);
@@ -218,7 +204,7 @@ fn curves_and_insights(
     runs: &[RunRecord],
     ranked: &[Ranked],
     analysis: &Analysis,
-) -> Result<(Vec<GroupCurve>, Vec<GroupInsight>)> {
+) -> Result<(Vec<GroupCurve>, Vec<GroupInsights>)> {
     let by_id: HashMap<&str, &RunRecord> = runs.iter().map(|r| (r.id.as_str(), r)).collect();
     let mut curves = Vec::with_capacity(ranked.len());
     let mut insights = Vec::with_capacity(ranked.len());
@@ -240,16 +226,7 @@ fn curves_and_insights(
             .iter()
             .map(|h| run_insight(h, &analysis.metric))
             .collect();
-        let m = mean_insights(&per_run);
-        insights.push(GroupInsight {
-            rank: g.rank,
-            n: m.n,
-            iterations: m.iterations,
-            best_at: m.best_at,
-            to_90: m.to_90,
-            stability: m.stability,
-            gap: m.gap,
-        });
+        insights.push((g.rank, mean_insights(&per_run)));
     }
     Ok((curves, insights))
 }
