@@ -33,6 +33,24 @@ pub struct FitMemo {
     fits: VecDeque<(u64, Hyper)>,
 }
 
+impl FitMemo {
+    /// The fit remembered under `key`.
+    pub(crate) fn get(&self, key: u64) -> Option<Hyper> {
+        self.fits
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, h)| h.clone())
+    }
+
+    /// Remembers `hyper` under `key`, forgetting the oldest fit when full.
+    pub(crate) fn put(&mut self, key: u64, hyper: Hyper) {
+        if self.fits.len() >= MEMO_SIZE {
+            self.fits.pop_front();
+        }
+        self.fits.push_back((key, hyper));
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Hyper {
     /// Inverse squared length scales.
@@ -42,6 +60,14 @@ pub(crate) struct Hyper {
 }
 
 impl Hyper {
+    /// The log-space parameters [`Hyper::from_theta`] reads.
+    fn theta(&self) -> Vec<f64> {
+        let mut t: Vec<f64> = self.inv_ls2.iter().map(|w| -0.5 * w.ln()).collect();
+        t.push(self.signal.ln());
+        t.push(self.noise.ln());
+        t
+    }
+
     fn from_theta(theta: &[f64]) -> Hyper {
         let d = theta.len() - 2;
         Hyper {
@@ -352,6 +378,35 @@ impl Gp {
         Some(Hyper::from_theta(&theta))
     }
 
+    /// The maximum a posteriori from one Nelder–Mead start at `start` (a fit of nearly the
+    /// same points), `max_evals` evaluations: a refit that moves from where the last one
+    /// ended instead of searching from the priors. `None` if no factorisation succeeded.
+    pub fn fit_hyper_from(
+        x: &[Vec<f64>],
+        y: &[f64],
+        cat: &[bool],
+        start: &Hyper,
+        max_evals: usize,
+    ) -> Option<Hyper> {
+        let pairs = Pairs::new(x, cat);
+        let (mut k, mut alpha) = (Vec::new(), Vec::new());
+        let mut objective = |theta: &[f64]| -> f64 {
+            let mut t = theta.to_vec();
+            clamp_theta(&mut t);
+            let out: f64 = theta.iter().zip(&t).map(|(a, b)| (a - b).powi(2)).sum();
+            match factor(&pairs, y, &Hyper::from_theta(&t), &mut k, &mut alpha) {
+                Some(lml) => -(lml + log_prior(&t)) + 10.0 * out,
+                None => f64::INFINITY,
+            }
+        };
+        let (mut theta, v) = nelder_mead(&mut objective, &start.theta(), 0.3, max_evals);
+        if !v.is_finite() {
+            return None;
+        }
+        clamp_theta(&mut theta);
+        Some(Hyper::from_theta(&theta))
+    }
+
     /// [`Gp::fit_hyper`] through `memo`, keyed by everything the fit depends on: the
     /// result is the same, hit or miss.
     pub fn fit_hyper_cached(
@@ -369,14 +424,11 @@ impl Gp {
         cat.hash(&mut h);
         max_evals.hash(&mut h);
         let key = h.finish();
-        if let Some((_, hyper)) = memo.fits.iter().find(|(k, _)| *k == key) {
-            return Some(hyper.clone());
+        if let Some(hyper) = memo.get(key) {
+            return Some(hyper);
         }
         let hyper = Gp::fit_hyper(x, y, cat, max_evals)?;
-        if memo.fits.len() >= MEMO_SIZE {
-            memo.fits.pop_front();
-        }
-        memo.fits.push_back((key, hyper.clone()));
+        memo.put(key, hyper.clone());
         Some(hyper)
     }
 

@@ -34,11 +34,11 @@
 //!    is remembered by the process, so the suggestions of a batch or of parallel workers,
 //!    which differ by pending runs, share it.
 //!    From 64 finished runs on, the hyperparameters are refitted every 6 runs (on the runs
-//!    up to that mark) and the acquisition scores 768 random candidates instead of up to
-//!    3,000: a suggestion at 100 runs takes ~3.5 ms (~12 ms when it refits), and the
-//!    median regret at 100 trials came out the same or lower on all five benchmark
-//!    functions (refitting every 4 runs, or with 120 instead of 200 Nelder–Mead
-//!    evaluations, was worse on some; `BENCHMARKS.md`).
+//!    up to that mark), each refit 60 Nelder–Mead evaluations starting from the previous
+//!    mark's fit (a chain that is a function of the runs alone, see `mid_fit`), and the
+//!    acquisition scores 768 random candidates instead of up to 3,000: a suggestion at 100
+//!    runs takes 3.5-4.8 ms, 5.7-7.7 ms when it refits (`BENCHMARKS.md`, where the
+//!    variants tried are listed).
 //! 6. **Long sweeps.** From 200 finished runs on, a suggestion must stay cheap (about
 //!    0.5 ms at 1,000 runs, see `BENCHMARKS.md`): the posterior is a local model of the 24
 //!    best and 24 most recent runs (and at most 16 pending), the hyperparameters are
@@ -131,6 +131,8 @@ const MID_FROM: usize = 64;
 /// With the [`MID`] budget, the hyperparameters are refitted every this many finished runs
 /// (on the runs up to that mark, as the lean budget does).
 const MID_REFIT_EVERY: usize = 6;
+/// Nelder–Mead evaluations of a mid-size refit, which starts from the previous mark's fit.
+const MID_WARM_EVALS: usize = 60;
 
 /// From [`LEAN_FROM`] finished runs on, a sweep has converged on its good regions and one
 /// suggestion must stay cheap (≤ 1 ms at 1,000 runs): a local model of the best and most
@@ -264,8 +266,12 @@ pub(crate) fn suggest_bayes_with(
             n
         }
     };
-    let (x_fit, y_fit) = fit_set(&finished[..fitted], &point, budget.fit_points);
-    let hyper = Gp::fit_hyper_cached(memo, &x_fit, &y_fit, &cat, budget.fit_evals);
+    let hyper = if !lean && restart.is_none() && finished.len() >= MID_FROM {
+        mid_fit(memo, &finished, &point, &cat, fitted)
+    } else {
+        let (x_fit, y_fit) = fit_set(&finished[..fitted], &point, budget.fit_points);
+        Gp::fit_hyper_cached(memo, &x_fit, &y_fit, &cat, budget.fit_evals)
+    };
     let Some(hyper) = hyper else {
         return Ok(startup_point(spec, &space, &seen, seed, position, &mut rng));
     };
@@ -325,6 +331,41 @@ pub(crate) fn suggest_bayes_with(
         None => random_point(&space, &mut rng),
     };
     Ok(space.decode(&point))
+}
+
+/// The hyperparameters of a mid-size sweep at `mark` finished runs (a multiple of
+/// [`MID_REFIT_EVERY`] from [`MID_FROM`]): at [`MID_FROM`] the full fit from the priors;
+/// after it, a short refit ([`MID_WARM_EVALS`]) that starts from the fit at the previous
+/// mark. A chain, but a function of the first `mark` runs alone, so remembered under a key
+/// of those runs and the same in a fresh process (which recomputes at most 23 links).
+fn mid_fit(
+    memo: &mut FitMemo,
+    finished: &[(usize, f64)],
+    point: &dyn Fn(usize) -> Vec<f64>,
+    cat: &[bool],
+    mark: usize,
+) -> Option<gp::Hyper> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    "mid-chain".hash(&mut h);
+    for &(i, v) in &finished[..mark] {
+        point(i).iter().for_each(|c| c.to_bits().hash(&mut h));
+        v.to_bits().hash(&mut h);
+    }
+    cat.hash(&mut h);
+    let key = h.finish();
+    if let Some(hyper) = memo.get(key) {
+        return Some(hyper);
+    }
+    let (x, y) = fit_set(&finished[..mark], point, MID.fit_points);
+    let hyper = if mark <= MID_FROM {
+        Gp::fit_hyper(&x, &y, cat, MID.fit_evals)?
+    } else {
+        let previous = mid_fit(memo, finished, point, cat, mark - MID_REFIT_EVERY)?;
+        Gp::fit_hyper_from(&x, &y, cat, &previous, MID_WARM_EVALS)?
+    };
+    memo.put(key, hyper.clone());
+    Some(hyper)
 }
 
 /// A monotone compression of large values, `ln(1 + (v - min) / s)` with `s` the mean
