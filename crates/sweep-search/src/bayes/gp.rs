@@ -253,6 +253,21 @@ fn factor(p: &Pairs, y: &[f64], h: &Hyper, k: &mut Vec<f64>, alpha: &mut Vec<f64
     Some(lml)
 }
 
+/// The negative log posterior of the hyperparameters `theta` (log space) on `(pairs, y)`,
+/// what the fits minimise; a penalty for leaving the box keeps the simplex inside it.
+fn map_objective<'a>(pairs: &'a Pairs, y: &'a [f64]) -> impl FnMut(&[f64]) -> f64 + 'a {
+    let (mut k, mut alpha) = (Vec::new(), Vec::new());
+    move |theta: &[f64]| -> f64 {
+        let mut t = theta.to_vec();
+        clamp_theta(&mut t);
+        let out: f64 = theta.iter().zip(&t).map(|(a, b)| (a - b).powi(2)).sum();
+        match factor(pairs, y, &Hyper::from_theta(&t), &mut k, &mut alpha) {
+            Some(lml) => -(lml + log_prior(&t)) + 10.0 * out,
+            None => f64::INFINITY,
+        }
+    }
+}
+
 fn log_prior(theta: &[f64]) -> f64 {
     let d = theta.len() - 2;
     let g = |x: f64, (m, s): (f64, f64)| -0.5 * ((x - m) / s).powi(2);
@@ -350,17 +365,7 @@ impl Gp {
     pub fn fit_hyper(x: &[Vec<f64>], y: &[f64], cat: &[bool], max_evals: usize) -> Option<Hyper> {
         let d = cat.len();
         let pairs = Pairs::new(x, cat);
-        let (mut k, mut alpha) = (Vec::new(), Vec::new());
-        let mut objective = |theta: &[f64]| -> f64 {
-            let mut t = theta.to_vec();
-            clamp_theta(&mut t);
-            // A penalty for leaving the box keeps the simplex inside it.
-            let out: f64 = theta.iter().zip(&t).map(|(a, b)| (a - b).powi(2)).sum();
-            match factor(&pairs, y, &Hyper::from_theta(&t), &mut k, &mut alpha) {
-                Some(lml) => -(lml + log_prior(&t)) + 10.0 * out,
-                None => f64::INFINITY,
-            }
-        };
+        let mut objective = map_objective(&pairs, y);
         let mut best: Option<(Vec<f64>, f64)> = None;
         let mu = PRIOR_LS.0;
         let starts: [(f64, f64); 2] = [(mu - 0.7, PRIOR_NOISE.0), (mu + 0.7, -4.6)];
@@ -389,16 +394,7 @@ impl Gp {
         max_evals: usize,
     ) -> Option<Hyper> {
         let pairs = Pairs::new(x, cat);
-        let (mut k, mut alpha) = (Vec::new(), Vec::new());
-        let mut objective = |theta: &[f64]| -> f64 {
-            let mut t = theta.to_vec();
-            clamp_theta(&mut t);
-            let out: f64 = theta.iter().zip(&t).map(|(a, b)| (a - b).powi(2)).sum();
-            match factor(&pairs, y, &Hyper::from_theta(&t), &mut k, &mut alpha) {
-                Some(lml) => -(lml + log_prior(&t)) + 10.0 * out,
-                None => f64::INFINITY,
-            }
-        };
+        let mut objective = map_objective(&pairs, y);
         let (mut theta, v) = nelder_mead(&mut objective, &start.theta(), 0.3, max_evals);
         if !v.is_finite() {
             return None;
