@@ -95,6 +95,14 @@ pub struct Ranked {
     pub holm_p_vs_best: Option<f64>,
 }
 
+/// Each run's group rank, by run id.
+pub fn rank_by_run(ranked: &[Ranked]) -> std::collections::HashMap<&str, usize> {
+    ranked
+        .iter()
+        .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
+        .collect()
+}
+
 /// Groups best first by mean (by `goal`), groups without values last, ties in their
 /// first run's order; each group tested against the best.
 pub fn rank_groups(results: Vec<GroupResult>, goal: Goal) -> Vec<Ranked> {

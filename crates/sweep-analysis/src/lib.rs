@@ -26,7 +26,7 @@ mod wandb;
 
 pub use analyze::{
     BOOTSTRAP_SEED, GroupComparison, GroupResult, LEVEL, Ranked, beats_runner_up, compare_groups,
-    comparison_json, group_json, group_results, rank_groups, ranked_json,
+    comparison_json, group_json, group_results, rank_by_run, rank_groups, ranked_json,
 };
 pub use compare::{Comparison, ConfigDiff, MetricRow, compare, flatten};
 pub use completeness::{Completeness, MAX_CELLS, completeness};

@@ -6,7 +6,7 @@
 //! in the HTML tables. Every text is escaped; nothing refers outside the file.
 
 use crate::{Report, esc, group_label, number, value_text};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use sweep_analysis::{DisplayNames, flatten};
 use sweep_core::{Goal, RunRecord, RunStatus, Value};
@@ -873,11 +873,7 @@ const PARALLEL_LINES: usize = 2000;
 /// Parallel coordinates: an axis per varying key and one for the metric, a line per
 /// completed run in its group's colour. `None` without a varying key or two runs.
 fn parallel(r: &Report, names: &DisplayNames, labels: &[(usize, String)]) -> Option<Chart> {
-    let rank_of: HashMap<&str, usize> = r
-        .ranked
-        .iter()
-        .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
-        .collect();
+    let rank_of = sweep_analysis::rank_by_run(&r.ranked);
     let keys: Vec<&String> = r.varying.iter().take(PARALLEL_KEYS).collect();
     let mut lines: Vec<(usize, &RunRecord, BTreeMap<String, Value>, f64)> = r
         .runs

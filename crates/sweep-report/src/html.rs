@@ -4,7 +4,6 @@
 
 use crate::charts::{charts, group_colour};
 use crate::{Report, esc, group_label, number, overview, strip_ansi};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use sweep_analysis::InsightMeans;
 use sweep_analysis::{DisplayNames, cell_text, flatten, p_text};
@@ -249,11 +248,7 @@ fn importance_section(out: &mut String, r: &Report, names: &DisplayNames) {
 }
 
 fn runs_section(out: &mut String, r: &Report, names: &DisplayNames) {
-    let rank_of: HashMap<&str, usize> = r
-        .ranked
-        .iter()
-        .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
-        .collect();
+    let rank_of = sweep_analysis::rank_by_run(&r.ranked);
     let mut header: Vec<String> =
         vec!["group".into(), "run".into(), "name".into(), "status".into()];
     header.extend(r.varying.iter().map(|k| names.key(k).to_string()));

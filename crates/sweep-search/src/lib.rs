@@ -208,13 +208,11 @@ pub enum Completion {
     Random,
 }
 
-/// SplitMix64: the next value of the generator at `state`.
+/// SplitMix64: the next value of the generator at `state`, which it advances.
 fn splitmix64(state: &mut u64) -> u64 {
+    let z = bayes::splitmix64(*state);
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    z
 }
 
 /// [`optimize`] as `workers` parallel workers drive it: each suggestion is asked while the
@@ -274,6 +272,23 @@ pub fn optimize_parallel(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The random completion order is a contract with `benches/optuna_parallel.py`, which
+    /// replays it: SplitMix64's outputs from state `seed · 1,000,003 + workers` (here seed
+    /// 0, 2 workers), as that script computes them.
+    #[test]
+    fn the_completion_generator_is_splitmix64() {
+        let mut state = 2;
+        let out: Vec<u64> = (0..3).map(|_| splitmix64(&mut state)).collect();
+        assert_eq!(
+            out,
+            [
+                10905525725756348110,
+                13819372491320860226,
+                10987583248141275951
+            ]
+        );
+    }
     use serde_json::json;
     use sweep_core::Distribution;
 

@@ -38,7 +38,9 @@ pub(crate) fn log_h(z: f64) -> f64 {
 /// independent of the random sampler's stream.
 pub(crate) struct Rng(Pcg64Mcg);
 
-fn splitmix64(x: u64) -> u64 {
+/// SplitMix64's output for the state before `x`'s step: `x` advanced by the golden-gamma
+/// constant, then mixed.
+pub(crate) fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -58,6 +58,7 @@ mod gp;
 mod space;
 
 use crate::{SearchError, random::sample_random};
+pub(crate) use acq::splitmix64;
 use acq::{Acquisition, Rng, Seen, key, random_point};
 pub use gp::FitMemo;
 use gp::Gp;

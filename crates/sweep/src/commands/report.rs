@@ -252,10 +252,7 @@ fn cost_points(
     analysis: &Analysis,
     key: &str,
 ) -> CostPoints {
-    let rank_of: HashMap<&str, usize> = ranked
-        .iter()
-        .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
-        .collect();
+    let rank_of = sweep_analysis::rank_by_run(ranked);
     let points: Vec<(f64, f64, usize)> = runs
         .iter()
         .zip(&analysis.values)
@@ -286,10 +283,7 @@ fn scatter(
     ranked: &[Ranked],
     analysis: &Analysis,
 ) -> Vec<(String, ScatterPoints)> {
-    let rank_of: HashMap<&str, usize> = ranked
-        .iter()
-        .flat_map(|g| g.group.runs.iter().map(move |id| (id.as_str(), g.rank)))
-        .collect();
+    let rank_of = sweep_analysis::rank_by_run(ranked);
     let counted: Vec<(std::collections::BTreeMap<String, Value>, f64, usize)> = runs
         .iter()
         .zip(&analysis.values)
