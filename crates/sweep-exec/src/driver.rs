@@ -10,9 +10,78 @@
 //! between.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use sweep_core::{Method, Params, RunStatus, SweepSpec, resolve_config};
 use sweep_search::Searcher;
-use sweep_store::{ClaimContext, ExistingRun, Proposal, RunStamp, Store, StoreError};
+use sweep_store::{
+    Claim, ClaimContext, ExistingRun, Owner, Proposal, RunStamp, Store, StoreError, SweepRecord,
+};
+
+/// How the workers of one process claim the runs of one sweep: what they share (the runs
+/// read so far, the sampler's memo) and the claim itself, with a Bayesian sweep's sampler
+/// run before the claim, outside the store's write lock. `sweep run`'s workers and `sweep
+/// agent` claim through it; so does the claims benchmark.
+#[derive(Debug, Default)]
+pub struct Claimer {
+    search: Mutex<SearchDriver>,
+    /// Claims that computed their proposal inside the write lock (the prepared one was
+    /// stale, or none was prepared).
+    in_lock: AtomicU64,
+    /// The last prepared proposal went stale (another claim came first): the next claim
+    /// does not prepare. Under contention a prepare is mostly wasted, and its CPU is taken
+    /// from the claim that holds the lock.
+    stale: AtomicBool,
+}
+
+impl Claimer {
+    pub fn new() -> Claimer {
+        Claimer::default()
+    }
+
+    /// Claims the next run of `sweep` for `owner`: a run to retry, else a new one from the
+    /// sampler (or `rerun`'s params, which skip it), within `sweep`'s run cap.
+    pub fn claim(
+        &self,
+        store: &dyn Store,
+        sweep: &SweepRecord,
+        owner: &Owner,
+        rerun: Option<&Params>,
+    ) -> Result<Claim, StoreError> {
+        let spec = &sweep.spec;
+        let prepare = rerun.is_none() && spec.method == Method::Bayes;
+        if prepare && !self.stale.swap(false, Ordering::Relaxed) {
+            // The Bayesian sampler (milliseconds, where grid and random take microseconds)
+            // runs here, outside the store's write lock; the claim takes its answer when
+            // nothing changed in between. An error here recurs in the claim, which
+            // computes again and reports it.
+            let _ = SearchDriver::prepare(&self.search, store, &sweep.id, spec, sweep.seed);
+        }
+        let mut propose = |ctx: &ClaimContext| {
+            if let Some(params) = rerun {
+                return Ok(Proposal::New {
+                    params: params.clone(),
+                    config: resolve_config(&spec.config, params),
+                });
+            }
+            // Claims are one at a time (the store's write lock), so this lock is not held
+            // against another claim; a worker that panicked mid-proposal left a usable cache.
+            let mut driver = self.search.lock().unwrap_or_else(|e| e.into_inner());
+            let before = driver.computed;
+            let proposal = driver.propose(spec, sweep.seed, ctx);
+            if driver.computed != before {
+                self.in_lock.fetch_add(1, Ordering::Relaxed);
+                self.stale.store(prepare, Ordering::Relaxed);
+            }
+            proposal
+        };
+        store.claim_run(&sweep.id, owner, spec.run_cap, &mut propose)
+    }
+
+    /// How many claims so far computed their proposal inside the store's write lock.
+    pub fn computed_in_lock(&self) -> u64 {
+        self.in_lock.load(Ordering::Relaxed)
+    }
+}
 
 /// The search side of a sweep in this process: it answers the store's `propose`.
 #[derive(Debug, Default)]

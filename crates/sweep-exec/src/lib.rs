@@ -13,7 +13,7 @@ mod trial;
 pub use command::{
     CommandContext, CommandError, arg_values, expand, format_value, interpreter_for,
 };
-pub use driver::observations;
+pub use driver::{Claimer, observations};
 pub use inprocess::check_configs;
 
 use std::path::PathBuf;
@@ -464,7 +464,7 @@ pub fn run_sweep(
             pid: std::process::id() as i64,
             lease_secs: opts.lease_secs,
         },
-        search: Mutex::new(driver::SearchDriver::default()),
+        claimer: driver::Claimer::new(),
         code: program_code(&sweep.spec, &opts.cwd, &spec_dir(sweep, &opts.cwd)),
     };
     let workers_done = AtomicBool::new(false);
@@ -601,7 +601,7 @@ struct Shared<'a> {
     succeeded: AtomicBool,
     reason: Mutex<Option<StopReason>>,
     owner: Owner,
-    search: Mutex<driver::SearchDriver>,
+    claimer: driver::Claimer,
     /// The code external trials run, captured once ([`code`]).
     code: Option<code::CodeState>,
 }
@@ -659,34 +659,12 @@ fn worker(sh: &Shared<'_>, on_event: &(dyn Fn(Event) + Sync)) -> Result<(), Exec
             sh.halt(StopReason::Count);
             return Ok(());
         }
-        if sh.opts.rerun.is_none() && spec.method == sweep_core::Method::Bayes {
-            // The Bayesian sampler (milliseconds, where grid and random take microseconds)
-            // runs here, outside the store's write lock; the claim takes its answer when
-            // nothing changed in between. An error here recurs in the claim, which
-            // computes again and reports it.
-            let _ = driver::SearchDriver::prepare(
-                &sh.search,
-                sh.store.as_ref(),
-                &sh.sweep.id,
-                spec,
-                sh.sweep.seed,
-            );
-        }
-        let mut propose = |ctx: &sweep_store::ClaimContext| {
-            if let Some(params) = &sh.opts.rerun {
-                return Ok(sweep_store::Proposal::New {
-                    params: params.clone(),
-                    config: sweep_core::resolve_config(&spec.config, params),
-                });
-            }
-            // Claims are one at a time (the store's write lock), so this lock is not held
-            // against another claim; a worker that panicked mid-proposal left a usable cache.
-            let mut driver = sh.search.lock().unwrap_or_else(|e| e.into_inner());
-            driver.propose(spec, sh.sweep.seed, ctx)
-        };
-        let claim = sh
-            .store
-            .claim_run(&sh.sweep.id, &sh.owner, spec.run_cap, &mut propose)?;
+        let claim = sh.claimer.claim(
+            sh.store.as_ref(),
+            sh.sweep,
+            &sh.owner,
+            sh.opts.rerun.as_ref(),
+        )?;
         let (run, retried) = match claim {
             Claim::Claimed { run, retried } => (*run, retried),
             Claim::Exhausted | Claim::CapReached => {

@@ -291,7 +291,7 @@ fn main() {
             "| {seed} | 1000 (min / median of 50 repeats) | {:.3} / {:.3} | | | |",
             again[0], again[25]
         );
-        for mark in [10usize, 100, 500, 1000] {
+        for mark in [10usize, 100, 150, 200, 500, 1000] {
             let window = &times[mark.saturating_sub(24)..mark];
             let mean = window.iter().sum::<f64>() / window.len() as f64;
             let max = window.iter().copied().fold(0.0, f64::max);

@@ -120,9 +120,10 @@ const FULL: Budget = Budget {
 };
 
 /// From [`MID_FROM`] to [`LEAN_FROM`] finished runs: the full model, searched with fewer
-/// random candidates and refitted every [`MID_REFIT_EVERY`] runs, so that a suggestion
-/// stays near 5 ms (a refit costs ~8 ms on 64 points; `BENCHMARKS.md`, "Parallel search").
+/// random candidates and refitted every [`MID_REFIT_EVERY`] runs by a short warm refit,
+/// so that a suggestion stays under 5 ms (`BENCHMARKS.md`, "Parallel search").
 const MID: Budget = Budget {
+    model: 128,
     random: Some(768),
     ..FULL
 };
@@ -133,7 +134,7 @@ const MID_FROM: usize = 64;
 /// (on the runs up to that mark, as the lean budget does).
 const MID_REFIT_EVERY: usize = 6;
 /// Nelder–Mead evaluations of a mid-size refit, which starts from the previous mark's fit.
-const MID_WARM_EVALS: usize = 60;
+const MID_WARM_EVALS: usize = 50;
 
 /// From [`LEAN_FROM`] finished runs on, a sweep has converged on its good regions and one
 /// suggestion must stay cheap (≤ 1 ms at 1,000 runs): a local model of the best and most

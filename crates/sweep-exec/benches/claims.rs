@@ -1,0 +1,162 @@
+//! Claims per second with many agents on one store (BENCHMARKS.md, "Parallel search").
+//!
+//! Each agent is a thread with its own store connection and its own [`Claimer`], as a
+//! `sweep agent` process has: it claims a run, reports its value at once (a 2-d quadratic,
+//! so the sampler learns from real values) and claims again, until the sweep has RUNS runs.
+//! Trials take no time here, so every agent is always claiming: the worst case for the
+//! store's write lock. Reported for 1, 8 and 32 agents, a Bayesian sweep and a random one
+//! (whose sampler takes microseconds: the store's own cost): claims per second over the
+//! whole sweep, the median and 95th percentile of one claim's latency, and how many claims
+//! computed the Bayesian proposal inside the write lock (the one prepared outside it had
+//! gone stale).
+//!
+//! `cargo bench -p sweep-exec --bench claims [-- RUNS]` (default 200); the store goes under
+//! `$SWEEP_BENCH_DIR` when set, else under the target directory.
+
+use std::path::Path;
+use std::time::Instant;
+use sweep_core::{Distribution, Goal, Method, MetricSpec, ParamSpec, RunStatus, SweepSpec};
+use sweep_exec::Claimer;
+use sweep_store::{Claim, NewSweep, Owner, RunKey, RunOutcome, SqliteStore, Store};
+
+struct Measured {
+    wall: f64,
+    latencies: Vec<f64>,
+    in_lock: u64,
+}
+
+fn main() {
+    let runs: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(200);
+    let parent = std::env::var("SWEEP_BENCH_DIR")
+        .unwrap_or_else(|_| env!("CARGO_TARGET_TMPDIR").to_string());
+    println!("{runs} runs per sweep, store under {parent}\n");
+    println!(
+        "| method | agents | claims/s | claim median ms | claim p95 ms | computed in the lock |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for method in [Method::Bayes, Method::Random] {
+        for agents in [1usize, 8, 32] {
+            let dir = match tempfile::tempdir_in(&parent) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("cannot create a temp dir under {parent}: {e}");
+                    std::process::exit(1);
+                }
+            };
+            let m = match measure(dir.path(), method, agents, runs) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("{method:?} with {agents} agents: {e}");
+                    std::process::exit(1);
+                }
+            };
+            let mut lat = m.latencies;
+            lat.sort_by(f64::total_cmp);
+            let at = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
+            println!(
+                "| {} | {agents} | {:.0} | {:.2} | {:.2} | {} of {} |",
+                format!("{method:?}").to_lowercase(),
+                lat.len() as f64 / m.wall,
+                at(0.5),
+                at(0.95),
+                m.in_lock,
+                lat.len()
+            );
+        }
+    }
+}
+
+fn measure(
+    dir: &Path,
+    method: Method,
+    agents: usize,
+    runs: u64,
+) -> Result<Measured, Box<dyn std::error::Error>> {
+    let path = dir.join("store");
+    let store = SqliteStore::open(&path)?;
+    let uniform = |name: &str| ParamSpec::new(name, Distribution::Uniform { min: 0.0, max: 1.0 });
+    let mut spec = SweepSpec::new(method, vec![uniform("x"), uniform("y")]);
+    spec.metric = Some(MetricSpec::new("loss", Goal::Minimize));
+    spec.run_cap = Some(runs);
+    let sweep = store.create_sweep(&NewSweep {
+        id: "claims".into(),
+        name: "claims".into(),
+        spec_text: String::new(),
+        spec_path: None,
+        spec,
+        seed: 7,
+    })?;
+    drop(store);
+    let start = Instant::now();
+    let per_agent: Vec<Result<(Vec<f64>, u64), String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..agents)
+            .map(|a| {
+                let (path, sweep) = (&path, &sweep);
+                s.spawn(move || agent(path, sweep, a))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("an agent panicked".into())))
+            .collect()
+    });
+    let wall = start.elapsed().as_secs_f64();
+    let mut latencies = Vec::new();
+    let mut in_lock = 0;
+    for r in per_agent {
+        let (l, n) = r?;
+        latencies.extend(l);
+        in_lock += n;
+    }
+    Ok(Measured {
+        wall,
+        latencies,
+        in_lock,
+    })
+}
+
+/// One agent: claim, report, finish, until the sweep's cap; its claim latencies (ms) and
+/// how many of its claims computed inside the lock.
+fn agent(
+    path: &Path,
+    sweep: &sweep_store::SweepRecord,
+    a: usize,
+) -> Result<(Vec<f64>, u64), String> {
+    let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
+    let claimer = Claimer::new();
+    let owner = Owner {
+        host: "bench".into(),
+        pid: 10_000 + a as i64,
+        lease_secs: 3600.0,
+    };
+    let mut latencies = Vec::new();
+    loop {
+        let t = Instant::now();
+        let claim = claimer
+            .claim(&store, sweep, &owner, None)
+            .map_err(|e| e.to_string())?;
+        latencies.push(t.elapsed().as_secs_f64() * 1e3);
+        let Claim::Claimed { run, .. } = claim else {
+            latencies.pop();
+            break;
+        };
+        let x = |k: &str| run.params.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let loss = (x("x") - 0.3).powi(2) + (x("y") - 0.7).powi(2);
+        let key = RunKey::of(&run);
+        let record = [("loss".to_string(), loss)].into();
+        store
+            .append_history(&key, &[record], sweep.spec.metric.as_ref())
+            .map_err(|e| e.to_string())?;
+        let done = RunOutcome {
+            status: RunStatus::Completed,
+            exit_code: Some(0),
+            reason: None,
+            stderr_tail: None,
+        };
+        store.finish_run(&key, &done).map_err(|e| e.to_string())?;
+    }
+    Ok((latencies, claimer.computed_in_lock()))
+}
