@@ -10,7 +10,8 @@
 //! ([`optimize_parallel`], the oldest or a seeded random run finishing first) beside Optuna
 //! TPE driven by ask/tell on the same schedule (`benches/optuna_parallel.py`, run in the same
 //! process when `optuna` imports and `recorded` is not given, else its recorded
-//! `benches/results/optuna_tpe_parallel.csv`).
+//! `benches/results/optuna_tpe_parallel.csv`). `only=ackley5,branin` limits any part to the
+//! named functions.
 
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -209,6 +210,15 @@ fn main() {
             0.0,
         ),
     ];
+    // `only=NAME[,NAME]`: the named functions alone (to iterate on one cell).
+    let only: Option<Vec<String>> = std::env::args().find_map(|a| {
+        a.strip_prefix("only=")
+            .map(|v| v.split(',').map(String::from).collect())
+    });
+    let problems: Vec<Problem> = problems
+        .into_iter()
+        .filter(|p| only.as_ref().is_none_or(|o| o.iter().any(|n| n == p.0)))
+        .collect();
     let tpe = recorded("optuna_baseline_summary.csv", "sampler", "tpe_multivariate");
     let wandb = recorded("wandb_baseline_summary.csv", "method", "bayes");
     println!(

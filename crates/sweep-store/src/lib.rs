@@ -4,11 +4,17 @@
 //! a store directory holding `sweep.db` (SQLite in WAL mode) and one directory per run
 //! under `runs/` (see [`RunDir`]). Several processes may share one store: claiming or
 //! creating a run is one `BEGIN IMMEDIATE` transaction, so two workers never take the same
-//! trial. This crate is the only one that knows SQL and the run-directory layout.
+//! trial. [`PgStore`] keeps the same tables in PostgreSQL, for agents on many machines
+//! (claims by `SELECT … FOR UPDATE SKIP LOCKED` and the sweep's row lock; see its module).
+//! This crate is the only one that knows SQL and the run-directory layout.
 
 mod chunk;
 mod layout;
 mod model;
+#[cfg(any(test, feature = "testing"))]
+mod pg_server;
+mod postgres;
+mod rows;
 mod sqlite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -18,6 +24,7 @@ pub use model::{
     Claim, ClaimContext, ExistingRun, ImportedRun, LoadRuns, MetricHistory, NewSweep, Owner,
     Proposal, RunFilter, RunKey, RunOutcome, RunStamp, SweepRecord, SweepStatus,
 };
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use sweep_core::RunRecord;
 
@@ -29,6 +36,10 @@ use sweep_core::{MetricRecord, MetricSpec, Summary};
 pub enum StoreError {
     #[error("store database error: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("PostgreSQL store: {0}")]
+    Pg(#[from] ::postgres::Error),
+    #[error("cannot use the PostgreSQL store at {location}: {detail}")]
+    PgConnect { location: String, detail: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -52,10 +63,10 @@ pub enum StoreError {
     #[error("corrupt record in the store ({what}): {detail}")]
     Corrupt { what: String, detail: String },
     #[error(
-        "the store at {path} was written by a newer sweep (schema {found}, this build knows {known})"
+        "the store at {location} was written by a newer sweep (schema {found}, this build knows {known}): upgrade sweep"
     )]
     SchemaTooNew {
-        path: PathBuf,
+        location: String,
         found: i64,
         known: i64,
     },

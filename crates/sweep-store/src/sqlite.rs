@@ -1,13 +1,13 @@
 use crate::chunk;
 use crate::model::*;
+use crate::rows::{RawRun, SWEEP_COLS, corrupt, finish_sweep, run_id_base, status_of};
 use crate::{Result, RunDir, RunRecord, Store, StoreError};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 use sweep_core::{
-    History, MetricRecord, MetricSpec, Params, RunStatus, Summary, SweepSpec, hash8,
-    parse_metric_line,
+    History, MetricRecord, MetricSpec, Params, RunStatus, Summary, SweepSpec, parse_metric_line,
 };
 
 /// The schema, one migration per entry; `PRAGMA user_version` records how many ran.
@@ -227,7 +227,7 @@ fn migrate(conn: &mut Connection, db: &Path) -> Result<()> {
     let known = MIGRATIONS.len() as i64;
     if version > known {
         return Err(StoreError::SchemaTooNew {
-            path: db.to_path_buf(),
+            location: db.display().to_string(),
             found: version,
             known,
         });
@@ -297,17 +297,6 @@ fn exec<P: rusqlite::Params>(conn: &Connection, sql: &str, params: P) -> rusqlit
     conn.prepare_cached(sql)?.execute(params)
 }
 
-fn corrupt(what: impl Into<String>, detail: impl ToString) -> StoreError {
-    StoreError::Corrupt {
-        what: what.into(),
-        detail: detail.to_string(),
-    }
-}
-
-fn status_of(s: &str) -> Result<RunStatus> {
-    s.parse().map_err(|e| corrupt("run status", e))
-}
-
 fn sweep_from_row(row: &Row<'_>) -> rusqlite::Result<(SweepRecord, String)> {
     let spec_json: String = row.get(4)?;
     let status: String = row.get(6)?;
@@ -324,40 +313,6 @@ fn sweep_from_row(row: &Row<'_>) -> rusqlite::Result<(SweepRecord, String)> {
         },
         spec_json,
     ))
-}
-
-fn finish_sweep(pair: (SweepRecord, String)) -> Result<SweepRecord> {
-    let (mut sweep, spec_json) = pair;
-    sweep.spec = serde_json::from_str(&spec_json)
-        .map_err(|e| corrupt(format!("spec of sweep {}", sweep.id), e))?;
-    Ok(sweep)
-}
-
-const SWEEP_COLS: &str = "id, name, spec_text, spec_path, spec_json, seed, status, created_at";
-
-struct RawRun {
-    id: String,
-    sweep_id: String,
-    number: i64,
-    status: String,
-    params_json: String,
-    config_json: String,
-    config_hash: String,
-    summary_json: String,
-    history_len: i64,
-    attempt: i64,
-    created_at: f64,
-    started_at: Option<f64>,
-    ended_at: Option<f64>,
-    host: Option<String>,
-    pid: Option<i64>,
-    exit_code: Option<i64>,
-    reason: Option<String>,
-    stderr_tail: Option<String>,
-    note: Option<String>,
-    tags: Option<String>,
-    origin: Option<String>,
-    name: String,
 }
 
 fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
@@ -387,47 +342,6 @@ fn raw_run(row: &Row<'_>) -> rusqlite::Result<RawRun> {
     })
 }
 
-impl RawRun {
-    fn into_record(self) -> Result<RunRecord> {
-        let ctx = |what: &str| format!("{what} of run {}", self.id);
-        Ok(RunRecord {
-            status: status_of(&self.status)?,
-            params: serde_json::from_str(&self.params_json)
-                .map_err(|e| corrupt(ctx("params"), e))?,
-            config: serde_json::from_str(&self.config_json)
-                .map_err(|e| corrupt(ctx("config"), e))?,
-            summary: serde_json::from_str(&self.summary_json)
-                .map_err(|e| corrupt(ctx("summary"), e))?,
-            id: self.id,
-            sweep_id: self.sweep_id,
-            number: self.number as u64,
-            config_hash: self.config_hash,
-            history_len: self.history_len as u64,
-            attempt: self.attempt as u32,
-            created_at: self.created_at,
-            started_at: self.started_at,
-            ended_at: self.ended_at,
-            host: self.host,
-            pid: self.pid,
-            exit_code: self.exit_code.map(|c| c as i32),
-            reason: self.reason,
-            stderr_tail: self.stderr_tail,
-            note: self.note,
-            origin: self.origin,
-            name: self.name,
-            tags: {
-                let mut tags: Vec<String> = self
-                    .tags
-                    .as_deref()
-                    .map(|t| t.split('\u{1f}').map(str::to_string).collect())
-                    .unwrap_or_default();
-                tags.sort();
-                tags
-            },
-        })
-    }
-}
-
 /// A new run id, `YYYYMMDD_HHMMSS_<sweep name>_<hash8 of the config>` at `at` (unix
 /// seconds; now when `None`), with `-2`, `-3`, … when taken.
 fn new_run_id(
@@ -447,7 +361,7 @@ fn new_run_id(
             r.get(0)
         })?,
     };
-    let base = format!("{stamp}_{}_{}", sanitize_name(sweep_name), hash8(config));
+    let base = run_id_base(&stamp, sweep_name, config);
     let mut id = base.clone();
     let mut n = 1;
     while q_row(conn, "SELECT 1 FROM runs WHERE id = ?1", [&id], |_| Ok(()))
@@ -577,26 +491,6 @@ fn load_existing(conn: &Connection, sweep_id: &str, ids: &[&str]) -> Result<Vec<
             })
         })
         .collect()
-}
-
-fn sanitize_name(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let trimmed = cleaned.trim_matches('-');
-    let short: String = trimmed.chars().take(40).collect();
-    if short.is_empty() {
-        "run".to_string()
-    } else {
-        short
-    }
 }
 
 impl Store for SqliteStore {

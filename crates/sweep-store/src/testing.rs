@@ -35,6 +35,7 @@
 //! under every schedule: to let a lease run out it uses a lease of [`SHORT_LEASE`] seconds
 //! and sleeps ten times as long, and the leases that must stay valid last an hour.
 
+pub use crate::pg_server::{postgres_url, require_postgres};
 use crate::{
     Claim, ClaimContext, ImportedRun, NewSweep, Owner, Proposal, Result, RunFilter, RunKey,
     RunOutcome, RunRecord, RunStamp, Store, StoreError, SweepRecord, SweepStatus,
@@ -100,7 +101,12 @@ pub fn run_all(fresh: &dyn Fn() -> Box<dyn Backend>, child_test: Option<&str>) {
 #[macro_export]
 macro_rules! store_conformance_tests {
     (fresh: $fresh:expr, attach: $attach:expr $(,)?) => {
-        $crate::store_conformance_tests!(@with_checks [tests $fresh, $attach]);
+        $crate::store_conformance_tests!(@with_checks [tests { true }, $fresh, $attach]);
+    };
+    // `available`: evaluated first in each test, which returns at once when it is false
+    // (a backend whose server may be missing; it says why, or fails where it must not be).
+    (available: $available:expr, fresh: $fresh:expr, attach: $attach:expr $(,)?) => {
+        $crate::store_conformance_tests!(@with_checks [tests { $available }, $fresh, $attach]);
     };
     // Hands the list of checks to the arm `@$what`.
     (@with_checks [$($what:tt)*]) => {
@@ -143,19 +149,25 @@ macro_rules! store_conformance_tests {
             $crate::testing::$pcheck as $crate::testing::ProcessCheck,
         )),*];
     };
-    (@tests $fresh:expr, $attach:expr;
+    (@tests $available:block, $fresh:expr, $attach:expr;
         checks: [$($check:ident,)*]
         process_checks: [$($pcheck:ident,)*]
     ) => {
         $(
             #[test]
             fn $check() {
+                if !$available {
+                    return;
+                }
                 $crate::testing::$check(&$fresh);
             }
         )*
         $(
             #[test]
             fn $pcheck() {
+                if !$available {
+                    return;
+                }
                 $crate::testing::$pcheck(
                     &$fresh,
                     &$crate::testing::child_test_name(module_path!()),

@@ -1,0 +1,167 @@
+//! A PostgreSQL server for tests: the one `SWEEP_TEST_PG_URL` names, else a private
+//! throwaway cluster this process starts once (when PostgreSQL's server binaries are
+//! installed, as Debian's `postgresql` puts them) and that stops when the process ends.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// The URL of a PostgreSQL database the tests may use (each test makes its own schema), or
+/// why there is none. With `SWEEP_REQUIRE_PG=1` (what `.ci/run` sets once it has installed
+/// PostgreSQL), "none" is a failure, not a skip: see [`require_postgres`].
+pub fn postgres_url() -> Result<&'static str, &'static str> {
+    static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
+    SERVER
+        .get_or_init(|| match std::env::var("SWEEP_TEST_PG_URL") {
+            Ok(url) if !url.is_empty() => Ok(url),
+            _ => start_private_cluster(),
+        })
+        .as_ref()
+        .map(String::as_str)
+        .map_err(String::as_str)
+}
+
+/// [`postgres_url`] for a test: the URL, or `None` after printing why the test is skipped;
+/// it panics instead when `SWEEP_REQUIRE_PG=1`, so that CI never passes a PostgreSQL test
+/// that did not run.
+pub fn require_postgres(test: &str) -> Option<&'static str> {
+    match postgres_url() {
+        Ok(url) => Some(url),
+        Err(why) if std::env::var("SWEEP_REQUIRE_PG").is_ok_and(|v| v == "1") => {
+            panic!("{test}: PostgreSQL is required here (SWEEP_REQUIRE_PG=1) but {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED {test}: {why} (`.ci/run` installs Debian's postgresql)");
+            None
+        }
+    }
+}
+
+/// The newest `bin` directory of an installed PostgreSQL server.
+fn server_bin() -> Option<PathBuf> {
+    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    dirs.sort();
+    dirs.pop().map(|(_, bin)| bin)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+}
+
+/// Runs `program args` (as the `postgres` user when this process is root: the server
+/// refuses to run as root), failing with its output.
+fn run(as_postgres: bool, program: &Path, args: &[&str]) -> Result<(), String> {
+    let mut cmd = if as_postgres {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    let out = cmd
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("running {}: {e}", program.display()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} failed: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+fn start_private_cluster() -> Result<String, String> {
+    let bin = server_bin()
+        .ok_or("PostgreSQL's server is not installed (no /usr/lib/postgresql/*/bin/initdb)")?;
+    let root = is_root();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("sweep-test-pg-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if root {
+        let owned = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !owned {
+            return Err(format!(
+                "cannot give {} to the postgres user",
+                dir.display()
+            ));
+        }
+    }
+    let data = dir.join("data");
+    let data_s = data.to_string_lossy().to_string();
+    let dir_s = dir.to_string_lossy().to_string();
+    run(
+        root,
+        &bin.join("initdb"),
+        &[
+            "-D",
+            &data_s,
+            "-U",
+            "sweep",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ],
+    )?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    let options = format!(
+        "-c listen_addresses=127.0.0.1 -p {port} -k {dir_s} -c fsync=off \
+         -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    );
+    let log = dir.join("log").to_string_lossy().to_string();
+    let pg_ctl = bin.join("pg_ctl");
+    run(
+        root,
+        &pg_ctl,
+        &[
+            "-D", &data_s, "-l", &log, "-w", "-t", "30", "-o", &options, "start",
+        ],
+    )?;
+    // The watchdog: stops the cluster and removes its directory once this process is gone.
+    let stop = if root {
+        format!(
+            "runuser -u postgres -- '{}' -D '{data_s}' -m immediate -w stop",
+            pg_ctl.display()
+        )
+    } else {
+        format!("'{}' -D '{data_s}' -m immediate -w stop", pg_ctl.display())
+    };
+    let script = format!(
+        "while kill -0 {parent} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf '{dir_s}'",
+        parent = std::process::id()
+    );
+    Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting the cluster's watchdog: {e}"))?;
+    Ok(format!("postgresql://sweep@127.0.0.1:{port}/postgres"))
+}
