@@ -1,23 +1,46 @@
 //! Claims per second with many agents on one store (BENCHMARKS.md, "Parallel search").
 //!
 //! Each agent is a thread with its own store connection and its own [`Claimer`], as a
-//! `sweep agent` process has: it claims a run, reports its value at once (a 2-d quadratic,
-//! so the sampler learns from real values) and claims again, until the sweep has RUNS runs.
-//! Trials take no time here, so every agent is always claiming: the worst case for the
-//! store's write lock. Reported for 1, 8 and 32 agents, a Bayesian sweep and a random one
+//! `sweep agent` process has: it claims a run, reports its value (a 2-d quadratic, so the
+//! sampler learns from real values) and claims again, until the sweep has RUNS runs.
+//! Trials take no time (every agent is always claiming: the worst case for the store's
+//! lock, which measures its throughput) or 100 ms (each agent claims ten times a second:
+//! the latency of a claim under a load that a sweep of short trials puts on the store). Reported for 1, 8 and 32 agents, a Bayesian sweep and a random one
 //! (whose sampler takes microseconds: the store's own cost): claims per second over the
 //! whole sweep, the median and 95th percentile of one claim's latency, and how many claims
 //! computed the Bayesian proposal inside the write lock (the one prepared outside it had
 //! gone stale).
 //!
-//! `cargo bench -p sweep-exec --bench claims [-- RUNS]` (default 200); the store goes under
-//! `$SWEEP_BENCH_DIR` when set, else under the target directory.
+//! The same on both stores, side by side in one run: SQLite (the store directory under
+//! `$SWEEP_BENCH_DIR` when set, else under the target directory) and PostgreSQL (the
+//! server `SWEEP_TEST_PG_URL` names, else a throwaway local cluster started for the run, as
+//! the tests do; a fresh schema for each row).
+//!
+//! `cargo bench -p sweep-exec --bench claims [-- RUNS]` (default 200).
 
-use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 use sweep_core::{Distribution, Goal, Method, MetricSpec, ParamSpec, RunStatus, SweepSpec};
 use sweep_exec::Claimer;
-use sweep_store::{Claim, NewSweep, Owner, RunKey, RunOutcome, SqliteStore, Store};
+use sweep_store::{Claim, NewSweep, Owner, PgStore, RunKey, RunOutcome, SqliteStore, Store};
+
+/// Where one measurement's store lives; every agent opens its own handle on it.
+enum Location {
+    Sqlite(PathBuf),
+    Postgres { url: String, runs: PathBuf },
+}
+
+impl Location {
+    fn open(&self) -> Result<Arc<dyn Store>, String> {
+        match self {
+            Location::Sqlite(p) => Ok(Arc::new(SqliteStore::open(p).map_err(|e| e.to_string())?)),
+            Location::Postgres { url, runs } => Ok(Arc::new(
+                PgStore::open(url, Some(runs), runs).map_err(|e| e.to_string())?,
+            )),
+        }
+    }
+}
 
 struct Measured {
     wall: f64,
@@ -32,51 +55,84 @@ fn main() {
         .unwrap_or(200);
     let parent = std::env::var("SWEEP_BENCH_DIR")
         .unwrap_or_else(|_| env!("CARGO_TARGET_TMPDIR").to_string());
-    println!("{runs} runs per sweep, store under {parent}\n");
+    let pg = sweep_store::testing::postgres_url();
+    println!("{runs} runs per sweep; SQLite under {parent}");
+    match pg {
+        Ok(url) => println!("PostgreSQL at {url}\n"),
+        Err(why) => println!("PostgreSQL: none ({why}); its rows are left out\n"),
+    }
     println!(
-        "| method | agents | claims/s | claim median ms | claim p95 ms | computed in the lock |"
+        "| store | method | trial ms | agents | claims/s | claim median ms | claim p95 ms | computed in the lock |"
     );
-    println!("|---|---|---|---|---|---|");
-    for method in [Method::Bayes, Method::Random] {
-        for agents in [1usize, 8, 32] {
-            let dir = match tempfile::tempdir_in(&parent) {
-                Ok(d) => d,
-                Err(e) => {
-                    eprintln!("cannot create a temp dir under {parent}: {e}");
-                    std::process::exit(1);
+    println!("|---|---|---|---|---|---|---|---|");
+    for (store, trial_ms) in [
+        ("sqlite", 0u64),
+        ("postgres", 0),
+        ("sqlite", 100),
+        ("postgres", 100),
+    ] {
+        for method in [Method::Bayes, Method::Random] {
+            for agents in [1usize, 8, 32] {
+                let dir = match tempfile::tempdir_in(&parent) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        eprintln!("cannot create a temp dir under {parent}: {e}");
+                        std::process::exit(1);
+                    }
+                };
+                let mut schema = None;
+                let location = match (store, pg) {
+                    ("sqlite", _) => Location::Sqlite(dir.path().join("store")),
+                    (_, Ok(base)) => {
+                        let (url, name) = sweep_store::testing::fresh_schema(base);
+                        schema = Some((base, name));
+                        Location::Postgres {
+                            url,
+                            runs: dir.path().join("runs"),
+                        }
+                    }
+                    (_, Err(_)) => continue,
+                };
+                let trial = std::time::Duration::from_millis(trial_ms);
+                let m = measure(&location, method, agents, runs, trial);
+                if let Some((base, name)) = schema {
+                    sweep_store::testing::drop_schema(base, &name);
                 }
-            };
-            let m = match measure(dir.path(), method, agents, runs) {
-                Ok(m) => m,
-                Err(e) => {
-                    eprintln!("{method:?} with {agents} agents: {e}");
-                    std::process::exit(1);
-                }
-            };
-            let mut lat = m.latencies;
-            lat.sort_by(f64::total_cmp);
-            let at = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
-            println!(
-                "| {} | {agents} | {:.0} | {:.2} | {:.2} | {} of {} |",
-                format!("{method:?}").to_lowercase(),
-                lat.len() as f64 / m.wall,
-                at(0.5),
-                at(0.95),
-                m.in_lock,
-                lat.len()
-            );
+                let m = match m {
+                    Ok(m) => m,
+                    Err(e) => {
+                        eprintln!("{store} {method:?} with {agents} agents: {e}");
+                        std::process::exit(1);
+                    }
+                };
+                let mut lat = m.latencies;
+                lat.sort_by(f64::total_cmp);
+                let at = |q: f64| lat[((lat.len() - 1) as f64 * q).round() as usize];
+                let in_lock = if method == Method::Bayes {
+                    format!("{} of {}", m.in_lock, lat.len())
+                } else {
+                    "-".to_string()
+                };
+                println!(
+                    "| {store} | {} | {trial_ms} | {agents} | {:.0} | {:.2} | {:.2} | {in_lock} |",
+                    format!("{method:?}").to_lowercase(),
+                    lat.len() as f64 / m.wall,
+                    at(0.5),
+                    at(0.95),
+                );
+            }
         }
     }
 }
 
 fn measure(
-    dir: &Path,
+    location: &Location,
     method: Method,
     agents: usize,
     runs: u64,
+    trial: std::time::Duration,
 ) -> Result<Measured, Box<dyn std::error::Error>> {
-    let path = dir.join("store");
-    let store = SqliteStore::open(&path)?;
+    let store = location.open()?;
     let uniform = |name: &str| ParamSpec::new(name, Distribution::Uniform { min: 0.0, max: 1.0 });
     let mut spec = SweepSpec::new(method, vec![uniform("x"), uniform("y")]);
     spec.metric = Some(MetricSpec::new("loss", Goal::Minimize));
@@ -90,20 +146,23 @@ fn measure(
         seed: 7,
     })?;
     drop(store);
-    let start = Instant::now();
-    let per_agent: Vec<Result<(Vec<f64>, u64), String>> = std::thread::scope(|s| {
+    // The clock starts once every agent has opened its store (connecting is not claiming).
+    let ready = std::sync::Barrier::new(agents + 1);
+    let (per_agent, wall) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..agents)
             .map(|a| {
-                let (path, sweep) = (&path, &sweep);
-                s.spawn(move || agent(path, sweep, a))
+                let (sweep, ready) = (&sweep, &ready);
+                s.spawn(move || agent(location, sweep, a, trial, ready))
             })
             .collect();
-        handles
+        ready.wait();
+        let start = Instant::now();
+        let per_agent: Vec<Result<(Vec<f64>, u64), String>> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err("an agent panicked".into())))
-            .collect()
+            .collect();
+        (per_agent, start.elapsed().as_secs_f64())
     });
-    let wall = start.elapsed().as_secs_f64();
     let mut latencies = Vec::new();
     let mut in_lock = 0;
     for r in per_agent {
@@ -121,11 +180,16 @@ fn measure(
 /// One agent: claim, report, finish, until the sweep's cap; its claim latencies (ms) and
 /// how many of its claims computed inside the lock.
 fn agent(
-    path: &Path,
+    location: &Location,
     sweep: &sweep_store::SweepRecord,
     a: usize,
+    trial: std::time::Duration,
+    ready: &std::sync::Barrier,
 ) -> Result<(Vec<f64>, u64), String> {
-    let store = SqliteStore::open(path).map_err(|e| e.to_string())?;
+    let store = location.open();
+    ready.wait();
+    let store = store?;
+    let store = store.as_ref();
     let claimer = Claimer::new();
     let owner = Owner {
         host: "bench".into(),
@@ -136,7 +200,7 @@ fn agent(
     loop {
         let t = Instant::now();
         let claim = claimer
-            .claim(&store, sweep, &owner, None)
+            .claim(store, sweep, &owner, None)
             .map_err(|e| e.to_string())?;
         latencies.push(t.elapsed().as_secs_f64() * 1e3);
         let Claim::Claimed { run, .. } = claim else {
@@ -145,6 +209,7 @@ fn agent(
         };
         let x = |k: &str| run.params.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
         let loss = (x("x") - 0.3).powi(2) + (x("y") - 0.7).powi(2);
+        std::thread::sleep(trial);
         let key = RunKey::of(&run);
         let record = [("loss".to_string(), loss)].into();
         store

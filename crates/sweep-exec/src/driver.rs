@@ -27,10 +27,12 @@ pub struct Claimer {
     /// Claims that computed their proposal inside the write lock (the prepared one was
     /// stale, or none was prepared).
     in_lock: AtomicU64,
-    /// The last prepared proposal went stale (another claim came first): the next claim
-    /// does not prepare. Under contention a prepare is mostly wasted, and its CPU is taken
-    /// from the claim that holds the lock.
-    stale: AtomicBool,
+    /// Set once a prepared proposal went stale (another process's claim came first):
+    /// from then on this process's claims compute their proposal in the lock and do not
+    /// prepare. Under such contention a prepare is mostly wasted, and on one machine its
+    /// CPU is taken from the claim that holds the lock (BENCHMARKS.md, "Parallel search":
+    /// retrying prepares after a pause measured worse tails).
+    contended: AtomicBool,
 }
 
 impl Claimer {
@@ -48,8 +50,10 @@ impl Claimer {
         rerun: Option<&Params>,
     ) -> Result<Claim, StoreError> {
         let spec = &sweep.spec;
-        let prepare = rerun.is_none() && spec.method == Method::Bayes;
-        if prepare && !self.stale.swap(false, Ordering::Relaxed) {
+        let prepared = rerun.is_none()
+            && spec.method == Method::Bayes
+            && !self.contended.load(Ordering::Relaxed);
+        if prepared {
             // The Bayesian sampler (milliseconds, where grid and random take microseconds)
             // runs here, outside the store's write lock; the claim takes its answer when
             // nothing changed in between. An error here recurs in the claim, which
@@ -70,7 +74,9 @@ impl Claimer {
             let proposal = driver.propose(spec, sweep.seed, ctx);
             if driver.computed != before {
                 self.in_lock.fetch_add(1, Ordering::Relaxed);
-                self.stale.store(prepare, Ordering::Relaxed);
+                if prepared {
+                    self.contended.store(true, Ordering::Relaxed);
+                }
             }
             proposal
         };

@@ -37,6 +37,38 @@ pub fn require_postgres(test: &str) -> Option<&'static str> {
     }
 }
 
+/// A new, empty schema in the test database: the URL of the database with that schema
+/// as its `search_path`, and the schema's name. Panics when the server refuses.
+pub fn fresh_schema(base: &str) -> (String, String) {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let schema = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+    );
+    let mut client = ::postgres::Client::connect(base, ::postgres::NoTls)
+        .unwrap_or_else(|e| panic!("connecting to {base}: {e}"));
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .unwrap_or_else(|e| panic!("creating schema {schema}: {e}"));
+    let sep = if base.contains('?') { '&' } else { '?' };
+    (
+        format!("{base}{sep}options=-csearch_path%3D{schema}"),
+        schema,
+    )
+}
+
+/// Drops a schema [`fresh_schema`] made (best effort: for tidiness, not correctness).
+pub fn drop_schema(base: &str, schema: &str) {
+    if let Ok(mut client) = ::postgres::Client::connect(base, ::postgres::NoTls) {
+        let _ = client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+    }
+}
+
 /// The newest `bin` directory of an installed PostgreSQL server.
 fn server_bin() -> Option<PathBuf> {
     let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")

@@ -4,10 +4,12 @@
 //!
 //! - Retrying a pending or interrupted run is one statement, `UPDATE … WHERE id = (SELECT …
 //!   FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id`: agents never wait on each other for it.
-//! - A new run is created under the sweep's row lock (`SELECT … FOR UPDATE`), held from
+//! - A new run is created under the sweep's transaction-scoped advisory lock, held from
 //!   listing the runs for the sampler to inserting its proposal, so that no two agents are
 //!   given the same grid point or Bayesian proposal; claims of other sweeps do not wait.
-//! - Every write of a claimed run locks the run's row and checks its `attempt` (fencing).
+//! - Every write of a claimed run is one statement conditional on the claim (`attempt` and
+//!   `status` in its `WHERE`: fencing); when it changes nothing, a read says why.
+//! - Every statement is prepared once per connection.
 //! - Times are the database's clock (`clock_timestamp()`), so leases hold across machines
 //!   whose clocks differ.
 //! - The schema is created and migrated under `pg_advisory_xact_lock`, so a hundred agents
@@ -21,8 +23,9 @@ use crate::model::*;
 use crate::rows::{RawRun, SWEEP_COLS, corrupt, finish_sweep, run_id_base, status_of};
 use crate::{Result, RunDir, RunRecord, Store, StoreError};
 use ::postgres::types::ToSql;
-use ::postgres::{Client, Config, GenericClient, Row};
+use ::postgres::{Client, Config, GenericClient, Row, Statement};
 use postgres_native_tls::MakeTlsConnector;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
@@ -88,6 +91,9 @@ CREATE TABLE settings (
 /// The database's clock, in unix seconds.
 const NOW: &str = "extract(epoch from clock_timestamp())::float8";
 
+/// Advisory-lock key of new runs (with a hash of the sweep's id as the second key): "SWEC".
+const CLAIM_LOCK: i32 = 0x5357_4543;
+
 /// Advisory-lock key of schema set-up (with the schema's name as the second key): "SWEE".
 const SCHEMA_LOCK: i32 = 0x5357_4545;
 
@@ -102,12 +108,58 @@ const RUN_COLS: &str = "id, sweep_id, number, status, params_json, config_json, 
 /// A store in a PostgreSQL database: tables in the connection's schema (its `search_path`),
 /// run directories under [`PgStore::runs_root`].
 pub struct PgStore {
-    client: Mutex<Client>,
+    conn: Mutex<Conn>,
     config: Config,
     tls: MakeTlsConnector,
     /// The URL without its password, for messages.
     location: String,
     runs_root: PathBuf,
+}
+
+/// A connection and the statements prepared on it (each SQL text once per connection:
+/// a claim is then a few round trips, not twice as many).
+struct Conn {
+    client: Client,
+    prepared: HashMap<String, Statement>,
+}
+
+/// A connection or one of its transactions, with the connection's prepared statements.
+struct Db<'a, C: GenericClient> {
+    c: &'a mut C,
+    prepared: &'a mut HashMap<String, Statement>,
+}
+
+type Args<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl<C: GenericClient> Db<'_, C> {
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(st) = self.prepared.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.c.prepare(sql)?;
+        self.prepared.insert(sql.to_string(), st.clone());
+        Ok(st)
+    }
+
+    fn query(&mut self, sql: &str, params: Args<'_>) -> Result<Vec<Row>> {
+        let st = self.statement(sql)?;
+        Ok(self.c.query(&st, params)?)
+    }
+
+    fn opt(&mut self, sql: &str, params: Args<'_>) -> Result<Option<Row>> {
+        let st = self.statement(sql)?;
+        Ok(self.c.query_opt(&st, params)?)
+    }
+
+    fn one(&mut self, sql: &str, params: Args<'_>) -> Result<Row> {
+        let st = self.statement(sql)?;
+        Ok(self.c.query_one(&st, params)?)
+    }
+
+    fn exec(&mut self, sql: &str, params: Args<'_>) -> Result<u64> {
+        let st = self.statement(sql)?;
+        Ok(self.c.execute(&st, params)?)
+    }
 }
 
 impl PgStore {
@@ -135,7 +187,10 @@ impl PgStore {
             source,
         })?;
         Ok(PgStore {
-            client: Mutex::new(client),
+            conn: Mutex::new(Conn {
+                client,
+                prepared: HashMap::new(),
+            }),
             config,
             tls,
             location,
@@ -155,16 +210,17 @@ impl PgStore {
 
     /// The connection, opened again if the server closed it (a restart, an idle timeout):
     /// a statement that fails on a broken connection fails once; the next call reconnects.
-    fn client(&self) -> Result<MutexGuard<'_, Client>> {
-        let mut guard = self.client.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.is_closed() {
-            *guard = self
-                .config
-                .connect(self.tls.clone())
-                .map_err(|e| StoreError::PgConnect {
-                    location: self.location.clone(),
-                    detail: e.to_string(),
-                })?;
+    fn conn(&self) -> Result<MutexGuard<'_, Conn>> {
+        let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.client.is_closed() {
+            guard.client =
+                self.config
+                    .connect(self.tls.clone())
+                    .map_err(|e| StoreError::PgConnect {
+                        location: self.location.clone(),
+                        detail: e.to_string(),
+                    })?;
+            guard.prepared.clear();
         }
         Ok(guard)
     }
@@ -230,6 +286,23 @@ fn redact(url: &str) -> String {
 }
 
 fn migrate(client: &mut Client, location: &str) -> Result<()> {
+    let known = MIGRATIONS.len() as i64;
+    // The usual case, an up-to-date schema, reads one row and takes no lock.
+    let exists = client
+        .query_opt(
+            "SELECT 1 FROM pg_tables WHERE schemaname = current_schema() \
+             AND tablename = 'sweep_schema'",
+            &[],
+        )?
+        .is_some();
+    if exists {
+        let version: Option<i64> = client
+            .query_opt("SELECT version FROM sweep_schema", &[])?
+            .map(|r| r.get(0));
+        if version == Some(known) {
+            return Ok(());
+        }
+    }
     let mut tx = client.transaction()?;
     // Only one connection sets up a schema at a time: plain `CREATE TABLE IF NOT EXISTS`
     // from several at once fails for some of them (unique violations in the catalog).
@@ -245,7 +318,6 @@ fn migrate(client: &mut Client, location: &str) -> Result<()> {
             0
         }
     };
-    let known = MIGRATIONS.len() as i64;
     if version > known {
         return Err(StoreError::SchemaTooNew {
             location: location.to_string(),
@@ -274,7 +346,7 @@ fn settle_runs_root(client: &mut Client, given: Option<&Path>, default: &Path) -
     let recorded: Option<String> = client
         .query_opt("SELECT value FROM settings WHERE key = 'runs_dir'", &[])?
         .map(|r| r.get(0));
-    let root = match (given, recorded) {
+    let root = match (given, &recorded) {
         (Some(p), _) => absolute(p)?,
         (None, Some(r)) => PathBuf::from(r),
         (None, None) => absolute(default)?,
@@ -283,6 +355,9 @@ fn settle_runs_root(client: &mut Client, given: Option<&Path>, default: &Path) -
         path: root.clone(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not UTF-8"),
     })?;
+    if recorded.as_deref() == Some(text) {
+        return Ok(root);
+    }
     client.execute(
         "INSERT INTO settings (key, value) VALUES ('runs_dir', $1) \
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -336,9 +411,9 @@ fn sweep_row(row: &Row) -> Result<SweepRecord> {
     ))
 }
 
-fn load_sweep(c: &mut impl GenericClient, id: &str) -> Result<SweepRecord> {
-    let row = c
-        .query_opt(
+fn load_sweep(db: &mut Db<'_, impl GenericClient>, id: &str) -> Result<SweepRecord> {
+    let row = db
+        .opt(
             &format!("SELECT {SWEEP_COLS} FROM sweeps WHERE id = $1"),
             &[&id],
         )?
@@ -349,9 +424,9 @@ fn load_sweep(c: &mut impl GenericClient, id: &str) -> Result<SweepRecord> {
     sweep_row(&row)
 }
 
-fn load_run(c: &mut impl GenericClient, id: &str) -> Result<RunRecord> {
-    let row = c
-        .query_opt(
+fn load_run(db: &mut Db<'_, impl GenericClient>, id: &str) -> Result<RunRecord> {
+    let row = db
+        .opt(
             &format!("SELECT {RUN_COLS} FROM runs WHERE id = $1"),
             &[&id],
         )?
@@ -364,10 +439,14 @@ fn load_run(c: &mut impl GenericClient, id: &str) -> Result<RunRecord> {
 
 /// The full id of the run or sweep `id` names: itself, else the one id it begins (or, for
 /// runs, ends) with.
-fn resolve_id(c: &mut impl GenericClient, table: &'static str, id: &str) -> Result<String> {
+fn resolve_id(
+    db: &mut Db<'_, impl GenericClient>,
+    table: &'static str,
+    id: &str,
+) -> Result<String> {
     let what = if table == "runs" { "run" } else { "sweep" };
     let exact = format!("SELECT id FROM {table} WHERE id = $1");
-    if let Some(row) = c.query_opt(&exact, &[&id])? {
+    if let Some(row) = db.opt(&exact, &[&id])? {
         return Ok(row.get(0));
     }
     let escaped = id
@@ -375,13 +454,13 @@ fn resolve_id(c: &mut impl GenericClient, table: &'static str, id: &str) -> Resu
         .replace('%', "\\%")
         .replace('_', "\\_");
     let like = format!("SELECT id FROM {table} WHERE id LIKE $1 ORDER BY id LIMIT 4");
-    let mut ids: Vec<String> = c
+    let mut ids: Vec<String> = db
         .query(&like, &[&format!("{escaped}%")])?
         .iter()
         .map(|r| r.get(0))
         .collect();
     if ids.is_empty() && table == "runs" {
-        ids = c
+        ids = db
             .query(&like, &[&format!("%{escaped}")])?
             .iter()
             .map(|r| r.get(0))
@@ -403,13 +482,13 @@ fn resolve_id(c: &mut impl GenericClient, table: &'static str, id: &str) -> Resu
 /// A new run id at `at` (unix seconds; now when `None`) in the database's clock, with
 /// `-2`, `-3`, … when taken.
 fn new_run_id(
-    c: &mut impl GenericClient,
+    db: &mut Db<'_, impl GenericClient>,
     sweep_name: &str,
     config: &sweep_core::Value,
     at: Option<f64>,
 ) -> Result<String> {
-    let stamp: String = c
-        .query_one(
+    let stamp: String = db
+        .one(
             &format!(
                 "SELECT to_char(to_timestamp(COALESCE($1::float8, {NOW})) AT TIME ZONE 'UTC', \
                  'YYYYMMDD_HH24MISS')"
@@ -420,8 +499,8 @@ fn new_run_id(
     let base = run_id_base(&stamp, sweep_name, config);
     let mut id = base.clone();
     let mut n = 1;
-    while c
-        .query_opt("SELECT 1 FROM runs WHERE id = $1", &[&id])?
+    while db
+        .opt("SELECT 1 FROM runs WHERE id = $1", &[&id])?
         .is_some()
     {
         n += 1;
@@ -431,7 +510,7 @@ fn new_run_id(
 }
 
 fn insert_chunk(
-    c: &mut impl GenericClient,
+    db: &mut Db<'_, impl GenericClient>,
     run_id: &str,
     first_step: u64,
     history: &History,
@@ -439,7 +518,7 @@ fn insert_chunk(
     if history.is_empty() {
         return Ok(());
     }
-    c.execute(
+    db.exec(
         "INSERT INTO history_chunks (run_id, first_step, n, data) VALUES ($1, $2, $3, $4)",
         &[
             &run_id,
@@ -451,11 +530,13 @@ fn insert_chunk(
     Ok(())
 }
 
-/// Locks the row of the run `key` claims and checks that the claim still holds; returns
-/// the run's summary text and history length.
-fn check_claim(c: &mut impl GenericClient, key: &RunKey) -> Result<(String, i64)> {
-    let row = c.query_opt(
-        "SELECT status, attempt, summary_json, history_len FROM runs WHERE id = $1 FOR UPDATE",
+/// Checks that the claim `key` still holds; returns the run's summary text and history
+/// length. The writes that follow are conditional on the claim themselves (`attempt`,
+/// `status`): a claim lost in between makes them change nothing, and [`lost_claim`] says
+/// why.
+fn check_claim(db: &mut Db<'_, impl GenericClient>, key: &RunKey) -> Result<(String, i64)> {
+    let row = db.opt(
+        "SELECT status, attempt, summary_json, history_len FROM runs WHERE id = $1",
         &[&key.run_id],
     )?;
     let Some(row) = row else {
@@ -481,9 +562,21 @@ fn check_claim(c: &mut impl GenericClient, key: &RunKey) -> Result<(String, i64)
     Ok((row.get(2), row.get(3)))
 }
 
+/// The error of a conditional write of claim `key` that changed nothing: why the claim no
+/// longer holds (fenced when it looks held again: another write came in between).
+fn lost_claim(db: &mut Db<'_, impl GenericClient>, key: &RunKey) -> StoreError {
+    match check_claim(db, key) {
+        Err(e) => e,
+        Ok(_) => StoreError::Fenced {
+            run: key.run_id.clone(),
+            attempt: key.attempt,
+        },
+    }
+}
+
 /// Every run of a sweep as a claim lists it, in creation order.
-fn sweep_stamps(c: &mut impl GenericClient, sweep_id: &str) -> Result<Vec<RunStamp>> {
-    c.query(
+fn sweep_stamps(db: &mut Db<'_, impl GenericClient>, sweep_id: &str) -> Result<Vec<RunStamp>> {
+    db.query(
         "SELECT id, status, history_len, attempt FROM runs WHERE sweep_id = $1 ORDER BY number",
         &[&sweep_id],
     )?
@@ -503,11 +596,11 @@ fn sweep_stamps(c: &mut impl GenericClient, sweep_id: &str) -> Result<Vec<RunSta
 
 /// The runs of sweep `sweep_id` with these ids, in this order, as the sampler reads them.
 fn load_existing(
-    c: &mut impl GenericClient,
+    db: &mut Db<'_, impl GenericClient>,
     sweep_id: &str,
     ids: &[&str],
 ) -> Result<Vec<ExistingRun>> {
-    let rows = c.query(
+    let rows = db.query(
         "SELECT id, status, params_json, summary_json FROM runs \
          WHERE sweep_id = $1 AND id = ANY($2)",
         &[&sweep_id, &ids],
@@ -534,13 +627,13 @@ fn load_existing(
 
 /// `load` for a [`ClaimContext`] over a transaction that `propose` cannot reach otherwise:
 /// the context wants `Fn`, the transaction needs `&mut`.
-fn loader<'a>(
-    tx: &'a Mutex<::postgres::Transaction<'_>>,
+fn loader<'a, C: GenericClient>(
+    db: &'a Mutex<Db<'_, C>>,
     sweep_id: &'a str,
 ) -> impl Fn(&[&str]) -> Result<Vec<ExistingRun>> + 'a {
     move |ids| {
-        let mut tx = tx.lock().unwrap_or_else(|e| e.into_inner());
-        load_existing(&mut *tx, sweep_id, ids)
+        let mut db = db.lock().unwrap_or_else(|e| e.into_inner());
+        load_existing(&mut db, sweep_id, ids)
     }
 }
 
@@ -550,10 +643,15 @@ fn json<T: serde::Serialize>(value: &T, what: &str) -> Result<String> {
 
 impl Store for PgStore {
     fn create_sweep(&self, new: &NewSweep) -> Result<SweepRecord> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
         let mut tx = client.transaction()?;
+        let mut db = Db {
+            c: &mut tx,
+            prepared,
+        };
         let spec_json = json(&new.spec, "spec of the new sweep")?;
-        tx.execute(
+        db.exec(
             &format!(
                 "INSERT INTO sweeps (id, name, spec_text, spec_path, spec_json, seed, status, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, 'active', {NOW}) ON CONFLICT (id) DO NOTHING"
@@ -567,32 +665,46 @@ impl Store for PgStore {
                 &(new.seed as i64),
             ],
         )?;
-        let sweep = load_sweep(&mut tx, &new.id)?;
+        let sweep = load_sweep(&mut db, &new.id)?;
         tx.commit()?;
         Ok(sweep)
     }
 
     fn sweep(&self, id: &str) -> Result<SweepRecord> {
-        let mut client = self.client()?;
-        let id = resolve_id(&mut *client, "sweeps", id)?;
-        load_sweep(&mut *client, &id)
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let id = resolve_id(&mut db, "sweeps", id)?;
+        load_sweep(&mut db, &id)
     }
 
     fn sweeps(&self) -> Result<Vec<SweepRecord>> {
-        let mut client = self.client()?;
-        client
-            .query(
-                &format!("SELECT {SWEEP_COLS} FROM sweeps ORDER BY created_at DESC, id"),
-                &[],
-            )?
-            .iter()
-            .map(sweep_row)
-            .collect()
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        db.query(
+            &format!("SELECT {SWEEP_COLS} FROM sweeps ORDER BY created_at DESC, id"),
+            &[],
+        )?
+        .iter()
+        .map(sweep_row)
+        .collect()
     }
 
     fn set_sweep_status(&self, id: &str, status: SweepStatus) -> Result<()> {
-        let mut client = self.client()?;
-        let n = client.execute(
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let n = db.exec(
             "UPDATE sweeps SET status = $2 WHERE id = $1",
             &[&id, &status.as_str()],
         )?;
@@ -612,13 +724,17 @@ impl Store for PgStore {
         run_cap: Option<u64>,
         propose: &mut dyn FnMut(&ClaimContext) -> Result<Proposal>,
     ) -> Result<Claim> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
         let mut tx = client.transaction()?;
-        let sweep = load_sweep(&mut tx, sweep_id)?;
+        let mut db = Db {
+            c: &mut tx,
+            prepared,
+        };
 
         // 1. Retry a pending or interrupted run first: one statement, skipping the rows
         //    other agents are taking.
-        let retried = tx.query_opt(
+        let retried = db.opt(
             &format!(
                 "UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = {NOW}, \
                  ended_at = NULL, host = $2, pid = $3, lease_until = {NOW} + $4, \
@@ -627,75 +743,100 @@ impl Store for PgStore {
                  WHERE id = (SELECT id FROM runs WHERE sweep_id = $1 \
                              AND status IN ('pending', 'interrupted') ORDER BY number \
                              FOR UPDATE SKIP LOCKED LIMIT 1) \
-                 RETURNING id"
+                 RETURNING {RUN_COLS}"
             ),
-            &[&sweep.id, &owner.host, &owner.pid, &owner.lease_secs],
+            &[&sweep_id, &owner.host, &owner.pid, &owner.lease_secs],
         )?;
         if let Some(row) = retried {
-            let id: String = row.get(0);
-            tx.execute("DELETE FROM history_chunks WHERE run_id = $1", &[&id])?;
-            let run = load_run(&mut tx, &id)?;
+            let run = raw_run(&row).into_record()?;
+            db.exec("DELETE FROM history_chunks WHERE run_id = $1", &[&run.id])?;
             tx.commit()?;
             return Ok(Claim::Claimed {
                 run: Box::new(run),
                 retried: true,
             });
         }
+
+        // 2. New runs of this sweep one at a time: the sweep's advisory lock is held from
+        //    listing the runs for the sampler to inserting its proposal. (Not the sweep's
+        //    row lock: all the waiters of a row lock wake at each commit and all but one
+        //    wait again, which at 32 agents cost ten times the claim itself; an advisory
+        //    lock is granted to one waiter at a time.) The same statement reads the sweep
+        //    and the database's time for the new run's id.
+        let row = db
+            .opt(
+                &format!(
+                    "SELECT {SWEEP_COLS}, to_char(clock_timestamp() AT TIME ZONE 'UTC', \
+                     'YYYYMMDD_HH24MISS'), pg_advisory_xact_lock({CLAIM_LOCK}, hashtext($1)) \
+                     FROM sweeps WHERE id = $1"
+                ),
+                &[&sweep_id],
+            )?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "sweep",
+                id: sweep_id.to_string(),
+            })?;
+        let sweep = sweep_row(&row)?;
+        let stamp: String = row.get(8);
         if sweep.status == SweepStatus::Finished {
             return Ok(Claim::Exhausted);
         }
-
-        // 2. New runs of this sweep one at a time: the sweep's row lock is held from listing
-        //    the runs for the sampler to inserting its proposal.
-        tx.execute(
-            "SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE",
-            &[&sweep.id],
-        )?;
-        let count: i64 = tx
-            .query_one(
-                "SELECT COUNT(*) FROM runs WHERE sweep_id = $1",
-                &[&sweep.id],
-            )?
-            .get(0);
+        let stamps = sweep_stamps(&mut db, &sweep.id)?;
+        let count = stamps.len() as i64;
         if run_cap.is_some_and(|cap| count as u64 >= cap) {
             return Ok(Claim::CapReached);
         }
 
         // 3. Ask the sampler, given every existing run.
-        let stamps = sweep_stamps(&mut tx, &sweep.id)?;
-        let shared = Mutex::new(tx);
+        let shared = Mutex::new(db);
         let proposal = {
             let load = loader(&shared, &sweep.id);
             propose(&ClaimContext::new(&sweep, &stamps, &load))?
         };
-        let mut tx = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut db = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         let (params, config) = match proposal {
             Proposal::Exhausted => return Ok(Claim::Exhausted),
             Proposal::New { params, config } => (params, config),
         };
 
-        let id = new_run_id(&mut tx, &sweep.name, &config, None)?;
         let params_json = json(&params, "new params")?;
         let config_json = json(&config, "new config")?;
-        tx.execute(
-            &format!(
-                "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
-                 config_hash, attempt, created_at, started_at, host, pid, lease_until) \
-                 VALUES ($1, $2, $3, 'running', $4, $5, $6, 1, {NOW}, {NOW}, $7, $8, {NOW} + $9)"
-            ),
-            &[
-                &id,
-                &sweep.id,
-                &count,
-                &params_json,
-                &config_json,
-                &sweep_core::config_hash(&config),
-                &owner.host,
-                &owner.pid,
-                &owner.lease_secs,
-            ],
-        )?;
-        let run = load_run(&mut tx, &id)?;
+        let hash = sweep_core::config_hash(&config);
+        let base = run_id_base(&stamp, &sweep.name, &config);
+        // The id with `-2`, `-3`, … when taken: the insert says whether it was.
+        let insert = format!(
+            "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
+             config_hash, attempt, created_at, started_at, host, pid, lease_until) \
+             VALUES ($1, $2, $3, 'running', $4, $5, $6, 1, {NOW}, {NOW}, $7, $8, {NOW} + $9) \
+             ON CONFLICT (id) DO NOTHING RETURNING {RUN_COLS}"
+        );
+        let mut n = 1;
+        let row = loop {
+            let id = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            let inserted = db.opt(
+                &insert,
+                &[
+                    &id,
+                    &sweep.id,
+                    &count,
+                    &params_json,
+                    &config_json,
+                    &hash,
+                    &owner.host,
+                    &owner.pid,
+                    &owner.lease_secs,
+                ],
+            )?;
+            if let Some(row) = inserted {
+                break row;
+            }
+            n += 1;
+        };
+        let run = raw_run(&row).into_record()?;
         tx.commit()?;
         Ok(Claim::Claimed {
             run: Box::new(run),
@@ -708,34 +849,47 @@ impl Store for PgStore {
         sweep_id: &str,
         read: &mut dyn FnMut(&ClaimContext) -> Result<()>,
     ) -> Result<()> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
         // One consistent view (a repeatable-read snapshot), and no lock for other agents.
         let mut tx = client
             .build_transaction()
             .isolation_level(::postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        let sweep = load_sweep(&mut tx, sweep_id)?;
-        let stamps = sweep_stamps(&mut tx, &sweep.id)?;
-        let shared = Mutex::new(tx);
+        let mut db = Db {
+            c: &mut tx,
+            prepared,
+        };
+        let sweep = load_sweep(&mut db, sweep_id)?;
+        let stamps = sweep_stamps(&mut db, &sweep.id)?;
+        let shared = Mutex::new(db);
         {
             let load = loader(&shared, &sweep.id);
             read(&ClaimContext::new(&sweep, &stamps, &load))?;
         }
-        let tx = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         tx.commit()?;
         Ok(())
     }
 
     fn heartbeat(&self, run: &RunKey, lease_secs: f64) -> Result<()> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        check_claim(&mut tx, run)?;
-        tx.execute(
-            &format!("UPDATE runs SET lease_until = {NOW} + $2 WHERE id = $1"),
-            &[&run.run_id, &lease_secs],
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let attempt = i64::from(run.attempt);
+        let n = db.exec(
+            &format!(
+                "UPDATE runs SET lease_until = {NOW} + $3 \
+                 WHERE id = $1 AND attempt = $2 AND status = 'running'"
+            ),
+            &[&run.run_id, &attempt, &lease_secs],
         )?;
-        tx.commit()?;
+        if n == 0 {
+            return Err(lost_claim(&mut db, run));
+        }
         Ok(())
     }
 
@@ -745,43 +899,72 @@ impl Store for PgStore {
         records: &[MetricRecord],
         metric: Option<&MetricSpec>,
     ) -> Result<Summary> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        let (summary_json, len) = check_claim(&mut tx, run)?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let (summary_json, len) = check_claim(&mut db, run)?;
         let mut summary: Summary = serde_json::from_str(&summary_json)
             .map_err(|e| corrupt(format!("summary of run {}", run.run_id), e))?;
         let chunk = History::from_records(records);
+        if chunk.is_empty() {
+            return Ok(summary);
+        }
         chunk.fold_into(&mut summary, len as u64, metric);
-        insert_chunk(&mut tx, &run.run_id, len as u64, &chunk)?;
         let text = json(&summary, "summary")?;
-        tx.execute(
-            "UPDATE runs SET summary_json = $2, history_len = $3 WHERE id = $1",
-            &[&run.run_id, &text, &(len + records.len() as i64)],
+        // One statement: the summary and length move on, and the chunk is written, only if
+        // the claim still holds and nothing was appended since the read (only the claim's
+        // holder appends, so a mismatch means the claim was lost).
+        let written = db.opt(
+            "WITH moved AS (UPDATE runs SET summary_json = $3, history_len = $4 \
+                 WHERE id = $1 AND attempt = $2 AND status = 'running' AND history_len = $5 \
+                 RETURNING id) \
+             INSERT INTO history_chunks (run_id, first_step, n, data) \
+             SELECT id, $5, $6, $7 FROM moved RETURNING run_id",
+            &[
+                &run.run_id,
+                &i64::from(run.attempt),
+                &text,
+                &(len + chunk.len() as i64),
+                &len,
+                &(chunk.len() as i64),
+                &chunk::encode(&chunk),
+            ],
         )?;
-        tx.commit()?;
+        if written.is_none() {
+            return Err(lost_claim(&mut db, run));
+        }
         Ok(summary)
     }
 
     fn finish_run(&self, run: &RunKey, outcome: &RunOutcome) -> Result<RunRecord> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        check_claim(&mut tx, run)?;
-        tx.execute(
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let row = db.opt(
             &format!(
-                "UPDATE runs SET status = $2, exit_code = $3, reason = $4, stderr_tail = $5, \
-                 ended_at = {NOW}, lease_until = NULL WHERE id = $1"
+                "UPDATE runs SET status = $3, exit_code = $4, reason = $5, stderr_tail = $6, \
+                 ended_at = {NOW}, lease_until = NULL \
+                 WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING {RUN_COLS}"
             ),
             &[
                 &run.run_id,
+                &i64::from(run.attempt),
                 &outcome.status.as_str(),
                 &outcome.exit_code.map(i64::from),
                 &outcome.reason,
                 &outcome.stderr_tail,
             ],
         )?;
-        let record = load_run(&mut tx, &run.run_id)?;
-        tx.commit()?;
-        Ok(record)
+        match row {
+            Some(row) => raw_run(&row).into_record(),
+            None => Err(lost_claim(&mut db, run)),
+        }
     }
 
     fn recover_stale(
@@ -789,10 +972,15 @@ impl Store for PgStore {
         sweep_id: Option<&str>,
         is_dead: &dyn Fn(&str, i64) -> bool,
     ) -> Result<Vec<String>> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
         let mut tx = client.transaction()?;
+        let mut db = Db {
+            c: &mut tx,
+            prepared,
+        };
         // Rows another agent is writing (a heartbeat, a finish) are skipped: they are live.
-        let candidates = tx.query(
+        let candidates = db.query(
             &format!(
                 "SELECT id, host, pid, COALESCE(lease_until < {NOW}, true) FROM runs \
                  WHERE status = 'running' AND ($1::text IS NULL OR sweep_id = $1) \
@@ -822,7 +1010,7 @@ impl Store for PgStore {
             } else {
                 "its controller stopped renewing its lease".to_string()
             };
-            tx.execute(
+            db.exec(
                 &format!(
                     "UPDATE runs SET status = 'interrupted', reason = $2, ended_at = {NOW}, \
                      lease_until = NULL WHERE id = $1"
@@ -836,13 +1024,18 @@ impl Store for PgStore {
     }
 
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
         let sweep_id = match &filter.sweep_id {
-            Some(id) => Some(resolve_id(&mut *client, "sweeps", id)?),
+            Some(id) => Some(resolve_id(&mut db, "sweeps", id)?),
             None => None,
         };
         let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
-        let rows = client.query(
+        let rows = db.query(
             &format!(
                 "SELECT {RUN_COLS} FROM runs WHERE ($1::text IS NULL OR sweep_id = $1) \
                  AND (cardinality($2::text[]) = 0 OR status = ANY($2)) \
@@ -855,33 +1048,43 @@ impl Store for PgStore {
     }
 
     fn run(&self, id: &str) -> Result<RunRecord> {
-        let mut client = self.client()?;
-        let id = resolve_id(&mut *client, "runs", id)?;
-        load_run(&mut *client, &id)
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let id = resolve_id(&mut db, "runs", id)?;
+        load_run(&mut db, &id)
     }
 
     fn import_run(&self, sweep_id: &str, run: &ImportedRun) -> Result<Option<RunRecord>> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
         let mut tx = client.transaction()?;
-        let sweep = load_sweep(&mut tx, sweep_id)?;
+        let mut db = Db {
+            c: &mut tx,
+            prepared,
+        };
+        let sweep = load_sweep(&mut db, sweep_id)?;
         // Run numbers of this sweep one at a time, as claims take them.
-        tx.execute(
+        db.exec(
             "SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE",
             &[&sweep.id],
         )?;
-        if tx
-            .query_opt("SELECT 1 FROM runs WHERE origin = $1", &[&run.origin])?
+        if db
+            .opt("SELECT 1 FROM runs WHERE origin = $1", &[&run.origin])?
             .is_some()
         {
             return Ok(None);
         }
-        let number: i64 = tx
-            .query_one(
+        let number: i64 = db
+            .one(
                 "SELECT COALESCE(MAX(number) + 1, 0) FROM runs WHERE sweep_id = $1",
                 &[&sweep.id],
             )?
             .get(0);
-        let id = new_run_id(&mut tx, &sweep.name, &run.config, run.started_at)?;
+        let id = new_run_id(&mut db, &sweep.name, &run.config, run.started_at)?;
         let mut summary = Summary::new();
         run.history
             .fold_into(&mut summary, 0, sweep.spec.metric.as_ref());
@@ -904,7 +1107,7 @@ impl Store for PgStore {
             &run.origin,
             &run.name,
         ];
-        tx.execute(
+        db.exec(
             &format!(
                 "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
                  config_hash, summary_json, history_len, attempt, created_at, started_at, \
@@ -913,57 +1116,77 @@ impl Store for PgStore {
             ),
             &values,
         )?;
-        insert_chunk(&mut tx, &id, 0, &run.history)?;
+        insert_chunk(&mut db, &id, 0, &run.history)?;
         for t in &run.tags {
-            tx.execute(
+            db.exec(
                 "INSERT INTO tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&id, t],
             )?;
         }
-        let record = load_run(&mut tx, &id)?;
+        let record = load_run(&mut db, &id)?;
         tx.commit()?;
         Ok(Some(record))
     }
 
     fn tag_run(&self, id: &str, add: &[String], remove: &[String]) -> Result<RunRecord> {
-        let mut client = self.client()?;
-        let id = resolve_id(&mut *client, "runs", id)?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
         let mut tx = client.transaction()?;
+        let mut db = Db {
+            c: &mut tx,
+            prepared,
+        };
+        let id = resolve_id(&mut db, "runs", id)?;
         for tag in add {
-            tx.execute(
+            db.exec(
                 "INSERT INTO tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 &[&id, tag],
             )?;
         }
         for tag in remove {
-            tx.execute(
+            db.exec(
                 "DELETE FROM tags WHERE run_id = $1 AND tag = $2",
                 &[&id, tag],
             )?;
         }
-        let record = load_run(&mut tx, &id)?;
+        let record = load_run(&mut db, &id)?;
         tx.commit()?;
         Ok(record)
     }
 
     fn rename_run(&self, id: &str, name: &str) -> Result<RunRecord> {
-        let mut client = self.client()?;
-        let id = resolve_id(&mut *client, "runs", id)?;
-        client.execute("UPDATE runs SET name = $2 WHERE id = $1", &[&id, &name])?;
-        load_run(&mut *client, &id)
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let id = resolve_id(&mut db, "runs", id)?;
+        db.exec("UPDATE runs SET name = $2 WHERE id = $1", &[&id, &name])?;
+        load_run(&mut db, &id)
     }
 
     fn note_run(&self, id: &str, note: Option<&str>) -> Result<RunRecord> {
-        let mut client = self.client()?;
-        let id = resolve_id(&mut *client, "runs", id)?;
-        client.execute("UPDATE runs SET note = $2 WHERE id = $1", &[&id, &note])?;
-        load_run(&mut *client, &id)
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let id = resolve_id(&mut db, "runs", id)?;
+        db.exec("UPDATE runs SET note = $2 WHERE id = $1", &[&id, &note])?;
+        load_run(&mut db, &id)
     }
 
     fn history(&self, run_id: &str) -> Result<Vec<MetricRecord>> {
-        let mut client = self.client()?;
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
         let mut records = Vec::new();
-        for row in client.query(
+        for row in db.query(
             "SELECT data FROM history_chunks WHERE run_id = $1 ORDER BY first_step",
             &[&run_id],
         )? {
@@ -976,8 +1199,13 @@ impl Store for PgStore {
     }
 
     fn metric_histories(&self, sweep_id: &str, metric: &str) -> Result<Vec<MetricHistory>> {
-        let mut client = self.client()?;
-        let rows = client.query(
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut db = Db {
+            c: client,
+            prepared,
+        };
+        let rows = db.query(
             "SELECT r.id, r.status, c.data FROM runs r \
              LEFT JOIN history_chunks c ON c.run_id = r.id \
              WHERE r.sweep_id = $1 ORDER BY r.number, c.first_step",
@@ -1015,11 +1243,10 @@ impl Store for PgStore {
 #[cfg(test)]
 mod conformance {
     use super::{MIGRATIONS, PgStore};
-    use crate::testing::{Backend, postgres_url, require_postgres};
+    use crate::testing::{Backend, drop_schema, fresh_schema, postgres_url, require_postgres};
     use crate::{Result, Store};
     use std::path::PathBuf;
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicU32, Ordering};
 
     /// One schema of the test database, and a directory for its run directories.
     struct PgBackend {
@@ -1031,10 +1258,8 @@ mod conformance {
 
     impl Drop for PgBackend {
         fn drop(&mut self) {
-            if let Some((base, schema, _)) = &self.fresh
-                && let Ok(mut client) = ::postgres::Client::connect(base, ::postgres::NoTls)
-            {
-                let _ = client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+            if let Some((base, schema, _)) = &self.fresh {
+                drop_schema(base, schema);
             }
         }
     }
@@ -1045,26 +1270,11 @@ mod conformance {
 
     impl PgBackend {
         fn fresh() -> Self {
-            static NEXT: AtomicU32 = AtomicU32::new(0);
             let base = postgres_url().unwrap_or_else(|why| panic!("no test server: {why}"));
-            let schema = format!(
-                "t_{}_{}_{}",
-                std::process::id(),
-                NEXT.fetch_add(1, Ordering::SeqCst),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.subsec_nanos())
-                    .unwrap_or_default()
-            );
-            let mut client = ::postgres::Client::connect(base, ::postgres::NoTls)
-                .unwrap_or_else(|e| panic!("connecting to {base}: {e}"));
-            client
-                .batch_execute(&format!("CREATE SCHEMA {schema}"))
-                .unwrap_or_else(|e| panic!("creating schema {schema}: {e}"));
-            let sep = if base.contains('?') { '&' } else { '?' };
+            let (url, schema) = fresh_schema(base);
             let dir = tempfile::tempdir().expect("a temporary directory");
             PgBackend {
-                url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
+                url,
                 runs: dir.path().join("runs"),
                 fresh: Some((base.to_string(), schema, dir)),
             }

@@ -9,9 +9,15 @@ use sweep_core::RunStatus;
 #[derive(Debug, Parser)]
 #[command(name = "sweep", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The store directory (SQLite database and run directories).
+    /// The store: a directory (SQLite database and run directories), or a PostgreSQL URL
+    /// (`postgres://user@host/db`) that agents on many machines share.
     #[arg(long, global = true, env = "SWEEP_STORE", default_value = ".sweep")]
-    pub store: PathBuf,
+    pub store: String,
+    /// With a PostgreSQL store: where run directories live (a filesystem every agent sees);
+    /// recorded in the database, so later agents need not repeat it. Default: the
+    /// recorded one, else `./sweep-runs`.
+    #[arg(long, global = true, env = "SWEEP_RUNS_DIR")]
+    pub runs_dir: Option<PathBuf>,
     /// Display names for config keys and values in tables (YAML: `keys: {optim.lr: LR}`,
     /// `values: {model.weights: {null: random}}`; default: `names.yaml` in the store).
     #[arg(long, global = true, env = "SWEEP_NAMES")]
@@ -46,6 +52,9 @@ pub enum Command {
         #[command(flatten)]
         work: WorkArgs,
     },
+    /// Start agents of a sweep as a Slurm job array: writes an sbatch script whose every
+    /// task runs `sweep agent` (into ./sweep-slurm/, with the tasks' logs) and submits it.
+    Slurm(SlurmArgs),
     /// Run a run's params again as a new run of its sweep; warns when the code (commit,
     /// uncommitted changes, lockfiles, interpreter) differs from what the run recorded.
     Rerun {
@@ -296,6 +305,10 @@ pub struct WorkArgs {
     /// Seconds between SIGTERM and SIGKILL when a trial is stopped.
     #[arg(long, default_value_t = 5.0, value_parser = parse_grace)]
     pub kill_grace: f64,
+    /// Seconds a claim on a trial lasts without a heartbeat (sent every third of it): a
+    /// trial whose agent was killed or cut off is retried by another agent after this.
+    #[arg(long, default_value_t = 60.0, value_parser = parse_lease)]
+    pub lease: f64,
     /// Final table format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -306,6 +319,43 @@ pub struct WorkArgs {
     /// (runs equal but for seeds and noise keys, aggregated).
     #[arg(long)]
     pub runs: bool,
+}
+
+/// `sweep slurm`'s arguments.
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// Sweep id (or a unique prefix).
+    pub sweep: String,
+    /// Tasks in the array: one agent each.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub array: u32,
+    /// Time limit of each task (`--time` of sbatch: `HH:MM:SS`, `D-HH:MM`, minutes).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// CPUs per task.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub cpus: Option<u32>,
+    /// Memory per node (`--mem` of sbatch: `4G`, `500M`).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// The partition to run in.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// GPUs per task (`--gpus-per-task` of sbatch: `1`, `a100:1`).
+    #[arg(long)]
+    pub gpus: Option<String>,
+    /// Trials each agent runs at once.
+    #[arg(long, short, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: u16,
+    /// Seconds an agent's claim lasts without a heartbeat (see `sweep run --lease`).
+    #[arg(long, default_value_t = 60.0, value_parser = parse_lease)]
+    pub lease: f64,
+    /// Print the script instead of submitting it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait until every task has ended (`sbatch --wait`; exits non-zero if one failed).
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -326,6 +376,18 @@ pub enum ExportFormat {
     Csv,
     Json,
     Jsonl,
+}
+
+/// `--lease`: seconds, from 1 to a day.
+fn parse_lease(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if (1.0..=86_400.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be between 1 and 86400 seconds, got {s}"))
+    }
 }
 
 /// `--kill-grace`: seconds, from 0 to an hour.

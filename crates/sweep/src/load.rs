@@ -6,20 +6,70 @@ use anyhow::{Context, Result};
 use std::path::Path;
 use std::sync::Arc;
 use sweep_core::{RunRecord, RunStatus, Value};
-use sweep_store::{RunFilter, SqliteStore, Store, SweepRecord};
+use sweep_store::{PgStore, RunFilter, SqliteStore, Store, SweepRecord};
+
+/// Where the store is: `--store` (or `SWEEP_STORE`) and, for PostgreSQL, `--runs-dir`.
+#[derive(Debug, Clone)]
+pub enum StoreAt {
+    Dir(std::path::PathBuf),
+    Postgres {
+        url: String,
+        runs_dir: Option<std::path::PathBuf>,
+    },
+}
+
+impl StoreAt {
+    pub fn new(store: &str, runs_dir: Option<&Path>) -> Result<StoreAt> {
+        let is_url = store.starts_with("postgres://") || store.starts_with("postgresql://");
+        match (is_url, runs_dir) {
+            (true, runs_dir) => Ok(StoreAt::Postgres {
+                url: store.to_string(),
+                runs_dir: runs_dir.map(Path::to_path_buf),
+            }),
+            (false, None) => Ok(StoreAt::Dir(store.into())),
+            (false, Some(_)) => Err(InvalidInput(format!(
+                "--runs-dir is for a PostgreSQL store; the runs of the store directory {store} \
+                 live in it"
+            ))
+            .into()),
+        }
+    }
+
+    /// The store directory, for files kept beside the database (`names.yaml`); none for
+    /// PostgreSQL.
+    pub fn dir(&self) -> Option<&Path> {
+        match self {
+            StoreAt::Dir(p) => Some(p),
+            StoreAt::Postgres { .. } => None,
+        }
+    }
+}
 
 /// The store every command works on, behind the `Store` trait (only opening it knows the
 /// backend).
-pub fn open_store(path: &std::path::Path) -> Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(path)
-        .with_context(|| format!("opening the store at {}", path.display()))?;
-    Ok(Arc::new(store))
+pub fn open_store(at: &StoreAt) -> Result<Arc<dyn Store>> {
+    match at {
+        StoreAt::Dir(path) => {
+            let store = SqliteStore::open(path)
+                .with_context(|| format!("opening the store at {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        StoreAt::Postgres { url, runs_dir } => {
+            let store = PgStore::open(url, runs_dir.as_deref(), Path::new("sweep-runs"))?;
+            Ok(Arc::new(store))
+        }
+    }
 }
 
 /// For commands that only read or continue: a missing store is the user's mistake.
-pub fn existing_store(path: &std::path::Path) -> Result<Arc<dyn Store>> {
-    let store = user_lookup(SqliteStore::open_existing(path))?;
-    Ok(Arc::new(store))
+pub fn existing_store(at: &StoreAt) -> Result<Arc<dyn Store>> {
+    match at {
+        StoreAt::Dir(path) => {
+            let store = user_lookup(SqliteStore::open_existing(path))?;
+            Ok(Arc::new(store))
+        }
+        StoreAt::Postgres { .. } => open_store(at),
+    }
 }
 
 /// Turns a store "not found"/"ambiguous" into a user error.
@@ -38,14 +88,14 @@ pub fn user_lookup<T>(r: Result<T, sweep_store::StoreError>) -> Result<T> {
 /// The display names for tables: `explicit` (`--names`), else the store's `names.yaml`
 /// when there is one, else none.
 pub fn display_names(
-    store: &Path,
+    store: &StoreAt,
     explicit: Option<&Path>,
 ) -> Result<sweep_analysis::DisplayNames> {
-    let default = store.join("names.yaml");
-    let path = match explicit {
-        Some(p) => p.to_path_buf(),
-        None if default.is_file() => default,
-        None => return Ok(sweep_analysis::DisplayNames::default()),
+    let default = store.dir().map(|d| d.join("names.yaml"));
+    let path = match (explicit, default) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, Some(d)) if d.is_file() => d,
+        _ => return Ok(sweep_analysis::DisplayNames::default()),
     };
     let value = sweep_config::load_config_file(&path).map_err(|e| InvalidInput(e.to_string()))?;
     sweep_analysis::DisplayNames::from_value(&value).map_err(|problems| {

@@ -8,12 +8,23 @@ use std::time::{Duration, Instant};
 
 struct Env {
     dir: tempfile::TempDir,
+    /// `--store`: the directory `store` inside `dir`, or a PostgreSQL URL.
+    store: String,
 }
 
 impl Env {
     fn new() -> Self {
         Env {
             dir: tempfile::tempdir().expect("temp dir"),
+            store: "store".into(),
+        }
+    }
+
+    /// An environment whose store is `url` (a PostgreSQL database).
+    fn with_store(url: &str) -> Self {
+        Env {
+            store: url.to_string(),
+            ..Env::new()
         }
     }
 
@@ -34,7 +45,8 @@ impl Env {
         let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
         c.current_dir(self.path())
             .env_remove("SWEEP_STORE")
-            .args(["--store", "store"])
+            .env_remove("SWEEP_RUNS_DIR")
+            .args(["--store", &self.store])
             .args(args)
             .stdin(Stdio::null());
         c
@@ -2844,4 +2856,355 @@ fn the_report_page_works_in_a_real_browser() {
         "a screenshot with charts is not blank: {} bytes",
         png.len()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Many machines: a PostgreSQL store shared by many agents (issue 16). Each test has a
+// fresh schema of the test server (`sweep_store::testing`: `SWEEP_TEST_PG_URL`, else a
+// throwaway cluster the test process starts); without PostgreSQL they say SKIPPED, and
+// fail instead under `.ci/run`, which installs it.
+
+/// A fresh PostgreSQL database (a new schema) for `test`, or `None` after saying why not.
+struct FreshPg {
+    base: String,
+    schema: String,
+    url: String,
+}
+
+impl FreshPg {
+    fn new(test: &str) -> Option<FreshPg> {
+        let base = sweep_store::testing::require_postgres(test)?;
+        let (url, schema) = sweep_store::testing::fresh_schema(base);
+        Some(FreshPg {
+            base: base.to_string(),
+            schema,
+            url,
+        })
+    }
+}
+
+impl Drop for FreshPg {
+    fn drop(&mut self) {
+        sweep_store::testing::drop_schema(&self.base, &self.schema);
+    }
+}
+
+/// Each grid point (`x`) has exactly one run, and it completed.
+fn assert_each_point_completed_once(runs: &[Value], points: usize) {
+    let mut by_x: BTreeMap<i64, Vec<&Value>> = BTreeMap::new();
+    for r in runs {
+        let x = r["params"]["x"].as_i64().expect("an x");
+        by_x.entry(x).or_default().push(r);
+    }
+    assert_eq!(by_x.len(), points, "every point has a run");
+    for (x, rs) in &by_x {
+        assert_eq!(rs.len(), 1, "point x={x} has {} runs: {rs:?}", rs.len());
+        assert_eq!(rs[0]["status"], "completed", "point x={x}: {:?}", rs[0]);
+    }
+}
+
+fn grid_of(points: usize, nap: &str) -> String {
+    let xs: Vec<String> = (1..=points).map(|i| i.to_string()).collect();
+    format!(
+        "name: many\nprogram: train.sh\nmethod: grid\nmetric: {{name: score, goal: maximize}}\n\
+         parameters:\n  x: {{values: [{}]}}\n  nap: {{value: {nap}}}\n",
+        xs.join(", ")
+    )
+}
+
+/// 32 `sweep run`s of one spec start at the same moment on an empty database: none
+/// crashes (the schema is created once, under an advisory lock), they join one sweep, and
+/// each grid point runs exactly once.
+#[test]
+fn thirty_two_agents_start_at_once_on_a_fresh_postgres_database() {
+    let Some(pg) = FreshPg::new("thirty_two_agents_start_at_once_on_a_fresh_postgres_database")
+    else {
+        return;
+    };
+    let env = Env::with_store(&pg.url);
+    env.write("train.sh", TRAIN);
+    env.write("spec.yaml", &grid_of(64, "0"));
+    let agents: Vec<Child> = (0..32)
+        .map(|_| env.spawn(&["run", "spec.yaml", "--quiet"]))
+        .collect();
+    for (i, child) in agents.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "agent {i}: {}", stderr(&out));
+    }
+    let sweeps: Vec<Value> =
+        serde_json::from_str(&env.ok(&["sweeps", "--format", "json"])).unwrap();
+    assert_eq!(sweeps.len(), 1, "{sweeps:?}");
+    assert_each_point_completed_once(&env.runs(), 64);
+    assert!(
+        env.path().join("sweep-runs").is_dir(),
+        "run directories under ./sweep-runs by default"
+    );
+}
+
+/// A grid of 200 points through 16 agents while agents are SIGKILLed at random moments
+/// (and replaced) and others are stopped (SIGSTOP) past their lease, then continued: every
+/// point ends completed exactly once. A killed agent's run is taken back when its owner is
+/// seen dead; a stopped agent's run when its lease has expired, and the stopped agent's
+/// late writes are refused (fenced by the attempt), so it drops that trial.
+#[test]
+fn a_postgres_grid_survives_killed_and_stopped_agents_exactly_once() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let Some(pg) = FreshPg::new("a_postgres_grid_survives_killed_and_stopped_agents_exactly_once")
+    else {
+        return;
+    };
+    let env = Env::with_store(&pg.url);
+    env.write("train.sh", TRAIN);
+    env.write("spec.yaml", &grid_of(200, "0.2"));
+    env.ok(&["run", "spec.yaml", "--count", "1", "--quiet"]);
+    let id = env.only_sweep();
+    // Each agent's stderr in a file of its own, to find the warnings of fenced agents.
+    let logs = env.path().join("agent-logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let spawned = std::cell::Cell::new(0);
+    let agent = || {
+        let n = spawned.get();
+        spawned.set(n + 1);
+        let log = std::fs::File::create(logs.join(format!("{n}.err"))).expect("a log file");
+        env.cmd(&["agent", &id, "--lease", "1", "--kill-grace", "0", "--quiet"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn an agent")
+    };
+    let mut agents: Vec<Child> = (0..16).map(|_| agent()).collect();
+    // A small LCG: the moments are arbitrary, what is checked holds for every schedule.
+    let mut state = u64::from(std::process::id());
+    let mut next = move |n: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) as usize) % n
+    };
+    let mut paused: Vec<(usize, Instant)> = Vec::new();
+    // Every third action stops an agent, the others kill one; at random moments, on random
+    // agents (never one that is stopped).
+    for action in 0..21 {
+        std::thread::sleep(Duration::from_millis(100 + next(200) as u64));
+        let free: Vec<usize> = (0..agents.len())
+            .filter(|i| !paused.iter().any(|(p, _)| p == i))
+            .collect();
+        let i = free[next(free.len())];
+        let pid = Pid::from_raw(agents[i].id() as i32);
+        if action % 3 == 2 {
+            let _ = kill(pid, Signal::SIGSTOP);
+            paused.push((i, Instant::now()));
+        } else {
+            let _ = kill(pid, Signal::SIGKILL);
+            let _ = agents[i].wait();
+            agents[i] = agent();
+        }
+        // Continue the agents stopped for longer than their lease (1 s).
+        paused.retain(|(p, at)| {
+            let late = at.elapsed() > Duration::from_millis(2500);
+            if late {
+                let _ = kill(Pid::from_raw(agents[*p].id() as i32), Signal::SIGCONT);
+            }
+            !late
+        });
+    }
+    for (p, _) in paused {
+        let _ = kill(Pid::from_raw(agents[p].id() as i32), Signal::SIGCONT);
+    }
+    for mut a in agents {
+        let _ = a.wait();
+    }
+    // Runs whose agent died after the others had finished are taken back by a last agent,
+    // as a user's `sweep agent` or `sweep resume` would.
+    env.ok(&["agent", &id, "--quiet"]);
+    let runs = env.runs();
+    assert_each_point_completed_once(&runs, 200);
+    let fenced = std::fs::read_dir(&logs)
+        .unwrap()
+        .flatten()
+        .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("lost its claim")))
+        .count();
+    assert!(
+        fenced >= 1,
+        "a stopped agent, continued, was refused its late writes"
+    );
+    let retried = runs
+        .iter()
+        .filter(|r| r["attempt"].as_u64().unwrap_or(1) >= 2)
+        .count();
+    assert!(retried >= 1, "some trials were taken back and run again");
+}
+
+/// SIGTERM (what Slurm sends on scancel, preemption and the time limit) makes an agent end
+/// its trial's whole process group and return the trial to the queue as interrupted; the
+/// next agent runs it again in place.
+#[test]
+fn sigterm_returns_an_agents_trial_to_the_queue_and_ends_its_process_group() {
+    let env = Env::new();
+    // The trial starts a grandchild in its process group and records both pids.
+    env.write(
+        "train.sh",
+        "#!/bin/sh\nsleep 30 &\necho \"$$ $!\" > \"pids-$SWEEP_RUN_ID\"\nwait\n",
+    );
+    env.write(
+        "spec.yaml",
+        "program: train.sh\nmethod: grid\nparameters:\n  x: {values: [1]}\n",
+    );
+    let child = env.spawn(&["run", "spec.yaml", "--kill-grace", "1"]);
+    let pids_file = || {
+        std::fs::read_dir(env.path())
+            .ok()?
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().starts_with("pids-"))
+            .and_then(|e| std::fs::read_to_string(e.path()).ok())
+            .filter(|t| t.ends_with('\n'))
+    };
+    wait_for(|| pids_file().is_some(), "the trial and its grandchild");
+    let pids: Vec<i32> = pids_file()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    assert_eq!(pids.len(), 2);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let gone = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
+    };
+    wait_for(
+        || pids.iter().all(|&p| gone(p)),
+        "the trial's process group to end",
+    );
+    let runs = env.runs();
+    assert_eq!(
+        status_counts(&runs).get("interrupted"),
+        Some(&1),
+        "{runs:?}"
+    );
+    let id = env.only_sweep();
+    env.write("train.sh", "#!/bin/sh\necho ok\n");
+    env.ok(&["agent", &id]);
+    let runs = env.runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["status"], "completed");
+    assert_eq!(runs[0]["attempt"], 2);
+}
+
+/// A single-node Slurm for one test (`tests/slurm-node`: munged, slurmctld and slurmd
+/// without systemd), stopped when dropped; `None` after saying why there is none. Under
+/// `.ci/run`, which installs Slurm, a missing one fails the test instead
+/// (`SWEEP_REQUIRE_SLURM=1`).
+struct SlurmNode {
+    dir: tempfile::TempDir,
+    conf: String,
+}
+
+impl SlurmNode {
+    fn start(test: &str) -> Option<SlurmNode> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slurm-node");
+        let installed = [
+            "/usr/sbin/slurmctld",
+            "/usr/sbin/slurmd",
+            "/usr/sbin/munged",
+        ]
+        .iter()
+        .all(|p| Path::new(p).is_file())
+            && Command::new("sbatch").arg("--version").output().is_ok();
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+        let why = if !installed {
+            "Slurm is not installed (slurmctld, slurmd, munge, sbatch)"
+        } else if !root {
+            "starting Slurm's daemons needs root"
+        } else {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let out = Command::new("bash")
+                .arg(&script)
+                .arg("up")
+                .arg(dir.path().join("slurm"))
+                .output()
+                .expect("running tests/slurm-node");
+            assert!(
+                out.status.success(),
+                "starting Slurm failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let conf = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            return Some(SlurmNode { dir, conf });
+        };
+        if std::env::var("SWEEP_REQUIRE_SLURM").is_ok_and(|v| v == "1") {
+            panic!("{test}: Slurm is required here (SWEEP_REQUIRE_SLURM=1) but {why}");
+        }
+        eprintln!("SKIPPED {test}: {why} (`.ci/run` installs Debian's slurm packages)");
+        None
+    }
+}
+
+impl Drop for SlurmNode {
+    fn drop(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slurm-node");
+        let _ = Command::new("bash")
+            .arg(&script)
+            .arg("down")
+            .arg(self.dir.path().join("slurm"))
+            .output();
+    }
+}
+
+/// `sweep slurm SWEEP --array 8 --wait` on a real single-node Slurm with a PostgreSQL
+/// store: eight agents in the array's tasks run the sweep to the end, every point once,
+/// and the command says where the logs are and how to follow the job.
+#[test]
+fn an_eight_task_slurm_array_runs_a_sweep_to_the_end() {
+    let test = "an_eight_task_slurm_array_runs_a_sweep_to_the_end";
+    let Some(pg) = FreshPg::new(test) else {
+        return;
+    };
+    let Some(slurm) = SlurmNode::start(test) else {
+        return;
+    };
+    let env = Env::with_store(&pg.url);
+    // Each trial records the agent that ran it (its parent process).
+    env.write(
+        "train.sh",
+        "#!/bin/sh\nsleep 0.3\necho \"{\\\"agent\\\": $PPID, \\\"score\\\": 1}\" >> \"$SWEEP_METRICS\"\n",
+    );
+    env.write("spec.yaml", &grid_of(40, "0"));
+    env.ok(&["run", "spec.yaml", "--count", "1", "--quiet"]);
+    let id = env.only_sweep();
+    let out = env
+        .cmd(&["slurm", &id, "--array", "8", "--wait"])
+        .env("SLURM_CONF", &slurm.conf)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", stderr(&out));
+    assert!(stdout.contains("submitted job array"), "{stdout}");
+    assert!(stdout.contains("squeue -j"), "{stdout}");
+    let runs = env.runs();
+    assert_each_point_completed_once(&runs, 40);
+    let agents: BTreeSet<i64> = runs
+        .iter()
+        .filter_map(|r| r["summary"]["agent"]["last"].as_f64())
+        .map(|a| a as i64)
+        .collect();
+    assert!(
+        agents.len() >= 2,
+        "the array's agents shared the sweep: {agents:?}"
+    );
+    let logs = std::fs::read_dir(env.path().join("sweep-slurm"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".out"))
+        .count();
+    assert_eq!(logs, 8, "one log per task");
 }

@@ -11,19 +11,21 @@ mod report;
 mod run;
 mod select;
 mod show;
+mod slurm;
 mod suggest;
 mod sweeps;
 mod validate;
 
 use crate::Outcome;
 use crate::cli::{Cli, Command};
-use crate::load::{existing_store, open_store};
+use crate::load::{StoreAt, existing_store, open_store};
 use anyhow::Result;
 
 pub fn dispatch(cli: Cli) -> Result<Outcome> {
+    let at = StoreAt::new(&cli.store, cli.runs_dir.as_deref())?;
     // Read only by the commands that print tables for people, so a bad names file stops
     // no other command.
-    let names = || crate::load::display_names(&cli.store, cli.names.as_deref());
+    let names = || crate::load::display_names(&at, cli.names.as_deref());
     match cli.command {
         Command::Analyze {
             view,
@@ -31,7 +33,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             args,
             format,
         } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             analyze::analyze(store.as_ref(), view, &groups, &args, format, &names()?)?;
             Ok(Outcome::Ok)
         }
@@ -42,7 +44,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             groups,
             format,
         } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             select::select(
                 store.as_ref(),
                 sweep,
@@ -54,17 +56,17 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Report { out, require, args } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             report::report(store.as_ref(), &args, &require, &out, &names()?)?;
             Ok(Outcome::Ok)
         }
         Command::Ingest { paths, format } => {
-            let store = open_store(&cli.store)?;
+            let store = open_store(&at)?;
             ingest::ingest(store.as_ref(), &paths, format.as_deref())?;
             Ok(Outcome::Ok)
         }
         Command::Tag { run, tags, remove } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             let bad: Vec<&String> = tags
                 .iter()
                 .chain(&remove)
@@ -81,7 +83,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Name { run, name } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             if name.trim().is_empty() {
                 return Err(crate::InvalidInput("a run's name cannot be empty".into()).into());
             }
@@ -90,7 +92,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Note { run, text, clear } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             let note = if clear { None } else { text.as_deref() };
             let r = crate::load::user_lookup(store.note_run(&run, note))?;
             match &r.note {
@@ -104,18 +106,23 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Run { spec, work, new } => {
-            run::run_spec(|| open_store(&cli.store), &spec, &work, new, &names()?)
+            run::run_spec(|| open_store(&at), &spec, &work, new, &names()?)
         }
         Command::Rerun { run, work } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             run::rerun(store, &run, &work, &names()?)
         }
         Command::Resume { sweep, work } | Command::Agent { sweep, work } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             run::run_existing(store, &sweep, &work, &names()?)
         }
+        Command::Slurm(args) => {
+            let store = existing_store(&at)?;
+            slurm::slurm(store.as_ref(), &at, &args)?;
+            Ok(Outcome::Ok)
+        }
         Command::Sweeps { format } => {
-            sweeps::sweeps(existing_store(&cli.store)?.as_ref(), format)?;
+            sweeps::sweeps(existing_store(&at)?.as_ref(), format)?;
             Ok(Outcome::Ok)
         }
         Command::Ls {
@@ -125,7 +132,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             runs,
             filter,
         } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             ls::ls(
                 store.as_ref(),
                 sweep,
@@ -138,7 +145,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Show { run, json } => {
-            show::show(existing_store(&cli.store)?.as_ref(), &run, json)?;
+            show::show(existing_store(&at)?.as_ref(), &run, json)?;
             Ok(Outcome::Ok)
         }
         Command::Predict {
@@ -149,7 +156,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             format,
             out,
         } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             predict::predict(
                 store.as_ref(),
                 &run,
@@ -170,7 +177,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Compare { runs } => {
-            compare::compare(existing_store(&cli.store)?.as_ref(), &runs)?;
+            compare::compare(existing_store(&at)?.as_ref(), &runs)?;
             Ok(Outcome::Ok)
         }
         Command::Export {
@@ -181,7 +188,7 @@ pub fn dispatch(cli: Cli) -> Result<Outcome> {
             filter,
             out,
         } => {
-            let store = existing_store(&cli.store)?;
+            let store = existing_store(&at)?;
             export::export(
                 store.as_ref(),
                 sweep,

@@ -362,7 +362,7 @@ fn execute_with(
         workers: work.workers as usize,
         count: work.count,
         cwd: std::env::current_dir().context("reading the current directory")?,
-        lease_secs: 60.0,
+        lease_secs: work.lease,
         kill_grace: Duration::try_from_secs_f64(work.kill_grace).unwrap_or(Duration::from_secs(5)),
         kill_now,
         trainers: trainers(),
