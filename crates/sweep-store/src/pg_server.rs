@@ -69,6 +69,53 @@ pub fn drop_schema(base: &str, schema: &str) {
     }
 }
 
+/// The certificate of the private cluster's TLS (self-signed, for `localhost` and
+/// 127.0.0.1), once [`postgres_url`] started one with TLS.
+static TLS_ROOT: OnceLock<PathBuf> = OnceLock::new();
+
+/// The certificate a client must trust to verify the test server's TLS, or why there is
+/// none (a server named by `SWEEP_TEST_PG_URL`, no openssl, no server at all).
+pub fn postgres_tls_root() -> Result<&'static Path, String> {
+    postgres_url().map_err(str::to_string)?;
+    TLS_ROOT.get().map(PathBuf::as_path).ok_or_else(|| {
+        "the test server has no TLS of this process's making (SWEEP_TEST_PG_URL, or no openssl)"
+            .to_string()
+    })
+}
+
+/// A self-signed certificate and its key in `dir`, readable by the server.
+fn self_signed(dir: &Path, root: bool) -> Option<(PathBuf, PathBuf)> {
+    let (crt, key) = (dir.join("server.crt"), dir.join("server.key"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !made {
+        return None;
+    }
+    let owned = !root
+        || Command::new("chown")
+            .arg("postgres:postgres")
+            .args([&crt, &key])
+            .status()
+            .is_ok_and(|s| s.success());
+    let private = Command::new("chmod")
+        .arg("600")
+        .arg(&key)
+        .status()
+        .is_ok_and(|s| s.success());
+    (owned && private).then_some((crt, key))
+}
+
 /// The newest `bin` directory of an installed PostgreSQL server.
 fn server_bin() -> Option<PathBuf> {
     let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
@@ -162,10 +209,19 @@ fn start_private_cluster() -> Result<String, String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free port: {e}"))?
         .port();
-    let options = format!(
+    let mut options = format!(
         "-c listen_addresses=127.0.0.1 -p {port} -k {dir_s} -c fsync=off \
          -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
     );
+    // TLS too, with a self-signed certificate for `localhost`, when openssl is at hand.
+    if let Some((crt, key)) = self_signed(&dir, root) {
+        options.push_str(&format!(
+            " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            crt.display(),
+            key.display()
+        ));
+        let _ = TLS_ROOT.set(crt);
+    }
     let log = dir.join("log").to_string_lossy().to_string();
     let pg_ctl = bin.join("pg_ctl");
     run(

@@ -123,6 +123,14 @@ struct Conn {
     prepared: HashMap<String, Statement>,
 }
 
+/// How a [`PgStore::transaction_as`] sees the database.
+enum Isolation {
+    /// Each statement sees what was committed before it began (PostgreSQL's default).
+    ReadCommitted,
+    /// Read only, one snapshot for the whole transaction.
+    Snapshot,
+}
+
 /// A connection or one of its transactions, with the connection's prepared statements.
 struct Db<'a, C: GenericClient> {
     c: &'a mut C,
@@ -179,7 +187,7 @@ impl PgStore {
         let (config, tls) = connect_config(url).map_err(&fail)?;
         let mut client = config
             .connect(tls.clone())
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| fail(with_causes(&e)))?;
         migrate(&mut client, &location)?;
         let runs_root = settle_runs_root(&mut client, runs_dir, default_runs_dir)?;
         std::fs::create_dir_all(&runs_root).map_err(|source| StoreError::Io {
@@ -195,6 +203,49 @@ impl PgStore {
             tls,
             location,
             runs_root,
+        })
+    }
+
+    /// Runs `f` in a transaction on this store's connection, committed when `f` succeeds
+    /// (rolled back when it fails).
+    fn transaction<T>(
+        &self,
+        f: impl FnOnce(&mut Db<'_, ::postgres::Transaction<'_>>) -> Result<T>,
+    ) -> Result<T> {
+        self.transaction_as(Isolation::ReadCommitted, f)
+    }
+
+    /// [`PgStore::transaction`] at the isolation `level`.
+    fn transaction_as<T>(
+        &self,
+        level: Isolation,
+        f: impl FnOnce(&mut Db<'_, ::postgres::Transaction<'_>>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        let mut tx = match level {
+            Isolation::ReadCommitted => client.transaction()?,
+            Isolation::Snapshot => client
+                .build_transaction()
+                .isolation_level(::postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?,
+        };
+        let out = f(&mut Db {
+            c: &mut tx,
+            prepared,
+        })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on this store's connection, each statement a transaction of its own.
+    fn plain<T>(&self, f: impl FnOnce(&mut Db<'_, Client>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let Conn { client, prepared } = &mut *conn;
+        f(&mut Db {
+            c: client,
+            prepared,
         })
     }
 
@@ -218,7 +269,7 @@ impl PgStore {
                     .connect(self.tls.clone())
                     .map_err(|e| StoreError::PgConnect {
                         location: self.location.clone(),
-                        detail: e.to_string(),
+                        detail: with_causes(&e),
                     })?;
             guard.prepared.clear();
         }
@@ -269,6 +320,19 @@ fn connect_config(url: &str) -> std::result::Result<(Config, MakeTlsConnector), 
     }
     let connector = builder.build().map_err(|e| format!("TLS: {e}"))?;
     Ok((config, MakeTlsConnector::new(connector)))
+}
+
+/// An error's message followed by its causes' (the driver's top-level message alone, "error
+/// performing TLS handshake", leaves out the certificate it refused).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// `url` with its password replaced by `***`.
@@ -628,7 +692,7 @@ fn load_existing(
 /// `load` for a [`ClaimContext`] over a transaction that `propose` cannot reach otherwise:
 /// the context wants `Fn`, the transaction needs `&mut`.
 fn loader<'a, C: GenericClient>(
-    db: &'a Mutex<Db<'_, C>>,
+    db: &'a Mutex<&mut Db<'_, C>>,
     sweep_id: &'a str,
 ) -> impl Fn(&[&str]) -> Result<Vec<ExistingRun>> + 'a {
     move |ids| {
@@ -643,78 +707,60 @@ fn json<T: serde::Serialize>(value: &T, what: &str) -> Result<String> {
 
 impl Store for PgStore {
     fn create_sweep(&self, new: &NewSweep) -> Result<SweepRecord> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut tx = client.transaction()?;
-        let mut db = Db {
-            c: &mut tx,
-            prepared,
-        };
-        let spec_json = json(&new.spec, "spec of the new sweep")?;
-        db.exec(
-            &format!(
-                "INSERT INTO sweeps (id, name, spec_text, spec_path, spec_json, seed, status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'active', {NOW}) ON CONFLICT (id) DO NOTHING"
-            ),
-            &[
-                &new.id,
-                &new.name,
-                &new.spec_text,
-                &new.spec_path,
-                &spec_json,
-                &(new.seed as i64),
-            ],
-        )?;
-        let sweep = load_sweep(&mut db, &new.id)?;
-        tx.commit()?;
-        Ok(sweep)
+        self.transaction(|db| {
+            let spec_json = json(&new.spec, "spec of the new sweep")?;
+            db.exec(
+                &format!(
+                    "INSERT INTO sweeps (id, name, spec_text, spec_path, spec_json, seed, status, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'active', {NOW}) ON CONFLICT (id) DO NOTHING"
+                ),
+                &[
+                    &new.id,
+                    &new.name,
+                    &new.spec_text,
+                    &new.spec_path,
+                    &spec_json,
+                    &(new.seed as i64),
+                ],
+            )?;
+            let sweep = load_sweep(db, &new.id)?;
+            Ok(sweep)
+        })
     }
 
     fn sweep(&self, id: &str) -> Result<SweepRecord> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let id = resolve_id(&mut db, "sweeps", id)?;
-        load_sweep(&mut db, &id)
+        self.plain(|db| {
+            let id = resolve_id(db, "sweeps", id)?;
+            load_sweep(db, &id)
+        })
     }
 
     fn sweeps(&self) -> Result<Vec<SweepRecord>> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        db.query(
-            &format!("SELECT {SWEEP_COLS} FROM sweeps ORDER BY created_at DESC, id"),
-            &[],
-        )?
-        .iter()
-        .map(sweep_row)
-        .collect()
+        self.plain(|db| {
+            db.query(
+                &format!("SELECT {SWEEP_COLS} FROM sweeps ORDER BY created_at DESC, id"),
+                &[],
+            )?
+            .iter()
+            .map(sweep_row)
+            .collect()
+        })
     }
 
     fn set_sweep_status(&self, id: &str, status: SweepStatus) -> Result<()> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let n = db.exec(
-            "UPDATE sweeps SET status = $2 WHERE id = $1",
-            &[&id, &status.as_str()],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound {
-                what: "sweep",
-                id: id.to_string(),
-            });
-        }
-        Ok(())
+        self.plain(|db| {
+            let n = db.exec(
+                "UPDATE sweeps SET status = $2 WHERE id = $1",
+                &[&id, &status.as_str()],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound {
+                    what: "sweep",
+                    id: id.to_string(),
+                });
+            }
+            Ok(())
+        })
     }
 
     fn claim_run(
@@ -724,123 +770,116 @@ impl Store for PgStore {
         run_cap: Option<u64>,
         propose: &mut dyn FnMut(&ClaimContext) -> Result<Proposal>,
     ) -> Result<Claim> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut tx = client.transaction()?;
-        let mut db = Db {
-            c: &mut tx,
-            prepared,
-        };
+        self.transaction(|db| {
 
-        // 1. Retry a pending or interrupted run first: one statement, skipping the rows
-        //    other agents are taking.
-        let retried = db.opt(
-            &format!(
-                "UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = {NOW}, \
-                 ended_at = NULL, host = $2, pid = $3, lease_until = {NOW} + $4, \
-                 exit_code = NULL, reason = NULL, stderr_tail = NULL, summary_json = '{{}}', \
-                 history_len = 0 \
-                 WHERE id = (SELECT id FROM runs WHERE sweep_id = $1 \
-                             AND status IN ('pending', 'interrupted') ORDER BY number \
-                             FOR UPDATE SKIP LOCKED LIMIT 1) \
-                 RETURNING {RUN_COLS}"
-            ),
-            &[&sweep_id, &owner.host, &owner.pid, &owner.lease_secs],
-        )?;
-        if let Some(row) = retried {
-            let run = raw_run(&row).into_record()?;
-            db.exec("DELETE FROM history_chunks WHERE run_id = $1", &[&run.id])?;
-            tx.commit()?;
-            return Ok(Claim::Claimed {
-                run: Box::new(run),
-                retried: true,
-            });
-        }
-
-        // 2. New runs of this sweep one at a time: the sweep's advisory lock is held from
-        //    listing the runs for the sampler to inserting its proposal. (Not the sweep's
-        //    row lock: all the waiters of a row lock wake at each commit and all but one
-        //    wait again, which at 32 agents cost ten times the claim itself; an advisory
-        //    lock is granted to one waiter at a time.) The same statement reads the sweep
-        //    and the database's time for the new run's id.
-        let row = db
-            .opt(
+            // 1. Retry a pending or interrupted run first: one statement, skipping the rows
+            //    other agents are taking.
+            let retried = db.opt(
                 &format!(
-                    "SELECT {SWEEP_COLS}, to_char(clock_timestamp() AT TIME ZONE 'UTC', \
-                     'YYYYMMDD_HH24MISS'), pg_advisory_xact_lock({CLAIM_LOCK}, hashtext($1)) \
-                     FROM sweeps WHERE id = $1"
+                    "UPDATE runs SET status = 'running', attempt = attempt + 1, started_at = {NOW}, \
+                     ended_at = NULL, host = $2, pid = $3, lease_until = {NOW} + $4, \
+                     exit_code = NULL, reason = NULL, stderr_tail = NULL, summary_json = '{{}}', \
+                     history_len = 0 \
+                     WHERE id = (SELECT id FROM runs WHERE sweep_id = $1 \
+                                 AND status IN ('pending', 'interrupted') ORDER BY number \
+                                 FOR UPDATE SKIP LOCKED LIMIT 1) \
+                     RETURNING {RUN_COLS}"
                 ),
-                &[&sweep_id],
-            )?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "sweep",
-                id: sweep_id.to_string(),
-            })?;
-        let sweep = sweep_row(&row)?;
-        let stamp: String = row.get(8);
-        if sweep.status == SweepStatus::Finished {
-            return Ok(Claim::Exhausted);
-        }
-        let stamps = sweep_stamps(&mut db, &sweep.id)?;
-        let count = stamps.len() as i64;
-        if run_cap.is_some_and(|cap| count as u64 >= cap) {
-            return Ok(Claim::CapReached);
-        }
-
-        // 3. Ask the sampler, given every existing run.
-        let shared = Mutex::new(db);
-        let proposal = {
-            let load = loader(&shared, &sweep.id);
-            propose(&ClaimContext::new(&sweep, &stamps, &load))?
-        };
-        let mut db = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-        let (params, config) = match proposal {
-            Proposal::Exhausted => return Ok(Claim::Exhausted),
-            Proposal::New { params, config } => (params, config),
-        };
-
-        let params_json = json(&params, "new params")?;
-        let config_json = json(&config, "new config")?;
-        let hash = sweep_core::config_hash(&config);
-        let base = run_id_base(&stamp, &sweep.name, &config);
-        // The id with `-2`, `-3`, … when taken: the insert says whether it was.
-        let insert = format!(
-            "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
-             config_hash, attempt, created_at, started_at, host, pid, lease_until) \
-             VALUES ($1, $2, $3, 'running', $4, $5, $6, 1, {NOW}, {NOW}, $7, $8, {NOW} + $9) \
-             ON CONFLICT (id) DO NOTHING RETURNING {RUN_COLS}"
-        );
-        let mut n = 1;
-        let row = loop {
-            let id = if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
-            };
-            let inserted = db.opt(
-                &insert,
-                &[
-                    &id,
-                    &sweep.id,
-                    &count,
-                    &params_json,
-                    &config_json,
-                    &hash,
-                    &owner.host,
-                    &owner.pid,
-                    &owner.lease_secs,
-                ],
+                &[&sweep_id, &owner.host, &owner.pid, &owner.lease_secs],
             )?;
-            if let Some(row) = inserted {
-                break row;
+            if let Some(row) = retried {
+                let run = raw_run(&row).into_record()?;
+                db.exec("DELETE FROM history_chunks WHERE run_id = $1", &[&run.id])?;
+                return Ok(Claim::Claimed {
+                    run: Box::new(run),
+                    retried: true,
+                });
             }
-            n += 1;
-        };
-        let run = raw_run(&row).into_record()?;
-        tx.commit()?;
-        Ok(Claim::Claimed {
-            run: Box::new(run),
-            retried: false,
+
+            // 2. New runs of this sweep one at a time: the sweep's advisory lock is held from
+            //    listing the runs for the sampler to inserting its proposal. (Not the sweep's
+            //    row lock: all the waiters of a row lock wake at each commit and all but one
+            //    wait again, which at 32 agents cost ten times the claim itself; an advisory
+            //    lock is granted to one waiter at a time.) The same statement reads the sweep
+            //    and the database's time for the new run's id.
+            let row = db
+                .opt(
+                    &format!(
+                        "SELECT {SWEEP_COLS}, to_char(clock_timestamp() AT TIME ZONE 'UTC', \
+                         'YYYYMMDD_HH24MISS'), pg_advisory_xact_lock({CLAIM_LOCK}, hashtext($1)) \
+                         FROM sweeps WHERE id = $1"
+                    ),
+                    &[&sweep_id],
+                )?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "sweep",
+                    id: sweep_id.to_string(),
+                })?;
+            let sweep = sweep_row(&row)?;
+            let stamp: String = row.get(8);
+            if sweep.status == SweepStatus::Finished {
+                return Ok(Claim::Exhausted);
+            }
+            let stamps = sweep_stamps(db, &sweep.id)?;
+            let count = stamps.len() as i64;
+            if run_cap.is_some_and(|cap| count as u64 >= cap) {
+                return Ok(Claim::CapReached);
+            }
+
+            // 3. Ask the sampler, given every existing run.
+            let shared = Mutex::new(db);
+            let proposal = {
+                let load = loader(&shared, &sweep.id);
+                propose(&ClaimContext::new(&sweep, &stamps, &load))?
+            };
+            let db = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+            let (params, config) = match proposal {
+                Proposal::Exhausted => return Ok(Claim::Exhausted),
+                Proposal::New { params, config } => (params, config),
+            };
+
+            let params_json = json(&params, "new params")?;
+            let config_json = json(&config, "new config")?;
+            let hash = sweep_core::config_hash(&config);
+            let base = run_id_base(&stamp, &sweep.name, &config);
+            // The id with `-2`, `-3`, … when taken: the insert says whether it was.
+            let insert = format!(
+                "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
+                 config_hash, attempt, created_at, started_at, host, pid, lease_until) \
+                 VALUES ($1, $2, $3, 'running', $4, $5, $6, 1, {NOW}, {NOW}, $7, $8, {NOW} + $9) \
+                 ON CONFLICT (id) DO NOTHING RETURNING {RUN_COLS}"
+            );
+            let mut n = 1;
+            let row = loop {
+                let id = if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{n}")
+                };
+                let inserted = db.opt(
+                    &insert,
+                    &[
+                        &id,
+                        &sweep.id,
+                        &count,
+                        &params_json,
+                        &config_json,
+                        &hash,
+                        &owner.host,
+                        &owner.pid,
+                        &owner.lease_secs,
+                    ],
+                )?;
+                if let Some(row) = inserted {
+                    break row;
+                }
+                n += 1;
+            };
+            let run = raw_run(&row).into_record()?;
+            Ok(Claim::Claimed {
+                run: Box::new(run),
+                retried: false,
+            })
         })
     }
 
@@ -849,48 +888,31 @@ impl Store for PgStore {
         sweep_id: &str,
         read: &mut dyn FnMut(&ClaimContext) -> Result<()>,
     ) -> Result<()> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
         // One consistent view (a repeatable-read snapshot), and no lock for other agents.
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(::postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
-        let mut db = Db {
-            c: &mut tx,
-            prepared,
-        };
-        let sweep = load_sweep(&mut db, sweep_id)?;
-        let stamps = sweep_stamps(&mut db, &sweep.id)?;
-        let shared = Mutex::new(db);
-        {
+        self.transaction_as(Isolation::Snapshot, |db| {
+            let sweep = load_sweep(db, sweep_id)?;
+            let stamps = sweep_stamps(db, &sweep.id)?;
+            let shared = Mutex::new(db);
             let load = loader(&shared, &sweep.id);
-            read(&ClaimContext::new(&sweep, &stamps, &load))?;
-        }
-        tx.commit()?;
-        Ok(())
+            read(&ClaimContext::new(&sweep, &stamps, &load))
+        })
     }
 
     fn heartbeat(&self, run: &RunKey, lease_secs: f64) -> Result<()> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let attempt = i64::from(run.attempt);
-        let n = db.exec(
-            &format!(
-                "UPDATE runs SET lease_until = {NOW} + $3 \
-                 WHERE id = $1 AND attempt = $2 AND status = 'running'"
-            ),
-            &[&run.run_id, &attempt, &lease_secs],
-        )?;
-        if n == 0 {
-            return Err(lost_claim(&mut db, run));
-        }
-        Ok(())
+        self.plain(|db| {
+            let attempt = i64::from(run.attempt);
+            let n = db.exec(
+                &format!(
+                    "UPDATE runs SET lease_until = {NOW} + $3 \
+                     WHERE id = $1 AND attempt = $2 AND status = 'running'"
+                ),
+                &[&run.run_id, &attempt, &lease_secs],
+            )?;
+            if n == 0 {
+                return Err(lost_claim(db, run));
+            }
+            Ok(())
+        })
     }
 
     fn append_history(
@@ -899,72 +921,64 @@ impl Store for PgStore {
         records: &[MetricRecord],
         metric: Option<&MetricSpec>,
     ) -> Result<Summary> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let (summary_json, len) = check_claim(&mut db, run)?;
-        let mut summary: Summary = serde_json::from_str(&summary_json)
-            .map_err(|e| corrupt(format!("summary of run {}", run.run_id), e))?;
-        let chunk = History::from_records(records);
-        if chunk.is_empty() {
-            return Ok(summary);
-        }
-        chunk.fold_into(&mut summary, len as u64, metric);
-        let text = json(&summary, "summary")?;
-        // One statement: the summary and length move on, and the chunk is written, only if
-        // the claim still holds and nothing was appended since the read (only the claim's
-        // holder appends, so a mismatch means the claim was lost).
-        let written = db.opt(
-            "WITH moved AS (UPDATE runs SET summary_json = $3, history_len = $4 \
-                 WHERE id = $1 AND attempt = $2 AND status = 'running' AND history_len = $5 \
-                 RETURNING id) \
-             INSERT INTO history_chunks (run_id, first_step, n, data) \
-             SELECT id, $5, $6, $7 FROM moved RETURNING run_id",
-            &[
-                &run.run_id,
-                &i64::from(run.attempt),
-                &text,
-                &(len + chunk.len() as i64),
-                &len,
-                &(chunk.len() as i64),
-                &chunk::encode(&chunk),
-            ],
-        )?;
-        if written.is_none() {
-            return Err(lost_claim(&mut db, run));
-        }
-        Ok(summary)
+        self.plain(|db| {
+            let (summary_json, len) = check_claim(db, run)?;
+            let mut summary: Summary = serde_json::from_str(&summary_json)
+                .map_err(|e| corrupt(format!("summary of run {}", run.run_id), e))?;
+            let chunk = History::from_records(records);
+            if chunk.is_empty() {
+                return Ok(summary);
+            }
+            chunk.fold_into(&mut summary, len as u64, metric);
+            let text = json(&summary, "summary")?;
+            // One statement: the summary and length move on, and the chunk is written, only if
+            // the claim still holds and nothing was appended since the read (only the claim's
+            // holder appends, so a mismatch means the claim was lost).
+            let written = db.opt(
+                "WITH moved AS (UPDATE runs SET summary_json = $3, history_len = $4 \
+                     WHERE id = $1 AND attempt = $2 AND status = 'running' AND history_len = $5 \
+                     RETURNING id) \
+                 INSERT INTO history_chunks (run_id, first_step, n, data) \
+                 SELECT id, $5, $6, $7 FROM moved RETURNING run_id",
+                &[
+                    &run.run_id,
+                    &i64::from(run.attempt),
+                    &text,
+                    &(len + chunk.len() as i64),
+                    &len,
+                    &(chunk.len() as i64),
+                    &chunk::encode(&chunk),
+                ],
+            )?;
+            if written.is_none() {
+                return Err(lost_claim(db, run));
+            }
+            Ok(summary)
+        })
     }
 
     fn finish_run(&self, run: &RunKey, outcome: &RunOutcome) -> Result<RunRecord> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let row = db.opt(
-            &format!(
-                "UPDATE runs SET status = $3, exit_code = $4, reason = $5, stderr_tail = $6, \
-                 ended_at = {NOW}, lease_until = NULL \
-                 WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING {RUN_COLS}"
-            ),
-            &[
-                &run.run_id,
-                &i64::from(run.attempt),
-                &outcome.status.as_str(),
-                &outcome.exit_code.map(i64::from),
-                &outcome.reason,
-                &outcome.stderr_tail,
-            ],
-        )?;
-        match row {
-            Some(row) => raw_run(&row).into_record(),
-            None => Err(lost_claim(&mut db, run)),
-        }
+        self.plain(|db| {
+            let row = db.opt(
+                &format!(
+                    "UPDATE runs SET status = $3, exit_code = $4, reason = $5, stderr_tail = $6, \
+                     ended_at = {NOW}, lease_until = NULL \
+                     WHERE id = $1 AND attempt = $2 AND status = 'running' RETURNING {RUN_COLS}"
+                ),
+                &[
+                    &run.run_id,
+                    &i64::from(run.attempt),
+                    &outcome.status.as_str(),
+                    &outcome.exit_code.map(i64::from),
+                    &outcome.reason,
+                    &outcome.stderr_tail,
+                ],
+            )?;
+            match row {
+                Some(row) => raw_run(&row).into_record(),
+                None => Err(lost_claim(db, run)),
+            }
+        })
     }
 
     fn recover_stale(
@@ -972,265 +986,223 @@ impl Store for PgStore {
         sweep_id: Option<&str>,
         is_dead: &dyn Fn(&str, i64) -> bool,
     ) -> Result<Vec<String>> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut tx = client.transaction()?;
-        let mut db = Db {
-            c: &mut tx,
-            prepared,
-        };
-        // Rows another agent is writing (a heartbeat, a finish) are skipped: they are live.
-        let candidates = db.query(
-            &format!(
-                "SELECT id, host, pid, COALESCE(lease_until < {NOW}, true) FROM runs \
-                 WHERE status = 'running' AND ($1::text IS NULL OR sweep_id = $1) \
-                 FOR UPDATE SKIP LOCKED"
-            ),
-            &[&sweep_id],
-        )?;
-        let mut recovered = Vec::new();
-        for row in candidates {
-            let id: String = row.get(0);
-            let host: Option<String> = row.get(1);
-            let pid: Option<i64> = row.get(2);
-            let expired: bool = row.get(3);
-            let dead = match (&host, pid) {
-                (Some(h), Some(p)) => is_dead(h, p),
-                _ => false,
-            };
-            if !(expired || dead) {
-                continue;
-            }
-            let reason = if dead {
-                format!(
-                    "its controller (pid {} on {}) is gone",
-                    pid.unwrap_or_default(),
-                    host.unwrap_or_default()
-                )
-            } else {
-                "its controller stopped renewing its lease".to_string()
-            };
-            db.exec(
+        self.transaction(|db| {
+            // Rows another agent is writing (a heartbeat, a finish) are skipped: they are live.
+            let candidates = db.query(
                 &format!(
-                    "UPDATE runs SET status = 'interrupted', reason = $2, ended_at = {NOW}, \
-                     lease_until = NULL WHERE id = $1"
+                    "SELECT id, host, pid, COALESCE(lease_until < {NOW}, true) FROM runs \
+                     WHERE status = 'running' AND ($1::text IS NULL OR sweep_id = $1) \
+                     FOR UPDATE SKIP LOCKED"
                 ),
-                &[&id, &reason],
+                &[&sweep_id],
             )?;
-            recovered.push(id);
-        }
-        tx.commit()?;
-        Ok(recovered)
+            let mut recovered = Vec::new();
+            for row in candidates {
+                let id: String = row.get(0);
+                let host: Option<String> = row.get(1);
+                let pid: Option<i64> = row.get(2);
+                let expired: bool = row.get(3);
+                let dead = match (&host, pid) {
+                    (Some(h), Some(p)) => is_dead(h, p),
+                    _ => false,
+                };
+                if !(expired || dead) {
+                    continue;
+                }
+                let reason = if dead {
+                    format!(
+                        "its controller (pid {} on {}) is gone",
+                        pid.unwrap_or_default(),
+                        host.unwrap_or_default()
+                    )
+                } else {
+                    "its controller stopped renewing its lease".to_string()
+                };
+                db.exec(
+                    &format!(
+                        "UPDATE runs SET status = 'interrupted', reason = $2, ended_at = {NOW}, \
+                         lease_until = NULL WHERE id = $1"
+                    ),
+                    &[&id, &reason],
+                )?;
+                recovered.push(id);
+            }
+            Ok(recovered)
+        })
     }
 
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let sweep_id = match &filter.sweep_id {
-            Some(id) => Some(resolve_id(&mut db, "sweeps", id)?),
-            None => None,
-        };
-        let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
-        let rows = db.query(
-            &format!(
-                "SELECT {RUN_COLS} FROM runs WHERE ($1::text IS NULL OR sweep_id = $1) \
-                 AND (cardinality($2::text[]) = 0 OR status = ANY($2)) \
-                 ORDER BY (SELECT created_at FROM sweeps s WHERE s.id = runs.sweep_id), \
-                 sweep_id, number"
-            ),
-            &[&sweep_id, &statuses],
-        )?;
-        rows.iter().map(|r| raw_run(r).into_record()).collect()
+        self.plain(|db| {
+            let sweep_id = match &filter.sweep_id {
+                Some(id) => Some(resolve_id(db, "sweeps", id)?),
+                None => None,
+            };
+            let statuses: Vec<&str> = filter.statuses.iter().map(|s| s.as_str()).collect();
+            let rows = db.query(
+                &format!(
+                    "SELECT {RUN_COLS} FROM runs WHERE ($1::text IS NULL OR sweep_id = $1) \
+                     AND (cardinality($2::text[]) = 0 OR status = ANY($2)) \
+                     ORDER BY (SELECT created_at FROM sweeps s WHERE s.id = runs.sweep_id), \
+                     sweep_id, number"
+                ),
+                &[&sweep_id, &statuses],
+            )?;
+            rows.iter().map(|r| raw_run(r).into_record()).collect()
+        })
     }
 
     fn run(&self, id: &str) -> Result<RunRecord> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let id = resolve_id(&mut db, "runs", id)?;
-        load_run(&mut db, &id)
+        self.plain(|db| {
+            let id = resolve_id(db, "runs", id)?;
+            load_run(db, &id)
+        })
     }
 
     fn import_run(&self, sweep_id: &str, run: &ImportedRun) -> Result<Option<RunRecord>> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut tx = client.transaction()?;
-        let mut db = Db {
-            c: &mut tx,
-            prepared,
-        };
-        let sweep = load_sweep(&mut db, sweep_id)?;
-        // Run numbers of this sweep one at a time, as claims take them.
-        db.exec(
-            "SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE",
-            &[&sweep.id],
-        )?;
-        if db
-            .opt("SELECT 1 FROM runs WHERE origin = $1", &[&run.origin])?
-            .is_some()
-        {
-            return Ok(None);
-        }
-        let number: i64 = db
-            .one(
-                "SELECT COALESCE(MAX(number) + 1, 0) FROM runs WHERE sweep_id = $1",
-                &[&sweep.id],
-            )?
-            .get(0);
-        let id = new_run_id(&mut db, &sweep.name, &run.config, run.started_at)?;
-        let mut summary = Summary::new();
-        run.history
-            .fold_into(&mut summary, 0, sweep.spec.metric.as_ref());
-        let params_json = json(&run.params, "imported params")?;
-        let config_json = json(&run.config, "imported config")?;
-        let summary_json = json(&summary, "imported summary")?;
-        let values: [&(dyn ToSql + Sync); 14] = [
-            &id,
-            &sweep.id,
-            &number,
-            &run.status.as_str(),
-            &params_json,
-            &config_json,
-            &sweep_core::config_hash(&run.config),
-            &summary_json,
-            &(run.history.len() as i64),
-            &run.started_at,
-            &run.ended_at,
-            &run.reason,
-            &run.origin,
-            &run.name,
-        ];
-        db.exec(
-            &format!(
-                "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
-                 config_hash, summary_json, history_len, attempt, created_at, started_at, \
-                 ended_at, reason, origin, name) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, {NOW}, $10, $11, $12, $13, $14)"
-            ),
-            &values,
-        )?;
-        insert_chunk(&mut db, &id, 0, &run.history)?;
-        for t in &run.tags {
+        self.transaction(|db| {
+            let sweep = load_sweep(db, sweep_id)?;
+            // Run numbers of this sweep one at a time, as claims take them.
             db.exec(
-                "INSERT INTO tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&id, t],
+                "SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE",
+                &[&sweep.id],
             )?;
-        }
-        let record = load_run(&mut db, &id)?;
-        tx.commit()?;
-        Ok(Some(record))
+            if db
+                .opt("SELECT 1 FROM runs WHERE origin = $1", &[&run.origin])?
+                .is_some()
+            {
+                return Ok(None);
+            }
+            let number: i64 = db
+                .one(
+                    "SELECT COALESCE(MAX(number) + 1, 0) FROM runs WHERE sweep_id = $1",
+                    &[&sweep.id],
+                )?
+                .get(0);
+            let id = new_run_id(db, &sweep.name, &run.config, run.started_at)?;
+            let mut summary = Summary::new();
+            run.history
+                .fold_into(&mut summary, 0, sweep.spec.metric.as_ref());
+            let params_json = json(&run.params, "imported params")?;
+            let config_json = json(&run.config, "imported config")?;
+            let summary_json = json(&summary, "imported summary")?;
+            let values: [&(dyn ToSql + Sync); 14] = [
+                &id,
+                &sweep.id,
+                &number,
+                &run.status.as_str(),
+                &params_json,
+                &config_json,
+                &sweep_core::config_hash(&run.config),
+                &summary_json,
+                &(run.history.len() as i64),
+                &run.started_at,
+                &run.ended_at,
+                &run.reason,
+                &run.origin,
+                &run.name,
+            ];
+            db.exec(
+                &format!(
+                    "INSERT INTO runs (id, sweep_id, number, status, params_json, config_json, \
+                     config_hash, summary_json, history_len, attempt, created_at, started_at, \
+                     ended_at, reason, origin, name) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, {NOW}, $10, $11, $12, $13, $14)"
+                ),
+                &values,
+            )?;
+            insert_chunk(db, &id, 0, &run.history)?;
+            for t in &run.tags {
+                db.exec(
+                    "INSERT INTO tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&id, t],
+                )?;
+            }
+            let record = load_run(db, &id)?;
+            Ok(Some(record))
+        })
     }
 
     fn tag_run(&self, id: &str, add: &[String], remove: &[String]) -> Result<RunRecord> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut tx = client.transaction()?;
-        let mut db = Db {
-            c: &mut tx,
-            prepared,
-        };
-        let id = resolve_id(&mut db, "runs", id)?;
-        for tag in add {
-            db.exec(
-                "INSERT INTO tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&id, tag],
-            )?;
-        }
-        for tag in remove {
-            db.exec(
-                "DELETE FROM tags WHERE run_id = $1 AND tag = $2",
-                &[&id, tag],
-            )?;
-        }
-        let record = load_run(&mut db, &id)?;
-        tx.commit()?;
-        Ok(record)
+        self.transaction(|db| {
+            let id = resolve_id(db, "runs", id)?;
+            for tag in add {
+                db.exec(
+                    "INSERT INTO tags (run_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&id, tag],
+                )?;
+            }
+            for tag in remove {
+                db.exec(
+                    "DELETE FROM tags WHERE run_id = $1 AND tag = $2",
+                    &[&id, tag],
+                )?;
+            }
+            let record = load_run(db, &id)?;
+            Ok(record)
+        })
     }
 
     fn rename_run(&self, id: &str, name: &str) -> Result<RunRecord> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let id = resolve_id(&mut db, "runs", id)?;
-        db.exec("UPDATE runs SET name = $2 WHERE id = $1", &[&id, &name])?;
-        load_run(&mut db, &id)
+        self.plain(|db| {
+            let id = resolve_id(db, "runs", id)?;
+            db.exec("UPDATE runs SET name = $2 WHERE id = $1", &[&id, &name])?;
+            load_run(db, &id)
+        })
     }
 
     fn note_run(&self, id: &str, note: Option<&str>) -> Result<RunRecord> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let id = resolve_id(&mut db, "runs", id)?;
-        db.exec("UPDATE runs SET note = $2 WHERE id = $1", &[&id, &note])?;
-        load_run(&mut db, &id)
+        self.plain(|db| {
+            let id = resolve_id(db, "runs", id)?;
+            db.exec("UPDATE runs SET note = $2 WHERE id = $1", &[&id, &note])?;
+            load_run(db, &id)
+        })
     }
 
     fn history(&self, run_id: &str) -> Result<Vec<MetricRecord>> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let mut records = Vec::new();
-        for row in db.query(
-            "SELECT data FROM history_chunks WHERE run_id = $1 ORDER BY first_step",
-            &[&run_id],
-        )? {
-            let data: &[u8] = row.get(0);
-            let chunk =
-                chunk::decode(data).map_err(|e| corrupt(format!("history of run {run_id}"), e))?;
-            records.extend(chunk.records());
-        }
-        Ok(records)
+        self.plain(|db| {
+            let mut records = Vec::new();
+            for row in db.query(
+                "SELECT data FROM history_chunks WHERE run_id = $1 ORDER BY first_step",
+                &[&run_id],
+            )? {
+                let data: &[u8] = row.get(0);
+                let chunk = chunk::decode(data)
+                    .map_err(|e| corrupt(format!("history of run {run_id}"), e))?;
+                records.extend(chunk.records());
+            }
+            Ok(records)
+        })
     }
 
     fn metric_histories(&self, sweep_id: &str, metric: &str) -> Result<Vec<MetricHistory>> {
-        let mut conn = self.conn()?;
-        let Conn { client, prepared } = &mut *conn;
-        let mut db = Db {
-            c: client,
-            prepared,
-        };
-        let rows = db.query(
-            "SELECT r.id, r.status, c.data FROM runs r \
-             LEFT JOIN history_chunks c ON c.run_id = r.id \
-             WHERE r.sweep_id = $1 ORDER BY r.number, c.first_step",
-            &[&sweep_id],
-        )?;
-        let mut out: Vec<MetricHistory> = Vec::new();
-        for row in rows {
-            let id: String = row.get(0);
-            if out.last().is_none_or(|h| h.run_id != id) {
-                out.push(MetricHistory {
-                    run_id: id.clone(),
-                    status: status_of(row.get(1))?,
-                    values: Vec::new(),
-                });
+        self.plain(|db| {
+            let rows = db.query(
+                "SELECT r.id, r.status, c.data FROM runs r \
+                 LEFT JOIN history_chunks c ON c.run_id = r.id \
+                 WHERE r.sweep_id = $1 ORDER BY r.number, c.first_step",
+                &[&sweep_id],
+            )?;
+            let mut out: Vec<MetricHistory> = Vec::new();
+            for row in rows {
+                let id: String = row.get(0);
+                if out.last().is_none_or(|h| h.run_id != id) {
+                    out.push(MetricHistory {
+                        run_id: id.clone(),
+                        status: status_of(row.get(1))?,
+                        values: Vec::new(),
+                    });
+                }
+                let Some(data) = row.get::<_, Option<&[u8]>>(2) else {
+                    continue;
+                };
+                let (values, _) = chunk::decode_metric(data, metric)
+                    .map_err(|e| corrupt(format!("history of run {id}"), e))?;
+                if let Some(h) = out.last_mut() {
+                    h.values.extend(values);
+                }
             }
-            let Some(data) = row.get::<_, Option<&[u8]>>(2) else {
-                continue;
-            };
-            let (values, _) = chunk::decode_metric(data, metric)
-                .map_err(|e| corrupt(format!("history of run {id}"), e))?;
-            if let Some(h) = out.last_mut() {
-                h.values.extend(values);
-            }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     fn run_dir(&self, run_id: &str) -> RunDir {
@@ -1319,5 +1291,67 @@ mod conformance {
         available: available(),
         fresh: PgBackend::fresh(),
         attach: PgBackend::attach,
+    }
+}
+
+/// TLS as the URL asks for it, against the test server's TLS (a self-signed certificate).
+#[cfg(test)]
+mod tls {
+    use super::PgStore;
+    use crate::StoreError;
+    use crate::testing::{postgres_tls_root, require_postgres};
+
+    /// Whether the store's own connection is encrypted.
+    fn encrypted(store: &PgStore) -> bool {
+        let mut conn = store.conn().expect("a connection");
+        conn.client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .expect("pg_stat_ssl")
+            .get(0)
+    }
+
+    #[test]
+    fn tls_is_used_and_verified_as_the_url_asks() {
+        let test = "tls_is_used_and_verified_as_the_url_asks";
+        let Some(base) = require_postgres(test) else {
+            return;
+        };
+        let root = match postgres_tls_root() {
+            Ok(root) => root,
+            Err(why) if std::env::var("SWEEP_REQUIRE_PG").is_ok_and(|v| v == "1") => {
+                panic!("{test}: {why}")
+            }
+            Err(why) => {
+                eprintln!("SKIPPED {test}: {why}");
+                return;
+            }
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let runs = dir.path().join("runs");
+        let open = |query: &str| {
+            let url = base.replace("127.0.0.1", "localhost");
+            PgStore::open(&format!("{url}?{query}"), Some(&runs), &runs)
+        };
+        let plain = open("sslmode=disable").unwrap();
+        assert!(!encrypted(&plain));
+        let required = open("sslmode=require").unwrap();
+        assert!(encrypted(&required), "sslmode=require encrypts");
+        let verified = open(&format!(
+            "sslmode=verify-full&sslrootcert={}",
+            root.display()
+        ))
+        .unwrap();
+        assert!(encrypted(&verified));
+        // A self-signed certificate nobody said to trust is refused, with the reason.
+        match open("sslmode=verify-full") {
+            Err(StoreError::PgConnect { detail, .. }) => {
+                assert!(detail.to_lowercase().contains("certificate"), "{detail}")
+            }
+            Err(other) => panic!("expected a connection error, got {other}"),
+            Ok(_) => panic!("an untrusted certificate was accepted"),
+        }
     }
 }

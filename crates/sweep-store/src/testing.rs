@@ -35,7 +35,9 @@
 //! under every schedule: to let a lease run out it uses a lease of [`SHORT_LEASE`] seconds
 //! and sleeps ten times as long, and the leases that must stay valid last an hour.
 
-pub use crate::pg_server::{drop_schema, fresh_schema, postgres_url, require_postgres};
+pub use crate::pg_server::{
+    drop_schema, fresh_schema, postgres_tls_root, postgres_url, require_postgres,
+};
 use crate::{
     Claim, ClaimContext, ImportedRun, NewSweep, Owner, Proposal, Result, RunFilter, RunKey,
     RunOutcome, RunRecord, RunStamp, Store, StoreError, SweepRecord, SweepStatus,

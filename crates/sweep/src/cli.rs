@@ -380,24 +380,22 @@ pub enum ExportFormat {
 
 /// `--lease`: seconds, from 1 to a day.
 fn parse_lease(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if (1.0..=86_400.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("must be between 1 and 86400 seconds, got {s}"))
-    }
+    parse_seconds(s, 1.0, 86_400.0)
 }
 
 /// `--kill-grace`: seconds, from 0 to an hour.
 fn parse_grace(s: &str) -> Result<f64, String> {
+    parse_seconds(s, 0.0, 3600.0)
+}
+
+/// A number of seconds from `min` to `max`.
+fn parse_seconds(s: &str, min: f64, max: f64) -> Result<f64, String> {
     let v: f64 = s
         .parse()
         .map_err(|_| format!("`{s}` is not a number of seconds"))?;
-    if (0.0..=3600.0).contains(&v) {
+    if (min..=max).contains(&v) {
         Ok(v)
     } else {
-        Err(format!("must be between 0 and 3600 seconds, got {s}"))
+        Err(format!("must be between {min} and {max} seconds, got {s}"))
     }
 }

@@ -2957,7 +2957,16 @@ fn a_postgres_grid_survives_killed_and_stopped_agents_exactly_once() {
     let env = Env::with_store(&pg.url);
     env.write("train.sh", TRAIN);
     env.write("spec.yaml", &grid_of(200, "0.2"));
-    env.ok(&["run", "spec.yaml", "--count", "1", "--quiet"]);
+    // Where run directories live is given once; the database records it for the agents.
+    env.ok(&[
+        "run",
+        "spec.yaml",
+        "--count",
+        "1",
+        "--quiet",
+        "--runs-dir",
+        "shared-runs",
+    ]);
     let id = env.only_sweep();
     // Each agent's stderr in a file of its own, to find the warnings of fenced agents.
     let logs = env.path().join("agent-logs");
@@ -3020,6 +3029,19 @@ fn a_postgres_grid_survives_killed_and_stopped_agents_exactly_once() {
     env.ok(&["agent", &id, "--quiet"]);
     let runs = env.runs();
     assert_each_point_completed_once(&runs, 200);
+    for r in &runs {
+        let id = r["run"].as_str().expect("a run id");
+        let dir = env.path().join("shared-runs").join(id);
+        assert!(
+            dir.join("stdout.log").is_file(),
+            "{} has the run's files",
+            dir.display()
+        );
+    }
+    assert!(
+        !env.path().join("sweep-runs").exists(),
+        "no agent used the default"
+    );
     let fenced = std::fs::read_dir(&logs)
         .unwrap()
         .flatten()
