@@ -16,7 +16,8 @@
 //! server `SWEEP_TEST_PG_URL` names, else a throwaway local cluster started for the run, as
 //! the tests do; a fresh schema for each row).
 //!
-//! `cargo bench -p sweep-exec --bench claims [-- RUNS]` (default 200).
+//! `cargo bench -p sweep-exec --bench claims [-- RUNS] [only=STORE/METHOD/AGENTS/TRIAL_MS]`
+//! (default 200 runs; `only=postgres/bayes/32/*` measures those rows alone).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,6 +66,14 @@ fn main() {
         "| store | method | trial ms | agents | claims/s | claim median ms | claim p95 ms | computed in the lock |"
     );
     println!("|---|---|---|---|---|---|---|---|");
+    // `only=STORE/METHOD/AGENTS/TRIAL_MS` (any part may be `*`): those rows alone.
+    let only: Vec<String> = std::env::args()
+        .find_map(|a| {
+            a.strip_prefix("only=")
+                .map(|v| v.split('/').map(String::from).collect())
+        })
+        .unwrap_or_default();
+    let wanted = |part: usize, value: &str| only.get(part).is_none_or(|w| w == "*" || w == value);
     for (store, trial_ms) in [
         ("sqlite", 0u64),
         ("postgres", 0),
@@ -73,6 +82,14 @@ fn main() {
     ] {
         for method in [Method::Bayes, Method::Random] {
             for agents in [1usize, 8, 32] {
+                let name = format!("{method:?}").to_lowercase();
+                if !(wanted(0, store)
+                    && wanted(1, &name)
+                    && wanted(2, &agents.to_string())
+                    && wanted(3, &trial_ms.to_string()))
+                {
+                    continue;
+                }
                 let dir = match tempfile::tempdir_in(&parent) {
                     Ok(d) => d,
                     Err(e) => {
@@ -86,8 +103,10 @@ fn main() {
                     (_, Ok(base)) => {
                         let (url, name) = sweep_store::testing::fresh_schema(base);
                         schema = Some((base, name));
+                        // Loopback: no TLS (the test cluster offers it, and `prefer`, the
+                        // default, would take it).
                         Location::Postgres {
-                            url,
+                            url: format!("{url}&sslmode=disable"),
                             runs: dir.path().join("runs"),
                         }
                     }
