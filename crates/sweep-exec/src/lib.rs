@@ -31,6 +31,8 @@ use sweep_store::{
 /// Environment variables a trial receives.
 pub mod env {
     pub const RUN_ID: &str = "SWEEP_RUN_ID";
+    /// Which attempt of the run this is (1, then 2, … when an interrupted run is retried).
+    pub const RUN_ATTEMPT: &str = "SWEEP_RUN_ATTEMPT";
     pub const RUN_DIR: &str = "SWEEP_RUN_DIR";
     pub const SWEEP_ID: &str = "SWEEP_SWEEP_ID";
     pub const CONFIG: &str = "SWEEP_CONFIG";
@@ -256,26 +258,35 @@ fn recover(
     on_event: &(dyn Fn(Event) + Sync),
 ) -> Result<Vec<String>, ExecError> {
     let recovered = store.recover_stale(Some(sweep_id), &owner_is_dead)?;
+    let run_ids: Vec<String> = recovered.iter().map(|k| k.run_id.clone()).collect();
     if !recovered.is_empty() {
         kill_orphans(&recovered);
         on_event(Event::Recovered {
-            run_ids: recovered.clone(),
+            run_ids: run_ids.clone(),
         });
     }
-    Ok(recovered)
+    Ok(run_ids)
 }
 
-/// Ends the processes still running for these runs: a trial's direct child dies with its
-/// controller, but its own children may not. They are found by the `SWEEP_RUN_ID` in their
-/// environment, so no unrelated process is touched.
-pub fn kill_orphans(run_ids: &[String]) {
+/// Ends the processes still running for these attempts of runs: a trial's direct child
+/// dies with its controller, but its own children may not. They are found by the
+/// `SWEEP_RUN_ID` and `SWEEP_RUN_ATTEMPT` in their environment, so no unrelated process is
+/// touched, nor the trial of a retry that another agent may already have started under the
+/// same run id.
+pub fn kill_orphans(attempts: &[sweep_store::RunKey]) {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return;
     };
-    let needles: Vec<Vec<u8>> = run_ids
+    let needles: Vec<(Vec<u8>, Vec<u8>)> = attempts
         .iter()
-        .map(|id| format!("{}={id}\0", env::RUN_ID).into_bytes())
+        .map(|k| {
+            (
+                format!("{}={}\0", env::RUN_ID, k.run_id).into_bytes(),
+                format!("{}={}\0", env::RUN_ATTEMPT, k.attempt).into_bytes(),
+            )
+        })
         .collect();
+    let has = |environ: &[u8], n: &[u8]| environ.windows(n.len()).any(|w| w == n);
     let me = std::process::id();
     for entry in entries.flatten() {
         let Some(pid) = entry
@@ -293,7 +304,7 @@ pub fn kill_orphans(run_ids: &[String]) {
         };
         if needles
             .iter()
-            .any(|n| environ.windows(n.len()).any(|w| w == n.as_slice()))
+            .any(|(id, attempt)| has(&environ, id) && has(&environ, attempt))
         {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid as i32),
@@ -833,6 +844,7 @@ fn execute(
     let path_str = |p: PathBuf| p.to_string_lossy().into_owned();
     let env = vec![
         (env::RUN_ID.to_string(), run.id.clone()),
+        (env::RUN_ATTEMPT.to_string(), run.attempt.to_string()),
         (env::RUN_DIR.to_string(), path_str(dir.path().to_path_buf())),
         (env::SWEEP_ID.to_string(), sh.sweep.id.clone()),
         (env::CONFIG.to_string(), path_str(dir.config())),

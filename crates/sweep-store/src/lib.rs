@@ -123,12 +123,14 @@ pub trait Store: Send + Sync {
     /// Ends a claimed run. A finished run cannot be changed.
     fn finish_run(&self, run: &RunKey, outcome: &RunOutcome) -> Result<RunRecord>;
     /// Marks as interrupted every running run (of one sweep, or all) whose lease expired or
-    /// whose owner `is_dead(host, pid)` says is gone. Returns their ids.
+    /// whose owner `is_dead(host, pid)` says is gone. Returns the claims it ended (each
+    /// run's id and the attempt that lost it, so that only that attempt's processes are
+    /// ended: a retry may already be running under the same id).
     fn recover_stale(
         &self,
         sweep_id: Option<&str>,
         is_dead: &dyn Fn(&str, i64) -> bool,
-    ) -> Result<Vec<String>>;
+    ) -> Result<Vec<RunKey>>;
 
     /// Runs matching a filter, in sweep then creation order.
     fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>>;

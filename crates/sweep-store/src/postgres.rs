@@ -985,12 +985,12 @@ impl Store for PgStore {
         &self,
         sweep_id: Option<&str>,
         is_dead: &dyn Fn(&str, i64) -> bool,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<RunKey>> {
         self.transaction(|db| {
             // Rows another agent is writing (a heartbeat, a finish) are skipped: they are live.
             let candidates = db.query(
                 &format!(
-                    "SELECT id, host, pid, COALESCE(lease_until < {NOW}, true) FROM runs \
+                    "SELECT id, host, pid, COALESCE(lease_until < {NOW}, true), attempt FROM runs \
                      WHERE status = 'running' AND ($1::text IS NULL OR sweep_id = $1) \
                      FOR UPDATE SKIP LOCKED"
                 ),
@@ -1002,6 +1002,7 @@ impl Store for PgStore {
                 let host: Option<String> = row.get(1);
                 let pid: Option<i64> = row.get(2);
                 let expired: bool = row.get(3);
+                let attempt: i64 = row.get(4);
                 let dead = match (&host, pid) {
                     (Some(h), Some(p)) => is_dead(h, p),
                     _ => false,
@@ -1025,7 +1026,10 @@ impl Store for PgStore {
                     ),
                     &[&id, &reason],
                 )?;
-                recovered.push(id);
+                recovered.push(RunKey {
+                    run_id: id,
+                    attempt: attempt as u32,
+                });
             }
             Ok(recovered)
         })

@@ -725,21 +725,23 @@ impl Store for SqliteStore {
         &self,
         sweep_id: Option<&str>,
         is_dead: &dyn Fn(&str, i64) -> bool,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<RunKey>> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let candidates: Vec<(String, Option<String>, Option<i64>, bool)> = {
+        // Each running run: id, owner host and pid, whether its lease expired, attempt.
+        type Candidate = (String, Option<String>, Option<i64>, bool, i64);
+        let candidates: Vec<Candidate> = {
             let mut stmt = tx.prepare(&format!(
-                "SELECT id, host, pid, COALESCE(lease_until < {NOW}, 1) FROM runs \
+                "SELECT id, host, pid, COALESCE(lease_until < {NOW}, 1), attempt FROM runs \
                  WHERE status = 'running' AND (?1 IS NULL OR sweep_id = ?1)"
             ))?;
             stmt.query_map([sweep_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
             .collect::<rusqlite::Result<_>>()?
         };
         let mut recovered = Vec::new();
-        for (id, host, pid, expired) in candidates {
+        for (id, host, pid, expired, attempt) in candidates {
             let dead = match (&host, pid) {
                 (Some(h), Some(p)) => is_dead(h, p),
                 _ => false,
@@ -764,7 +766,10 @@ impl Store for SqliteStore {
                 ),
                 params![id, reason],
             )?;
-            recovered.push(id);
+            recovered.push(RunKey {
+                run_id: id,
+                attempt: attempt as u32,
+            });
         }
         tx.commit()?;
         Ok(recovered)

@@ -572,7 +572,7 @@ pub fn stale_attempts_are_fenced(backend: &dyn Backend) {
     store.heartbeat(&first_key, SHORT_LEASE).unwrap();
     std::thread::sleep(EXPIRY_WAIT);
     let recovered = store.recover_stale(Some("s1"), &never_dead).unwrap();
-    assert_eq!(recovered, vec![old.id.clone()]);
+    assert_eq!(recovered, vec![RunKey::of(&old)]);
     let interrupted = store.run(&old.id).unwrap();
     assert_eq!(
         (interrupted.status, interrupted.attempt),
@@ -802,7 +802,7 @@ pub fn live_leases_are_kept_and_dead_owners_recovered(backend: &dyn Backend) {
     let dead = store
         .recover_stale(Some("s1"), &|h, p| h == "host-a" && p == 42)
         .unwrap();
-    assert_eq!(dead, vec![a.id.clone()]);
+    assert_eq!(dead, vec![RunKey::of(&a)]);
     let a_now = store.run(&a.id).unwrap();
     assert_eq!(a_now.status, RunStatus::Interrupted);
     assert!(a_now.reason.is_some());
@@ -856,7 +856,7 @@ pub fn expired_leases_are_recovered(backend: &dyn Backend) {
 
     let recovered = store.recover_stale(Some("s1"), &never_dead).unwrap();
     assert_eq!(
-        sorted(recovered),
+        sorted(recovered.into_iter().map(|k| k.run_id).collect()),
         ids(&[&short, &shortened]),
         "the expired leases of s1 (and only those)"
     );
@@ -873,7 +873,7 @@ pub fn expired_leases_are_recovered(backend: &dyn Backend) {
     );
     store.heartbeat(&RunKey::of(&renewed), LONG_LEASE).unwrap();
     let all = store.recover_stale(None, &never_dead).unwrap();
-    assert_eq!(all, vec![elsewhere.id.clone()]);
+    assert_eq!(all, vec![RunKey::of(&elsewhere)]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1210,7 +1210,7 @@ pub fn run_cap_and_exhaustion_stop_claims(backend: &dyn Backend) {
     assert!(matches!(exhausted, Claim::Exhausted), "{exhausted:?}");
 
     let lost = store.recover_stale(Some("s1"), &|_, p| p == 1).unwrap();
-    assert_eq!(lost, vec![a.id.clone()]);
+    assert_eq!(lost, vec![RunKey::of(&a)]);
     let retry = store
         .claim_run("s1", &who, Some(2), &mut never_asked)
         .unwrap();
@@ -1223,7 +1223,7 @@ pub fn run_cap_and_exhaustion_stop_claims(backend: &dyn Backend) {
     let finished = store.claim_run("s1", &who, None, &mut never_asked).unwrap();
     assert!(matches!(finished, Claim::Exhausted), "{finished:?}");
     let lost = store.recover_stale(Some("s1"), &|_, p| p == 2).unwrap();
-    assert_eq!(lost, vec![b.id.clone()]);
+    assert_eq!(lost, vec![RunKey::of(&b)]);
     let retry = store.claim_run("s1", &who, None, &mut never_asked).unwrap();
     assert!(
         matches!(&retry, Claim::Claimed { run, retried: true } if run.id == b.id),
@@ -1424,7 +1424,7 @@ pub fn metric_histories_follow_history_order(backend: &dyn Backend) {
         .unwrap();
     assert_eq!(
         store.recover_stale(Some("s1"), &|_, p| p == 3).unwrap(),
-        vec![c.id.clone()]
+        vec![RunKey::of(&c)]
     );
     let c2 = claimed(claim(store, "s1", &owner("h", 4, LONG_LEASE), None, 5));
     assert_eq!((c2.id.as_str(), c2.attempt), (c.id.as_str(), 2));

@@ -3230,3 +3230,67 @@ fn an_eight_task_slurm_array_runs_a_sweep_to_the_end() {
         .count();
     assert_eq!(logs, 8, "one log per task");
 }
+
+/// One sweep compares the linear models and the fastText-style one on the same splits and
+/// metrics (`model.kind` varies); a fastText-style run saves a model `sweep predict` uses,
+/// with class probabilities.
+#[test]
+fn a_sweep_compares_linear_and_fasttext_models_and_predict_uses_either() {
+    let env = Env::new();
+    write_tickets(&env);
+    env.write(
+        "spec.yaml",
+        "name: ft\ntrainer: text-classifier\nmethod: grid\nmetric: {name: val/macro_f1, goal: maximize}\n\
+         config:\n  data: {train: data/train.jsonl, test: data/test.jsonl, val_fraction: 0.25}\n\
+         \x20 features: {kind: count, ngram_max: 2}\n\
+         parameters:\n  model:\n    values:\n      - {kind: logistic_regression, c: 10}\n\
+         \x20     - {kind: fasttext, dim: 8, lr: 0.5, epochs: 30}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    assert_eq!(status_counts(&runs)["completed"], 2, "{runs:?}");
+    let fasttext = runs
+        .iter()
+        .find(|r| r["params"]["model"]["kind"] == "fasttext")
+        .expect("a fasttext run");
+    assert!(
+        fasttext["summary"]["test/accuracy"]["last"]
+            .as_f64()
+            .unwrap()
+            > 0.8,
+        "{}",
+        fasttext["summary"]
+    );
+    let id = fasttext["run"].as_str().unwrap();
+    env.write(
+        "new.jsonl",
+        "{\"text\": \"please help with my invoice and refund number 3\"}\n",
+    );
+    let out = env.ok(&["predict", id, "new.jsonl"]);
+    let mut rows = csv::Reader::from_reader(out.as_bytes());
+    let headers: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        headers,
+        [
+            "index",
+            "text",
+            "predicted",
+            "p_billing",
+            "p_shipping",
+            "p_technical"
+        ]
+    );
+    let row = rows.records().next().unwrap().unwrap();
+    let p: f64 = (3..6).map(|i| row[i].parse::<f64>().unwrap()).sum();
+    assert!((p - 1.0).abs() < 1e-6, "probabilities sum to 1: {row:?}");
+    // An out-of-range setting is refused before any run starts, naming its key.
+    env.write(
+        "bad.yaml",
+        "name: bad\ntrainer: text-classifier\nmethod: grid\n\
+         config:\n  data: {train: data/train.jsonl}\n  model: {kind: fasttext, dim: 0}\n\
+         parameters:\n  seed: {values: [0]}\n",
+    );
+    let out = env.run(&["run", "bad.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("model.dim"), "{}", stderr(&out));
+}

@@ -5,6 +5,7 @@
 //! (`n_rows × n_classes`, row-major); the predicted class is the arg-max. Models that have
 //! probabilities (logistic regression, naive Bayes, SGD with log loss) also give them.
 
+mod fasttext;
 mod lbfgs;
 mod linear;
 mod logreg;
@@ -12,6 +13,7 @@ mod nb;
 mod sgd;
 mod svm;
 
+pub use fasttext::{FastTextConfig, FastTextModel};
 pub use linear::LinearModel;
 pub use logreg::LogisticRegressionConfig;
 pub use nb::{NaiveBayes, NaiveBayesConfig, NbVariant};
@@ -130,6 +132,8 @@ pub enum ModelConfig {
     LinearSvm(LinearSvmConfig),
     NaiveBayes(NaiveBayesConfig),
     Sgd(SgdConfig),
+    #[serde(rename = "fasttext")]
+    FastText(FastTextConfig),
 }
 
 /// A fitted model.
@@ -138,6 +142,8 @@ pub enum ModelConfig {
 pub enum Model {
     Linear(LinearModel),
     NaiveBayes(NaiveBayes),
+    #[serde(rename = "fasttext")]
+    FastText(FastTextModel),
 }
 
 /// Diagnostics of a fit (iterations, convergence), logged with the run.
@@ -151,7 +157,7 @@ pub struct FitInfo {
 }
 
 /// The model kinds and the settings each one reads.
-const MODEL_KEYS: [(&str, &[&str]); 4] = [
+const MODEL_KEYS: [(&str, &[&str]); 5] = [
     (
         "logistic_regression",
         &["c", "max_iter", "tol", "class_weight", "fit_intercept"],
@@ -173,6 +179,7 @@ const MODEL_KEYS: [(&str, &[&str]); 4] = [
             "seed",
         ],
     ),
+    ("fasttext", &["dim", "lr", "epochs", "class_weight", "seed"]),
 ];
 
 impl TryFrom<serde_json::Value> for ModelConfig {
@@ -199,6 +206,7 @@ impl TryFrom<serde_json::Value> for ModelConfig {
             "logreg" | "lr" => "logistic_regression".to_string(),
             "svm" | "linear_svc" => "linear_svm".to_string(),
             "multinomial_nb" | "nb" => "naive_bayes".to_string(),
+            "fast_text" => "fasttext".to_string(),
             "complement_nb" => {
                 map.entry("variant").or_insert_with(|| "complement".into());
                 "naive_bayes".to_string()
@@ -232,6 +240,7 @@ impl TryFrom<serde_json::Value> for ModelConfig {
             }
             "linear_svm" => serde_json::from_value(value).map(ModelConfig::LinearSvm),
             "naive_bayes" => serde_json::from_value(value).map(ModelConfig::NaiveBayes),
+            "fasttext" => serde_json::from_value(value).map(ModelConfig::FastText),
             _ => serde_json::from_value(value).map(ModelConfig::Sgd),
         };
         parsed.map_err(|e| format!("{kind}: {e}"))
@@ -248,6 +257,10 @@ impl ModelConfig {
                 ..c.clone()
             }),
             ModelConfig::Sgd(c) => ModelConfig::Sgd(SgdConfig {
+                seed: c.seed ^ seed,
+                ..c.clone()
+            }),
+            ModelConfig::FastText(c) => ModelConfig::FastText(FastTextConfig {
                 seed: c.seed ^ seed,
                 ..c.clone()
             }),
@@ -269,6 +282,7 @@ impl ModelConfig {
                 positive.push(("alpha", c.alpha));
                 max_iter = Some(c.max_iter);
             }
+            ModelConfig::FastText(c) => return fasttext::problems(c),
         }
         let mut problems: Vec<ModelError> = positive
             .into_iter()
@@ -326,6 +340,9 @@ impl ModelConfig {
             ModelConfig::Sgd(c) => {
                 sgd::fit(c, x, y, classes, stop).map(|(m, i)| (Model::Linear(m), i))
             }
+            ModelConfig::FastText(c) => {
+                fasttext::fit(c, x, y, classes, stop).map(|(m, i)| (Model::FastText(m), i))
+            }
         }
     }
 }
@@ -358,6 +375,7 @@ impl Model {
         match self {
             Model::Linear(m) => &m.classes,
             Model::NaiveBayes(m) => &m.classes,
+            Model::FastText(m) => &m.classes,
         }
     }
 
@@ -366,6 +384,7 @@ impl Model {
         match self {
             Model::Linear(m) => m.decision(x),
             Model::NaiveBayes(m) => m.joint_log_likelihood(x),
+            Model::FastText(m) => m.decision(x),
         }
     }
 
@@ -374,6 +393,7 @@ impl Model {
         match self {
             Model::Linear(m) => m.predict_proba(x),
             Model::NaiveBayes(m) => Some(m.predict_proba(x)),
+            Model::FastText(m) => Some(m.predict_proba(x)),
         }
     }
 
