@@ -2889,6 +2889,17 @@ impl Drop for FreshPg {
     }
 }
 
+/// For `test`: a fresh database and an environment on it with the trial program `train`
+/// and a spec of a grid of `points` (`x` = 1..points), each trial sleeping `nap` seconds;
+/// `None` after saying why there is no PostgreSQL.
+fn pg_grid(test: &str, train: &str, points: usize, nap: &str) -> Option<(FreshPg, Env)> {
+    let pg = FreshPg::new(test)?;
+    let env = Env::with_store(&pg.url);
+    env.write("train.sh", train);
+    env.write("spec.yaml", &grid_of(points, nap));
+    Some((pg, env))
+}
+
 /// Each grid point (`x`) has exactly one run, and it completed.
 fn assert_each_point_completed_once(runs: &[Value], points: usize) {
     let mut by_x: BTreeMap<i64, Vec<&Value>> = BTreeMap::new();
@@ -2917,13 +2928,10 @@ fn grid_of(points: usize, nap: &str) -> String {
 /// each grid point runs exactly once.
 #[test]
 fn thirty_two_agents_start_at_once_on_a_fresh_postgres_database() {
-    let Some(pg) = FreshPg::new("thirty_two_agents_start_at_once_on_a_fresh_postgres_database")
-    else {
+    let test = "thirty_two_agents_start_at_once_on_a_fresh_postgres_database";
+    let Some((_pg, env)) = pg_grid(test, TRAIN, 64, "0") else {
         return;
     };
-    let env = Env::with_store(&pg.url);
-    env.write("train.sh", TRAIN);
-    env.write("spec.yaml", &grid_of(64, "0"));
     let agents: Vec<Child> = (0..32)
         .map(|_| env.spawn(&["run", "spec.yaml", "--quiet"]))
         .collect();
@@ -2950,13 +2958,10 @@ fn thirty_two_agents_start_at_once_on_a_fresh_postgres_database() {
 fn a_postgres_grid_survives_killed_and_stopped_agents_exactly_once() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
-    let Some(pg) = FreshPg::new("a_postgres_grid_survives_killed_and_stopped_agents_exactly_once")
-    else {
+    let test = "a_postgres_grid_survives_killed_and_stopped_agents_exactly_once";
+    let Some((_pg, env)) = pg_grid(test, TRAIN, 200, "0.2") else {
         return;
     };
-    let env = Env::with_store(&pg.url);
-    env.write("train.sh", TRAIN);
-    env.write("spec.yaml", &grid_of(200, "0.2"));
     // Where run directories live is given once; the database records it for the agents.
     env.ok(&[
         "run",
@@ -3188,19 +3193,14 @@ impl Drop for SlurmNode {
 #[test]
 fn an_eight_task_slurm_array_runs_a_sweep_to_the_end() {
     let test = "an_eight_task_slurm_array_runs_a_sweep_to_the_end";
-    let Some(pg) = FreshPg::new(test) else {
+    // Each trial records the agent that ran it (its parent process).
+    let train = "#!/bin/sh\nsleep 0.3\necho \"{\\\"agent\\\": $PPID, \\\"score\\\": 1}\" >> \"$SWEEP_METRICS\"\n";
+    let Some((_pg, env)) = pg_grid(test, train, 40, "0") else {
         return;
     };
     let Some(slurm) = SlurmNode::start(test) else {
         return;
     };
-    let env = Env::with_store(&pg.url);
-    // Each trial records the agent that ran it (its parent process).
-    env.write(
-        "train.sh",
-        "#!/bin/sh\nsleep 0.3\necho \"{\\\"agent\\\": $PPID, \\\"score\\\": 1}\" >> \"$SWEEP_METRICS\"\n",
-    );
-    env.write("spec.yaml", &grid_of(40, "0"));
     env.ok(&["run", "spec.yaml", "--count", "1", "--quiet"]);
     let id = env.only_sweep();
     let out = env
