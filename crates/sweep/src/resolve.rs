@@ -11,7 +11,9 @@ use sweep_store::Store;
 
 /// The in-process trainers this program ships, by the name a spec's `trainer:` gives.
 pub fn trainers() -> Trainers {
-    Trainers::new().register(Arc::new(sweep_textclf::TextClassifier))
+    Trainers::new()
+        .register(Arc::new(sweep_textclf::TextClassifier))
+        .register(Arc::new(sweep_neural::NeuralTextClassifier))
 }
 
 /// The spec at `spec_path`, parsed and checked as `sweep run` will run it: every problem

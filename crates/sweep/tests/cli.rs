@@ -3325,3 +3325,60 @@ fn a_late_agent_is_fenced_off_its_retried_run() {
         "the record is the second attempt's"
     );
 }
+
+/// `trainer: neural-text-classifier`: a TextCNN trained in-process; every epoch is a
+/// history record, the run's files are the text classifier's (so `show` and reports read
+/// them), and `sweep predict` uses the saved network.
+#[test]
+fn the_neural_text_classifier_trains_a_textcnn_and_predicts() {
+    let env = Env::new();
+    write_tickets(&env);
+    env.write(
+        "spec.yaml",
+        "name: nn\ntrainer: neural-text-classifier\nmethod: grid\n\
+         metric: {name: val/macro_f1, goal: maximize}\n\
+         config:\n  data: {train: data/train.jsonl, test: data/test.jsonl, val_fraction: 0.25}\n\
+         \x20 model: {kind: textcnn, embed_dim: 16, filters: 8, widths: [1, 2], dropout: 0.1}\n\
+         \x20 train: {epochs: 6, batch_size: 8, lr: 0.02}\n\
+         parameters:\n  seed: {values: [0]}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    assert_eq!(status_counts(&runs)["completed"], 1, "{runs:?}");
+    let run = &runs[0];
+    assert_eq!(
+        run["summary"]["epoch"]["count"].as_u64(),
+        Some(6),
+        "{}",
+        run["summary"]
+    );
+    assert!(run["summary"]["test/accuracy"]["last"].as_f64().unwrap() > 0.6);
+    let id = run["run"].as_str().unwrap();
+    let dir = env.path().join("store/runs").join(id);
+    for f in [
+        "artifacts/network.bpk",
+        "artifacts/head.json",
+        "reports.json",
+        "predictions-test.jsonl",
+        "data_report.json",
+    ] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    env.write("new.jsonl", "{\"text\": \"my refund and invoice\"}\n");
+    let out = env.ok(&["predict", id, "new.jsonl"]);
+    assert!(out.starts_with("index,text,predicted,p_billing"), "{out}");
+    // A setting out of range is refused before the run, with its key.
+    env.write(
+        "bad.yaml",
+        "name: bad\ntrainer: neural-text-classifier\nmethod: grid\n\
+         config:\n  data: {train: data/train.jsonl}\n  model: {kind: textcnn, widths: []}\n\
+         \x20 train: {lr: 0}\nparameters:\n  seed: {values: [0]}\n",
+    );
+    let bad = env.run(&["run", "bad.yaml"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    let err = stderr(&bad);
+    assert!(
+        err.contains("model.widths") && err.contains("train.lr"),
+        "{err}"
+    );
+}
