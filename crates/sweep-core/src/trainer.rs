@@ -104,6 +104,32 @@ pub trait RunFiles {
     fn read_file(&self, path: &str) -> Option<Vec<u8>>;
 }
 
+/// The files every built-in trainer writes into a run directory under the same names, so
+/// that `sweep show` and the report read any trainer's runs.
+pub mod run_files {
+    use super::Prediction;
+
+    /// The data report (`sweep show` prints it).
+    pub const DATA_REPORT: &str = "data_report.json";
+    /// Full metric reports by split, confusion matrices included (the report's chart).
+    pub const REPORTS: &str = "reports.json";
+
+    /// Predictions on one split (`test`, or an eval set's name), one JSON object a line.
+    pub fn predictions(split: &str) -> String {
+        format!("predictions-{split}.jsonl")
+    }
+
+    /// The bytes of a predictions file.
+    pub fn predictions_jsonl(predictions: &[Prediction]) -> Result<Vec<u8>, serde_json::Error> {
+        let mut lines = Vec::new();
+        for p in predictions {
+            serde_json::to_writer(&mut lines, p)?;
+            lines.push(b'\n');
+        }
+        Ok(lines)
+    }
+}
+
 /// One prediction, as saved with a run and printed by `sweep predict`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Prediction {

@@ -144,6 +144,16 @@ impl DataPlan {
         }
     }
 
+    /// The plan as a run uses it: unless its config gives `data.seed`, the held-out parts
+    /// are drawn with the run's `seed` (so runs over seeds measure the split's variance
+    /// too), and relative paths are taken from `base` (the spec file's directory).
+    pub fn for_run(mut self, config: &serde_json::Value, seed: u64, base: &Path) -> Self {
+        if config.get("data").and_then(|d| d.get("seed")).is_none() {
+            self.seed = seed;
+        }
+        self.rebased(base)
+    }
+
     /// The same plan with every relative source path joined onto `base` (typically the
     /// directory of the spec file that holds the plan).
     pub fn rebased(mut self, base: &Path) -> Self {

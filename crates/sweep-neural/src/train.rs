@@ -97,10 +97,7 @@ impl NeuralConfig {
                 key: e.path().to_string(),
                 message: e.inner().to_string(),
             })?;
-        if config.get("data").and_then(|d| d.get("seed")).is_none() {
-            cfg.data.seed = cfg.seed;
-        }
-        cfg.data = cfg.data.rebased(base_dir);
+        cfg.data = cfg.data.for_run(config, cfg.seed, base_dir);
         Ok(cfg)
     }
 

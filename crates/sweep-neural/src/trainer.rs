@@ -15,20 +15,14 @@ use sweep_core::{
 };
 use sweep_data::DataReport;
 
-/// Where a neural run keeps its files, relative to the run directory. The data report,
-/// metric reports and predictions have the text classifier's names, so `sweep show` and
-/// the report's charts read both.
+/// Where a neural run keeps its files, relative to the run directory (the data report,
+/// metric reports and predictions under every trainer's names, `sweep_core::run_files`).
 pub mod files {
+    pub use sweep_core::run_files::{DATA_REPORT, REPORTS, predictions};
     /// The network's weights (burn's burnpack format).
     pub const NETWORK: &str = "artifacts/network.bpk";
     /// Classes, vocabulary and model settings: what reading new texts needs.
     pub const HEAD: &str = "artifacts/head.json";
-    pub const DATA_REPORT: &str = "data_report.json";
-    pub const REPORTS: &str = "reports.json";
-
-    pub fn predictions(split: &str) -> String {
-        format!("predictions-{split}.jsonl")
-    }
 }
 
 /// Neural text classification (`trainer: neural-text-classifier`): a TextCNN trained with
@@ -132,12 +126,10 @@ impl Trainer for NeuralTextClassifier {
         )?;
         write(files::REPORTS, json(serde_json::to_vec(&output.reports)))?;
         for (split, predictions) in &output.predictions {
-            let lines = predictions.iter().try_fold(Vec::new(), |mut lines, p| {
-                serde_json::to_writer(&mut lines, p)?;
-                lines.push(b'\n');
-                Ok(lines)
-            });
-            write(&files::predictions(split), json(lines))?;
+            write(
+                &files::predictions(split),
+                json(sweep_core::run_files::predictions_jsonl(predictions)),
+            )?;
         }
         ctx.print(&output.data_report.to_string());
         let note = (output.best_epoch < output.epochs).then(|| {

@@ -66,11 +66,7 @@ impl TextClassifierConfig {
                 key: e.path().to_string(),
                 message: e.inner().to_string(),
             })?;
-        let data_seed_given = config.get("data").and_then(|d| d.get("seed")).is_some();
-        if !data_seed_given {
-            cfg.data.seed = cfg.seed;
-        }
-        cfg.data = cfg.data.rebased(base_dir);
+        cfg.data = cfg.data.for_run(config, cfg.seed, base_dir);
         Ok(cfg)
     }
 }

@@ -12,17 +12,9 @@ use sweep_data::DataReport;
 
 /// Where a text-classifier run keeps its files, relative to the run directory.
 pub mod files {
+    pub use sweep_core::run_files::{DATA_REPORT, REPORTS, predictions};
     /// The trained pipeline (`sweep predict` loads it).
     pub const MODEL: &str = "artifacts/model.json";
-    /// The data report (`sweep show` prints it).
-    pub const DATA_REPORT: &str = "data_report.json";
-    /// Full metric reports, confusion matrices included.
-    pub const REPORTS: &str = "reports.json";
-
-    /// Predictions on one split (`test`, or an eval set's name), one JSON object a line.
-    pub fn predictions(split: &str) -> String {
-        format!("predictions-{split}.jsonl")
-    }
 }
 
 /// Built-in text classification (`trainer: text-classifier`): TF-IDF/count/hashing
@@ -150,12 +142,10 @@ impl Trainer for TextClassifier {
         write(files::DATA_REPORT, serde_json::to_vec(&output.data_report))?;
         write(files::REPORTS, serde_json::to_vec(&output.reports))?;
         for (split, predictions) in &output.predictions {
-            let lines = predictions.iter().try_fold(Vec::new(), |mut lines, p| {
-                serde_json::to_writer(&mut lines, p)?;
-                lines.push(b'\n');
-                Ok(lines)
-            });
-            write(&files::predictions(split), lines)?;
+            write(
+                &files::predictions(split),
+                sweep_core::run_files::predictions_jsonl(predictions),
+            )?;
         }
         ctx.print(&output.data_report.to_string());
         let note = (!output.fit.converged).then(|| {

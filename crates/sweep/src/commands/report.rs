@@ -169,7 +169,10 @@ fn best_confusion(
         .filter(|(r, _)| r.status == RunStatus::Completed && best.group.runs.contains(&r.id))
         .filter_map(|(r, v)| Some((r, v.filter(|v| v.is_finite())?)))
         .min_by(|a, b| better_first(Some(a.1), Some(b.1), goal))?;
-    let path = store.run_dir(&run.id).path().join("reports.json");
+    let path = store
+        .run_dir(&run.id)
+        .path()
+        .join(sweep_core::run_files::REPORTS);
     let reports: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     let prefix = analysis.metric.name.split('/').next().unwrap_or("");
     let split = [prefix, "test", "val"]
