@@ -482,27 +482,24 @@ mod tests {
         assert_eq!(out.predictions["test"].len(), 12);
     }
 
+    /// The bits of each epoch's training loss of a run of `cfg`.
+    fn losses(cfg: &NeuralConfig) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut keep = |r: MetricRecord| out.extend(r.get("train/loss").map(|l| l.to_bits()));
+        train(cfg, &mut keep, &AtomicBool::new(false)).unwrap();
+        out
+    }
+
     #[test]
     fn the_same_seed_gives_the_same_run_and_another_seed_another() {
         let dir = tempfile::tempdir().unwrap();
-        let losses = |seed: u64| {
+        let seeded = |seed: u64| {
             let mut cfg = config(toy(dir.path(), None), quick(3));
             cfg.seed = seed;
-            let mut out = Vec::new();
-            train(
-                &cfg,
-                &mut |r| {
-                    if let Some(l) = r.get("train/loss") {
-                        out.push(l.to_bits());
-                    }
-                },
-                &AtomicBool::new(false),
-            )
-            .unwrap();
-            out
+            losses(&cfg)
         };
-        assert_eq!(losses(3), losses(3));
-        assert_ne!(losses(3), losses(4));
+        assert_eq!(seeded(3), seeded(3));
+        assert_ne!(seeded(3), seeded(4));
     }
 
     /// The weights and dropout masks come from the run's own generator: two runs of one
@@ -518,20 +515,7 @@ mod tests {
             widths: vec![1, 2],
             dropout: 0.3,
         });
-        let run = || {
-            let mut out = Vec::new();
-            train(
-                &cfg,
-                &mut |r| {
-                    if let Some(l) = r.get("train/loss") {
-                        out.push(l.to_bits());
-                    }
-                },
-                &AtomicBool::new(false),
-            )
-            .unwrap();
-            out
-        };
+        let run = || losses(&cfg);
         let alone = run();
         let (a, b) = std::thread::scope(|s| {
             let a = s.spawn(run);
