@@ -30,7 +30,7 @@ pub use spec::{
 pub use status::{RunStatus, UnknownStatus};
 pub use trainer::{
     ConfigProblem, Prediction, Predictions, RunFiles, TrainContext, TrainFailure, Trained, Trainer,
-    TrainerId, Trainers, run_files,
+    TrainerId, Trainers, read_config, run_files,
 };
 pub use value::{
     canonical_json, config_hash, hash8, json_kind, resolve_config, set_dotted, slug, value_key,

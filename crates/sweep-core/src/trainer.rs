@@ -104,6 +104,13 @@ pub trait RunFiles {
     fn read_file(&self, path: &str) -> Option<Vec<u8>>;
 }
 
+/// A trainer's config read from a run's resolved config into `T`; when it does not read,
+/// the dotted key where it failed (`.` for the whole) and why.
+pub fn read_config<T: serde::de::DeserializeOwned>(config: &Value) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(config)
+        .map_err(|e| (e.path().to_string(), e.inner().to_string()))
+}
+
 /// The files every built-in trainer writes into a run directory under the same names, so
 /// that `sweep show` and the report read any trainer's runs.
 pub mod run_files {

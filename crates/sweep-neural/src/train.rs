@@ -92,11 +92,8 @@ pub enum TrainError {
 impl NeuralConfig {
     /// Reads a run's resolved config; relative data paths are taken from `base_dir`.
     pub fn from_value(config: &Value, base_dir: &Path) -> Result<Self, TrainError> {
-        let mut cfg: NeuralConfig =
-            serde_path_to_error::deserialize(config).map_err(|e| TrainError::Config {
-                key: e.path().to_string(),
-                message: e.inner().to_string(),
-            })?;
+        let mut cfg: NeuralConfig = sweep_core::read_config(config)
+            .map_err(|(key, message)| TrainError::Config { key, message })?;
         cfg.data = cfg.data.for_run(config, cfg.seed, base_dir);
         Ok(cfg)
     }

@@ -61,11 +61,8 @@ impl TextClassifierConfig {
     /// Reads the config from a run's resolved config; errors name the offending key.
     /// Relative data paths are taken from `base_dir`.
     pub fn from_value(config: &Value, base_dir: &Path) -> Result<Self, TrainError> {
-        let mut cfg: TextClassifierConfig =
-            serde_path_to_error::deserialize(config).map_err(|e| TrainError::Config {
-                key: e.path().to_string(),
-                message: e.inner().to_string(),
-            })?;
+        let mut cfg: TextClassifierConfig = sweep_core::read_config(config)
+            .map_err(|(key, message)| TrainError::Config { key, message })?;
         cfg.data = cfg.data.for_run(config, cfg.seed, base_dir);
         Ok(cfg)
     }
