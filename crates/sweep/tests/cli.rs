@@ -2959,7 +2959,14 @@ fn a_postgres_grid_survives_killed_and_stopped_agents_exactly_once() {
     use nix::sys::signal::{Signal, kill};
     use nix::unistd::Pid;
     let test = "a_postgres_grid_survives_killed_and_stopped_agents_exactly_once";
-    let Some((_pg, env)) = pg_grid(test, TRAIN, 200, "0.2") else {
+    // Besides the random kills below, point 7's first attempt kills its own agent in the
+    // middle of the trial, so at least one run is taken back on every schedule.
+    let train = TRAIN.replace(
+        "sleep \"$nap\"\n",
+        "if [ \"$x\" = 7 ] && [ \"$SWEEP_RUN_ATTEMPT\" = 1 ]; then kill -9 \"$PPID\"; fi\nsleep \"$nap\"\n",
+    );
+    assert_ne!(train, TRAIN, "the trial kills its agent");
+    let Some((_pg, env)) = pg_grid(test, &train, 200, "0.2") else {
         return;
     };
     // Where run directories live is given once; the database records it for the agents.
@@ -3045,6 +3052,14 @@ fn a_postgres_grid_survives_killed_and_stopped_agents_exactly_once() {
         .filter(|r| r["attempt"].as_u64().unwrap_or(1) >= 2)
         .count();
     assert!(retried >= 1, "some trials were taken back and run again");
+    let seven = runs
+        .iter()
+        .find(|r| r["params"]["x"] == 7)
+        .expect("point 7 has a run");
+    assert!(
+        seven["attempt"].as_u64().unwrap_or(1) >= 2,
+        "point 7 lost its agent and was run again: {seven:?}"
+    );
 }
 
 /// SIGTERM (what Slurm sends on scancel, preemption and the time limit) makes an agent end
