@@ -96,6 +96,10 @@ pub trait TrainContext {
     fn print(&self, text: &str);
     /// Writes a file into the run directory, at `path` relative to it (`artifacts/model.json`).
     fn write_file(&self, path: &str, bytes: &[u8]) -> Result<(), String>;
+    /// The file at `path` that the run's latest earlier attempt wrote (a retried run's
+    /// earlier files are kept in `attempt-N/`): what a trainer resumes from. `None` on a
+    /// first attempt or when no earlier attempt wrote it.
+    fn earlier_file(&self, path: &str) -> Option<Vec<u8>>;
 }
 
 /// The files a run left, read by relative path.

@@ -110,6 +110,10 @@ impl TrainContext for Context<'_> {
         }
         std::fs::write(&target, bytes).map_err(|e| format!("{}: {e}", target.display()))
     }
+
+    fn earlier_file(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.dir.earlier_file(path)?).ok()
+    }
 }
 
 /// The supervisor's handle on a training thread: stopping sets the trainer's stop flag,

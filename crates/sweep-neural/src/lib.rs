@@ -5,16 +5,28 @@
 //!
 //! - [`vocab`]: texts into token ids (words and punctuation, a vocabulary of the training
 //!   split, truncation).
-//! - [`textcnn`]: the TextCNN of Kim (2014).
-//! - [`train`]: the config, the epochs of AdamW on the cross-entropy with a history record
-//!   per epoch, early stopping on the validation macro-F1, evaluation.
+//! - [`nn`]: the run's generator (weights with stable parameter ids, dropout masks), layers,
+//!   a padded batch and masked pooling.
+//! - [`textcnn`], [`rnn`] (LSTM, BiLSTM, GRU, CNN+LSTM), [`transformer`]: the networks;
+//!   [`model`]: `model.kind` and the one network type over them.
+//! - [`loss`], [`schedule`]: the training loss and the learning rate of each step.
+//! - [`train`]: the config, the epochs (optimizer, clipping, accumulation, bucketing), a
+//!   history record per epoch, early stopping, evaluation.
+//! - [`checkpoint`]: best and last weights (safetensors) and resuming a retried run.
 //! - [`trainer`]: the `Trainer` (saved files, `sweep predict`).
 //!
 //! Runs are deterministic for a seed on the CPU (weights, dropout and batch order).
 
+pub mod checkpoint;
+pub mod loss;
+pub mod model;
+pub mod nn;
+pub mod rnn;
+pub mod schedule;
 pub mod textcnn;
 pub mod train;
 pub mod trainer;
+pub mod transformer;
 pub mod vocab;
 
 pub use trainer::NeuralTextClassifier;

@@ -1,18 +1,13 @@
 //! TextCNN (Kim 2014, "Convolutional Neural Networks for Sentence Classification"): token
 //! embeddings, one 1-d convolution per kernel width, ReLU, max over time (windows that run
 //! into padding left out), dropout, a linear layer to the classes.
-//!
-//! The weights and the dropout masks come from the run's own generator, not burn's (one
-//! global generator per process, which runs trained side by side would share): a run is
-//! the same whatever else the process trains.
 
-use burn::module::{Module, Param};
-use burn::nn::conv::{Conv1d, Conv1dConfig};
-use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use crate::nn::{Batch, Generator, conv1d, dropout, embedding, linear};
+use burn::module::Module;
+use burn::nn::conv::Conv1d;
+use burn::nn::{Embedding, Linear};
 use burn::tensor::activation::relu;
-use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
-use rand_core::{RngCore, SeedableRng};
-use rand_pcg::Pcg64Mcg;
+use burn::tensor::{Bool, Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 /// Settings of `model: {kind: textcnn}`.
@@ -68,59 +63,12 @@ pub struct TextCnn {
     embedding: Embedding,
     convs: Vec<Conv1d>,
     output: Linear,
-}
-
-/// The run's generator: weights, then dropout masks.
-pub struct Generator(Pcg64Mcg);
-
-impl Generator {
-    pub fn new(seed: u64) -> Generator {
-        Generator(Pcg64Mcg::seed_from_u64(seed ^ 0x0074_6578_7463_6e6e))
-    }
-
-    /// Uniform in `[0, 1)`.
-    fn unit(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0)
-    }
-
-    fn uniform(&mut self, n: usize, bound: f64) -> Vec<f32> {
-        (0..n)
-            .map(|_| ((self.unit() * 2.0 - 1.0) * bound) as f32)
-            .collect()
-    }
-
-    /// A dropout mask `[rows, cols]`: each entry 0 with probability `p`, else `1 / (1 − p)`.
-    pub fn dropout(&mut self, rows: usize, cols: usize, p: f64, device: &Device) -> Tensor<2> {
-        let keep = (1.0 / (1.0 - p)) as f32;
-        let mask: Vec<f32> = (0..rows * cols)
-            .map(|_| if self.unit() < p { 0.0 } else { keep })
-            .collect();
-        Tensor::from_data(TensorData::new(mask, [rows, cols]), device)
-    }
-}
-
-/// A parameter of `shape` drawn uniformly in `±bound`.
-fn drawn<const D: usize>(
-    g: &mut Generator,
-    shape: [usize; D],
-    bound: f64,
-    device: &Device,
-) -> Param<Tensor<D>> {
-    let n = shape.iter().product();
-    Param::from_data(TensorData::new(g.uniform(n, bound), shape), device)
-}
-
-/// A batch of encoded texts, padded to the longest (at least the widest kernel).
-pub struct Batch {
-    pub tokens: Tensor<2, Int>,
-    /// True at the windows of each width that run past a text's tokens.
-    pub padding: Vec<Tensor<3, Bool>>,
+    dropout: f64,
 }
 
 impl TextCnn {
     /// A network with weights from `g`: embeddings uniform in ±0.25 (Kim's; burn's default,
-    /// N(0, 1), was 2.5 points worse on TREC), the other layers uniform in ±1/√fan-in
-    /// (PyTorch's defaults).
+    /// N(0, 1), was 2.5 points worse on TREC), the other layers PyTorch's defaults.
     pub fn new(
         cfg: &TextCnnConfig,
         vocab: usize,
@@ -128,87 +76,72 @@ impl TextCnn {
         device: &Device,
         g: &mut Generator,
     ) -> TextCnn {
-        let mut embedding = EmbeddingConfig::new(vocab, cfg.embed_dim).init(device);
-        embedding.weight = drawn(g, [vocab, cfg.embed_dim], 0.25, device);
+        let embedding = embedding(g, vocab, cfg.embed_dim, 0.25, device);
         let convs = cfg
             .widths
             .iter()
-            .map(|&k| {
-                let mut conv = Conv1dConfig::new(cfg.embed_dim, cfg.filters, k).init(device);
-                let bound = 1.0 / ((cfg.embed_dim * k) as f64).sqrt();
-                conv.weight = drawn(g, [cfg.filters, cfg.embed_dim, k], bound, device);
-                conv.bias = Some(drawn(g, [cfg.filters], bound, device));
-                conv
-            })
+            .map(|&k| conv1d(g, cfg.embed_dim, cfg.filters, k, 0, device))
             .collect();
-        let features = cfg.filters * cfg.widths.len();
-        let mut output = LinearConfig::new(features, classes).init(device);
-        let bound = 1.0 / (features as f64).sqrt();
-        output.weight = drawn(g, [features, classes], bound, device);
-        output.bias = Some(drawn(g, [classes], bound, device));
+        let output = linear(g, cfg.filters * cfg.widths.len(), classes, device);
         TextCnn {
             embedding,
             convs,
             output,
+            dropout: cfg.dropout,
         }
     }
 
-    /// The pooled features `[batch, filters · widths]`.
-    fn features(&self, batch: &Batch) -> Tensor<2> {
+    /// The shortest batch the network reads: its widest kernel.
+    pub fn min_len(&self) -> usize {
+        self.convs.iter().map(|c| c.kernel_size).max().unwrap_or(1)
+    }
+
+    /// Class scores `[batch, classes]`; dropout on the pooled features when `g` is given.
+    pub fn forward(&self, batch: &Batch, g: Option<&mut Generator>) -> Tensor<2> {
+        let device = batch.tokens.device();
         let x = self.embedding.forward(batch.tokens.clone()).swap_dims(1, 2);
         let pooled: Vec<Tensor<2>> = self
             .convs
             .iter()
-            .zip(&batch.padding)
-            .map(|(conv, pad)| {
-                // After the ReLU every value is >= 0, so zeroing the padded windows leaves
-                // them out of the max.
-                relu(conv.forward(x.clone()))
-                    .mask_fill(pad.clone(), 0.0)
-                    .max_dim(2)
-                    .squeeze_dim::<2>(2)
+            .map(|conv| {
+                let h = relu(conv.forward(x.clone()));
+                // After the ReLU every value is >= 0, so zeroing the windows that run into
+                // padding leaves them out of the max.
+                let h = match window_padding(batch, conv.kernel_size, h.dims()[1], &device) {
+                    Some(pad) => h.mask_fill(pad, 0.0),
+                    None => h,
+                };
+                h.max_dim(2).squeeze_dim::<2>(2)
             })
             .collect();
-        Tensor::cat(pooled, 1)
-    }
-
-    /// Class scores `[batch, classes]`; in training, `dropout` is the mask applied to the
-    /// pooled features (see [`Generator::dropout`]).
-    pub fn forward(&self, batch: &Batch, dropout: Option<Tensor<2>>) -> Tensor<2> {
-        let h = self.features(batch);
-        let h = match dropout {
-            Some(mask) => h * mask,
-            None => h,
-        };
+        let h = dropout(Tensor::cat(pooled, 1), self.dropout, g);
         self.output.forward(h)
     }
 }
 
-/// The batch of `texts` (encoded ids) for a model of these kernel `widths` and `filters`.
-pub fn batch(texts: &[&[i64]], widths: &[usize], filters: usize, device: &Device) -> Batch {
-    let widest = widths.iter().copied().max().unwrap_or(1);
-    let len = texts.iter().map(|t| t.len()).max().unwrap_or(1).max(widest);
-    let b = texts.len();
-    let mut flat = Vec::with_capacity(b * len);
-    for t in texts {
-        flat.extend_from_slice(t);
-        flat.extend(std::iter::repeat_n(crate::vocab::PAD, len - t.len()));
+/// `[batch, filters, windows]`: true at the windows of width `k` that run past a text's
+/// tokens; `None` when no window does.
+fn window_padding(
+    batch: &Batch,
+    k: usize,
+    filters: usize,
+    device: &Device,
+) -> Option<Tensor<3, Bool>> {
+    let windows = batch.len + 1 - k;
+    // The first window is always kept, so a text shorter than `k` still counts.
+    let valid = |l: usize| (l + 1).saturating_sub(k).max(1);
+    if batch.lengths.iter().all(|&l| valid(l) >= windows) {
+        return None;
     }
-    let tokens = Tensor::<2, Int>::from_data(TensorData::new(flat, [b, len]), device);
-    let padding = widths
+    let b = batch.size();
+    let m: Vec<bool> = batch
+        .lengths
         .iter()
-        .map(|&k| {
-            let windows = len - k + 1;
-            let mut m = Vec::with_capacity(b * windows);
-            for t in texts {
-                // The first window is always kept, so a text shorter than `k` still counts.
-                let valid = (t.len() + 1).saturating_sub(k).max(1);
-                m.extend((0..windows).map(|w| w >= valid));
-            }
-            Tensor::<2, Bool>::from_data(TensorData::new(m, [b, windows]), device)
-                .unsqueeze_dim::<3>(1)
-                .expand([b, filters, windows])
-        })
+        .flat_map(|&l| (0..windows).map(move |w| w >= valid(l)))
         .collect();
-    Batch { tokens, padding }
+    Some(
+        Tensor::<2, Bool>::from_data(TensorData::new(m, [b, windows]), device)
+            .unsqueeze_dim::<3>(1)
+            .expand([b, filters, windows]),
+    )
 }

@@ -1,13 +1,9 @@
 //! The `neural-text-classifier` trainer: [`NeuralTextClassifier`] plugs the neural training
 //! into Sweep's [`Trainer`] interface (config checks, training, saved files, prediction).
 
-use crate::textcnn::TextCnn;
-use crate::train::{
-    NeuralConfig, NeuralModel, TrainError, TrainedHead, predictions, probabilities, train,
-};
-use burn::module::Module;
-use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use crate::checkpoint::{RunIo, load_weights};
+use crate::train::{NeuralConfig, TrainError, TrainedHead, predictions, probabilities, train};
+use burn::tensor::Device;
 use std::path::Path;
 use sweep_core::{
     ConfigProblem, Predictions, RunFiles, TrainContext, TrainFailure, Trained, Trainer, TrainerId,
@@ -18,15 +14,18 @@ use sweep_data::DataReport;
 /// Where a neural run keeps its files, relative to the run directory (the data report,
 /// metric reports and predictions under every trainer's names, `sweep_core::run_files`).
 pub mod files {
+    pub use crate::checkpoint::files::{BEST, LAST, LAST_OPTIMIZER, PROGRESS};
     pub use sweep_core::run_files::{DATA_REPORT, REPORTS, predictions};
-    /// The network's weights (burn's burnpack format).
-    pub const NETWORK: &str = "artifacts/network.bpk";
+    /// The run's model: the best epoch's weights (safetensors).
+    pub const NETWORK: &str = BEST;
     /// Classes, vocabulary and model settings: what reading new texts needs.
     pub const HEAD: &str = "artifacts/head.json";
+    /// The model summary: parameters and the layer structure.
+    pub const SUMMARY: &str = "artifacts/model.txt";
 }
 
-/// Neural text classification (`trainer: neural-text-classifier`): a TextCNN trained with
-/// burn on the CPU, see [`NeuralConfig`].
+/// Neural text classification (`trainer: neural-text-classifier`): a network of any
+/// `model.kind` trained with burn on the CPU, see [`NeuralConfig`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NeuralTextClassifier;
 
@@ -41,26 +40,16 @@ impl NeuralTextClassifier {
     }
 }
 
-/// The network's weights as bytes (burn's burnpack format).
-fn network_bytes(network: &TextCnn) -> Result<Vec<u8>, String> {
-    let bytes = network
-        .clone()
-        .into_record()
-        .into_bytes()
-        .map_err(|e| format!("saving the network: {e:?}"))?;
-    Ok(bytes.to_vec())
-}
+/// The run directory of a trainer's context.
+struct ContextIo<'a>(&'a dyn TrainContext);
 
-/// The network of `head` with the weights `bytes`.
-fn load_network(head: &TrainedHead, bytes: Vec<u8>, device: &Device) -> Result<TextCnn, String> {
-    let NeuralModel::Textcnn(cfg) = &head.model;
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|e| format!("reading the network: {e:?}"))?;
-    // The weights drawn here are replaced by the record's.
-    let mut g = crate::textcnn::Generator::new(0);
-    TextCnn::new(cfg, head.vocab.len(), head.classes.len(), device, &mut g)
-        .try_load_record(record)
-        .map_err(|e| format!("reading the network: {e:?}"))
+impl RunIo for ContextIo<'_> {
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), String> {
+        self.0.write_file(path, bytes)
+    }
+    fn earlier(&self, path: &str) -> Option<Vec<u8>> {
+        self.0.earlier_file(path)
+    }
 }
 
 impl Trainer for NeuralTextClassifier {
@@ -104,7 +93,8 @@ impl Trainer for NeuralTextClassifier {
         let cfg = Self::config(config, base_dir).map_err(|p| {
             TrainFailure::Failed(format!("invalid neural-text-classifier config: {p}"))
         })?;
-        let output = match train(&cfg, &mut |record| ctx.log(record), ctx.stop_flag()) {
+        let io = ContextIo(ctx);
+        let output = match train(&cfg, &mut |record| ctx.log(record), ctx.stop_flag(), &io) {
             Ok(output) => output,
             Err(TrainError::Stopped) => return Err(TrainFailure::Stopped),
             Err(e) => return Err(TrainFailure::Failed(e.to_string())),
@@ -115,10 +105,10 @@ impl Trainer for NeuralTextClassifier {
                 .map_err(|e| TrainFailure::Failed(format!("writing {path}: {e}")))
         };
         let json = |v: Result<Vec<u8>, serde_json::Error>| v.map_err(|e| e.to_string());
-        let weights = network_bytes(&output.network);
-        let model_mb = weights.as_ref().map_or(0.0, |b| b.len() as f64 / 1e6);
-        write(files::NETWORK, weights)?;
+        let model_mb =
+            crate::checkpoint::weights(&output.network).map_or(0.0, |b| b.len() as f64 / 1e6);
         write(files::HEAD, json(serde_json::to_vec(&output.head)))?;
+        write(files::SUMMARY, Ok(output.summary.clone().into_bytes()))?;
         ctx.log([("resources/model_mb".to_string(), model_mb)].into());
         write(
             files::DATA_REPORT,
@@ -132,12 +122,24 @@ impl Trainer for NeuralTextClassifier {
             )?;
         }
         ctx.print(&output.data_report.to_string());
-        let note = (output.best_epoch < output.epochs).then(|| {
-            format!(
-                "the model of epoch {} of {} was kept (the best validation macro-F1)",
-                output.best_epoch, output.epochs
-            )
-        });
+        ctx.print(&output.summary);
+        let mut notes = Vec::new();
+        if let Some(epoch) = output.resumed_after {
+            notes.push(format!("resumed from the checkpoint of epoch {epoch}"));
+        }
+        if output.best_epoch < output.epochs {
+            notes.push(format!(
+                "the model of epoch {} of {} was kept (the best {})",
+                output.best_epoch,
+                output.epochs,
+                cfg.train
+                    .early_stopping
+                    .metric
+                    .as_deref()
+                    .unwrap_or("val/macro_f1")
+            ));
+        }
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
         Ok(Trained { note })
     }
 
@@ -165,7 +167,7 @@ impl Trainer for NeuralTextClassifier {
             .read_file(files::NETWORK)
             .ok_or_else(|| missing(files::NETWORK))?;
         let device = Device::flex();
-        let network = load_network(&head, weights, &device)?;
+        let network = load_weights(head.network(&device), &weights)?;
         let p = probabilities(&network, &head, texts, &device);
         Ok(Predictions {
             classes: head.classes.clone(),
@@ -183,38 +185,76 @@ impl Trainer for NeuralTextClassifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::textcnn::{Generator, TextCnnConfig};
+    use crate::checkpoint::weights;
+    use crate::model::{Network, NeuralModel};
+    use crate::nn::Generator;
+    use crate::rnn::RnnConfig;
+    use crate::textcnn::TextCnnConfig;
+    use crate::transformer::TransformerConfig;
     use crate::vocab::{VocabConfig, Vocabulary};
 
-    /// Saved weights load back to a network that predicts exactly the same.
+    /// Saved weights of every kind load back to a network that predicts exactly the same.
     #[test]
-    fn a_saved_network_loads_back_bit_for_bit() {
+    fn a_saved_network_of_every_kind_loads_back_bit_for_bit() {
         let texts: Vec<String> = ["a good thing", "a bad thing", "good", "so bad !"]
             .iter()
             .map(|t| t.to_string())
             .collect();
-        let cfg = TextCnnConfig {
+        let rnn = RnnConfig {
             embed_dim: 6,
-            filters: 3,
-            widths: vec![1, 2],
-            dropout: 0.0,
+            hidden: 3,
+            ..RnnConfig::default()
         };
-        let head = TrainedHead {
-            classes: vec!["neg".into(), "pos".into()],
-            vocab: Vocabulary::build(&texts, &VocabConfig::default()),
-            model: NeuralModel::Textcnn(cfg.clone()),
-        };
-        let device = Device::flex();
-        let network = TextCnn::new(&cfg, head.vocab.len(), 2, &device, &mut Generator::new(5));
-        let bytes = network_bytes(&network).unwrap();
-        let loaded = load_network(&head, bytes, &device).unwrap();
-        let before = probabilities(&network, &head, &texts, &device);
-        let after = probabilities(&loaded, &head, &texts, &device);
-        assert_eq!(before.len(), 8);
-        assert_eq!(
-            before.iter().map(|p| p.to_bits()).collect::<Vec<_>>(),
-            after.iter().map(|p| p.to_bits()).collect::<Vec<_>>()
-        );
-        assert!(load_network(&head, vec![1, 2, 3], &device).is_err());
+        let models = [
+            NeuralModel::Textcnn(TextCnnConfig {
+                embed_dim: 6,
+                filters: 3,
+                widths: vec![1, 2],
+                dropout: 0.0,
+            }),
+            NeuralModel::Bilstm(rnn.clone()),
+            NeuralModel::Gru(rnn),
+            NeuralModel::Transformer(TransformerConfig {
+                embed_dim: 6,
+                heads: 2,
+                layers: 1,
+                ff_dim: 8,
+                ..TransformerConfig::default()
+            }),
+            NeuralModel::CnnLstm(crate::rnn::CnnLstmConfig {
+                embed_dim: 6,
+                filters: 4,
+                hidden: 3,
+                ..crate::rnn::CnnLstmConfig::default()
+            }),
+        ];
+        for model in models {
+            let head = TrainedHead {
+                classes: vec!["neg".into(), "pos".into()],
+                vocab: Vocabulary::build(&texts, &VocabConfig::default()),
+                model: model.clone(),
+            };
+            let device = Device::flex();
+            let network = Network::new(
+                &model,
+                head.vocab.len(),
+                2,
+                64,
+                &device,
+                &mut Generator::new(5),
+            );
+            let bytes = weights(&network).unwrap();
+            let loaded = load_weights(head.network(&device), &bytes).unwrap();
+            let before = probabilities(&network, &head, &texts, &device);
+            let after = probabilities(&loaded, &head, &texts, &device);
+            assert_eq!(before.len(), 8);
+            assert_eq!(
+                before.iter().map(|p| p.to_bits()).collect::<Vec<_>>(),
+                after.iter().map(|p| p.to_bits()).collect::<Vec<_>>(),
+                "{}",
+                model.kind()
+            );
+            assert!(load_weights(head.network(&device), &[1, 2, 3]).is_err());
+        }
     }
 }

@@ -69,6 +69,26 @@ impl RunDir {
         self.root.join(format!("attempt-{attempt}"))
     }
 
+    /// The file at `relative` in the latest earlier attempt's directory that has it.
+    pub fn earlier_file(&self, relative: &str) -> Option<PathBuf> {
+        let mut attempts: Vec<(u32, PathBuf)> = std::fs::read_dir(&self.root)
+            .ok()?
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name();
+                let n = name.to_str()?.strip_prefix("attempt-")?.parse().ok()?;
+                Some((n, e.path()))
+            })
+            .collect();
+        attempts.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+        let inside = self.file(relative).ok()?;
+        let tail = inside.strip_prefix(&self.root).ok()?;
+        attempts
+            .into_iter()
+            .map(|(_, dir)| dir.join(tail))
+            .find(|p| p.is_file())
+    }
+
     /// Creates the directory. On a retry (`previous_attempt > 0`), the files the earlier
     /// attempt left are moved into `attempt-N/` first, so nothing is lost.
     pub fn prepare(&self, previous_attempt: u32) -> std::io::Result<()> {
@@ -142,6 +162,28 @@ mod tests {
             std::fs::read_to_string(run_dir.attempt(1).join("stdout.log")).unwrap(),
             "first"
         );
+    }
+
+    /// A retried run finds the latest earlier attempt's file, and only inside its own
+    /// directory.
+    #[test]
+    fn earlier_files_come_from_the_latest_attempt_that_has_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = RunDir::new(dir.path().join("r"));
+        run_dir.prepare(0).unwrap();
+        assert_eq!(run_dir.earlier_file("checkpoints/a.json"), None);
+        std::fs::create_dir_all(run_dir.file("checkpoints").unwrap()).unwrap();
+        std::fs::write(run_dir.file("checkpoints/a.json").unwrap(), "one").unwrap();
+        run_dir.prepare(1).unwrap();
+        run_dir.prepare(2).unwrap();
+        let found = run_dir.earlier_file("checkpoints/a.json").unwrap();
+        assert_eq!(found, run_dir.attempt(1).join("checkpoints/a.json"));
+        assert_eq!(run_dir.earlier_file("../r/checkpoints/a.json"), None);
+        std::fs::create_dir_all(run_dir.file("checkpoints").unwrap()).unwrap();
+        std::fs::write(run_dir.file("checkpoints/a.json").unwrap(), "three").unwrap();
+        run_dir.prepare(3).unwrap();
+        let found = run_dir.earlier_file("checkpoints/a.json").unwrap();
+        assert_eq!(std::fs::read_to_string(found).unwrap(), "three");
     }
 
     fn ended_run() -> RunRecord {

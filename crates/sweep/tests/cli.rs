@@ -3341,6 +3341,102 @@ fn a_late_agent_is_fenced_off_its_retried_run() {
     );
 }
 
+/// Hyperband stops neural runs between epochs: every epoch's record goes through the
+/// common channel. One band (2) and sequential runs, so what each run is judged against is
+/// fixed: the second run, with a tiny learning rate, is worse than the first at epoch 2 and
+/// is stopped there, long before its 40 epochs; the third is second best of three and
+/// goes on.
+#[test]
+fn hyperband_prunes_a_neural_run_between_epochs() {
+    let env = Env::new();
+    write_tickets(&env);
+    env.write(
+        "spec.yaml",
+        "name: nnhb\ntrainer: neural-text-classifier\nmethod: grid\n\
+         metric: {name: val/loss, goal: minimize}\n\
+         early_terminate: {type: hyperband, max_iter: 6, eta: 3, s: 1}\n\
+         config:\n  data: {train: data/train.jsonl, test: data/test.jsonl, val_fraction: 0.25}\n\
+         \x20 model: {kind: gru, embed_dim: 8, hidden: 8, dropout: 0.0}\n\
+         \x20 train: {epochs: 40, batch_size: 4}\n\
+         parameters:\n  train.lr: {values: [0.05, 0.00001, 0.03]}\n",
+    );
+    env.ok(&["run", "spec.yaml", "--workers", "1"]);
+    let runs = env.runs();
+    let by_lr = |lr: f64| {
+        runs.iter()
+            .find(|r| r["params"]["train.lr"].as_f64() == Some(lr))
+            .unwrap_or_else(|| panic!("a run with lr {lr}: {runs:?}"))
+    };
+    assert_eq!(by_lr(0.05)["status"], "completed", "{runs:?}");
+    assert_eq!(by_lr(0.03)["status"], "completed", "{runs:?}");
+    let slow = by_lr(0.00001);
+    assert_eq!(slow["status"], "pruned", "{slow:?}");
+    let reason = slow["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("hyperband at iteration 2"), "{reason}");
+    let epochs = slow["summary"]["epoch"]["count"].as_u64().unwrap_or(0);
+    assert!((2..40).contains(&epochs), "stopped after {epochs} epochs");
+}
+
+/// A neural run stopped by Ctrl-C keeps its last checkpoint; `sweep resume` retries it in
+/// place, it continues from that epoch (a note says so) and its history is whole.
+#[test]
+fn an_interrupted_neural_run_resumes_from_its_last_checkpoint() {
+    let env = Env::new();
+    write_tickets(&env);
+    env.write(
+        "spec.yaml",
+        "name: nnresume\ntrainer: neural-text-classifier\nmethod: grid\n\
+         metric: {name: val/macro_f1, goal: maximize}\n\
+         config:\n  data: {train: data/train.jsonl, test: data/test.jsonl, val_fraction: 0.25}\n\
+         \x20 model: {kind: lstm, embed_dim: 16, hidden: 16, dropout: 0.1}\n\
+         \x20 train: {epochs: 60, batch_size: 1, lr: 0.01}\n\
+         parameters:\n  seed: {values: [0]}\n",
+    );
+    let child = env.spawn(&["run", "spec.yaml", "--kill-grace", "5"]);
+    // The store appears once the run has started.
+    let epochs_done = || {
+        let out = env.run(&["export", "--format", "json"]);
+        serde_json::from_slice::<Vec<Value>>(&out.stdout)
+            .ok()
+            .and_then(|runs| runs.first()?["summary"]["epoch"]["count"].as_u64())
+            .unwrap_or(0)
+    };
+    wait_for(|| epochs_done() >= 2, "two epochs of the neural run");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let runs = env.runs();
+    assert_eq!(runs[0]["status"], "interrupted", "{runs:?}");
+    let id = runs[0]["run"].as_str().unwrap().to_string();
+    let dir = env.path().join("store/runs").join(&id);
+    let progress: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("checkpoints/progress.json")).unwrap())
+            .unwrap();
+    let saved = progress["epoch"].as_u64().unwrap();
+    assert!(saved >= 2, "{progress}");
+    env.ok(&["resume", &env.only_sweep()]);
+    let runs = env.runs();
+    let run = &runs[0];
+    assert_eq!(run["status"], "completed", "{run:?}");
+    assert_eq!(run["attempt"].as_u64(), Some(2));
+    let reason = run["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("resumed from the checkpoint of epoch"),
+        "{reason}"
+    );
+    assert_eq!(
+        run["summary"]["epoch"]["count"].as_u64(),
+        Some(60),
+        "{run:?}"
+    );
+    assert!(dir.join("attempt-1/checkpoints/last.safetensors").is_file());
+    assert!(dir.join("checkpoints/best.safetensors").is_file());
+}
+
 /// `trainer: neural-text-classifier`: a TextCNN trained in-process; every epoch is a
 /// history record, the run's files are the text classifier's (so `show` and reports read
 /// them), and `sweep predict` uses the saved network.
@@ -3371,7 +3467,10 @@ fn the_neural_text_classifier_trains_a_textcnn_and_predicts() {
     let id = run["run"].as_str().unwrap();
     let dir = env.path().join("store/runs").join(id);
     for f in [
-        "artifacts/network.bpk",
+        "checkpoints/best.safetensors",
+        "checkpoints/last.safetensors",
+        "checkpoints/progress.json",
+        "artifacts/model.txt",
         "artifacts/head.json",
         "reports.json",
         "predictions-test.jsonl",
@@ -3379,6 +3478,8 @@ fn the_neural_text_classifier_trains_a_textcnn_and_predicts() {
     ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
+    let summary = std::fs::read_to_string(dir.join("artifacts/model.txt")).unwrap();
+    assert!(summary.starts_with("model: textcnn with "), "{summary}");
     env.write("new.jsonl", "{\"text\": \"my refund and invoice\"}\n");
     let out = env.ok(&["predict", id, "new.jsonl"]);
     assert!(out.starts_with("index,text,predicted,p_billing"), "{out}");
