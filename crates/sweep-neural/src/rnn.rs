@@ -1,16 +1,16 @@
 //! Recurrent classifiers: LSTM, BiLSTM and GRU (one or more layers, padding masked, the last
 //! state or the tokens' mean or max as the text's vector), and CNN features feeding an LSTM.
 //!
-//! The cells are written here rather than taken from burn: each step is one matmul of the
-//! state against all gates at once, the inputs of every step having been projected in one
-//! matmul before the loop (burn's LSTM does 8 matmuls a step; the fused cell was 25 %
-//! faster when measured, `../shared/notes/dl-frameworks.md`). At padding a text's state is
+//! The cells are written here rather than taken from burn: each step is two matmuls, the
+//! input and the state each against all gates at once (burn's LSTM does 8 matmuls a step;
+//! the fused cell was 25 % faster when measured, `../shared/notes/dl-frameworks.md`). At padding a text's state is
 //! carried unchanged, so the last state is the one after its last token, and the backward
 //! direction starts at its last token.
 
-use crate::nn::{Batch, Generator, conv1d, dropout, embedding, linear, masked_max, masked_mean};
+use crate::nn::{
+    Batch, Generator, WindowConv, dropout, embedding, linear, masked_max, masked_mean, pad_sequence,
+};
 use burn::module::{Module, Param};
-use burn::nn::conv::Conv1d;
 use burn::nn::{Embedding, Linear};
 use burn::tensor::activation::{relu, sigmoid, tanh};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -191,15 +191,17 @@ impl Recurrent {
     fn forward(&self, x: Tensor<3>, masks: &[Option<Tensor<2>>]) -> (Tensor<3>, Tensor<2>) {
         let [b, len, input] = x.dims();
         let h_size = self.hidden;
-        let gates = self.w_input.dims()[1];
         let device = x.device();
-        let projected = (x.reshape([b * len, input]).matmul(self.w_input.val())
-            + self.b_input.val().unsqueeze::<2>())
-        .reshape([b, len, gates]);
-        let steps: Vec<Tensor<2>> = projected
+        // Each step's input is projected on its own: a slice's gradient is a tensor of the
+        // whole sliced input (burn's slice backward), so slicing the inputs (`input` wide)
+        // costs a quarter of slicing one projection of all steps (`gates` wide): LSTM
+        // backward 183 -> 93 ms at 64 x 64 x 128 (BENCHMARKS.md).
+        let w_input = self.w_input.val();
+        let b_input = self.b_input.val().unsqueeze::<2>();
+        let steps: Vec<Tensor<2>> = x
             .chunk(len, 1)
             .into_iter()
-            .map(|t| t.reshape([b, gates]))
+            .map(|t| t.reshape([b, input]).matmul(w_input.clone()) + b_input.clone())
             .collect();
         let w_state = self.w_state.val();
         let b_state = self.b_state.as_ref().map(|p| p.val().unsqueeze::<2>());
@@ -399,7 +401,7 @@ impl RnnClassifier {
 #[derive(Module, Debug)]
 pub struct CnnLstm {
     embedding: Embedding,
-    conv: Conv1d,
+    conv: WindowConv,
     encoder: Encoder,
     output: Linear,
     dropout: f64,
@@ -414,14 +416,7 @@ impl CnnLstm {
         g: &mut Generator,
     ) -> CnnLstm {
         let embedding = embedding(g, vocab, cfg.embed_dim, 0.25, device);
-        let conv = conv1d(
-            g,
-            cfg.embed_dim,
-            cfg.filters,
-            cfg.width,
-            cfg.width / 2,
-            device,
-        );
+        let conv = WindowConv::new(g, cfg.embed_dim, cfg.filters, cfg.width, device);
         let encoder = Encoder::new(
             g,
             cfg.filters,
@@ -447,7 +442,7 @@ impl CnnLstm {
         let mut g = g;
         let x = self.embedding.forward(batch.tokens.clone());
         let x = dropout(x, self.dropout, g.as_deref_mut());
-        let features = relu(self.conv.forward(x.swap_dims(1, 2))).swap_dims(1, 2);
+        let features = relu(self.conv.forward(pad_sequence(x, self.conv.width() / 2)));
         let h = self.encoder.forward(features, batch, g.as_deref_mut());
         self.output.forward(dropout(h, self.dropout, g))
     }

@@ -2,9 +2,8 @@
 //! embeddings, one 1-d convolution per kernel width, ReLU, max over time (windows that run
 //! into padding left out), dropout, a linear layer to the classes.
 
-use crate::nn::{Batch, Generator, conv1d, dropout, embedding, linear};
+use crate::nn::{Batch, Generator, WindowConv, dropout, embedding, linear};
 use burn::module::Module;
-use burn::nn::conv::Conv1d;
 use burn::nn::{Embedding, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Bool, Device, Tensor, TensorData};
@@ -61,7 +60,7 @@ impl TextCnnConfig {
 #[derive(Module, Debug)]
 pub struct TextCnn {
     embedding: Embedding,
-    convs: Vec<Conv1d>,
+    convs: Vec<WindowConv>,
     output: Linear,
     dropout: f64,
 }
@@ -80,7 +79,7 @@ impl TextCnn {
         let convs = cfg
             .widths
             .iter()
-            .map(|&k| conv1d(g, cfg.embed_dim, cfg.filters, k, 0, device))
+            .map(|&k| WindowConv::new(g, cfg.embed_dim, cfg.filters, k, device))
             .collect();
         let output = linear(g, cfg.filters * cfg.widths.len(), classes, device);
         TextCnn {
@@ -93,13 +92,13 @@ impl TextCnn {
 
     /// The shortest batch the network reads: its widest kernel.
     pub fn min_len(&self) -> usize {
-        self.convs.iter().map(|c| c.kernel_size).max().unwrap_or(1)
+        self.convs.iter().map(WindowConv::width).max().unwrap_or(1)
     }
 
     /// Class scores `[batch, classes]`; dropout on the pooled features when `g` is given.
     pub fn forward(&self, batch: &Batch, g: Option<&mut Generator>) -> Tensor<2> {
         let device = batch.tokens.device();
-        let x = self.embedding.forward(batch.tokens.clone()).swap_dims(1, 2);
+        let x = self.embedding.forward(batch.tokens.clone());
         let pooled: Vec<Tensor<2>> = self
             .convs
             .iter()
@@ -107,11 +106,11 @@ impl TextCnn {
                 let h = relu(conv.forward(x.clone()));
                 // After the ReLU every value is >= 0, so zeroing the windows that run into
                 // padding leaves them out of the max.
-                let h = match window_padding(batch, conv.kernel_size, h.dims()[1], &device) {
+                let h = match window_padding(batch, conv.width(), h.dims()[2], &device) {
                     Some(pad) => h.mask_fill(pad, 0.0),
                     None => h,
                 };
-                h.max_dim(2).squeeze_dim::<2>(2)
+                h.max_dim(1).squeeze_dim::<2>(1)
             })
             .collect();
         let h = dropout(Tensor::cat(pooled, 1), self.dropout, g);
@@ -119,7 +118,7 @@ impl TextCnn {
     }
 }
 
-/// `[batch, filters, windows]`: true at the windows of width `k` that run past a text's
+/// `[batch, windows, filters]`: true at the windows of width `k` that run past a text's
 /// tokens; `None` when no window does.
 fn window_padding(
     batch: &Batch,
@@ -141,7 +140,7 @@ fn window_padding(
         .collect();
     Some(
         Tensor::<2, Bool>::from_data(TensorData::new(m, [b, windows]), device)
-            .unsqueeze_dim::<3>(1)
-            .expand([b, filters, windows]),
+            .unsqueeze_dim::<3>(2)
+            .expand([b, windows, filters]),
     )
 }

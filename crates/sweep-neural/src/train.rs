@@ -491,6 +491,7 @@ pub fn train(
     if let Some((key, message)) = cfg.problems().into_iter().next() {
         return Err(TrainError::Config { key, message });
     }
+    crate::nn::keep_freed_memory();
     let config_value = serde_json::to_value(cfg).unwrap_or_default();
     let splits = cfg.data.materialize()?;
     log(splits.report.to_metrics().into_iter().collect());
@@ -850,12 +851,13 @@ mod tests {
                 filters: 6,
                 hidden: 6,
                 dropout: 0.1,
+                pooling: crate::rnn::Pooling::Max,
                 ..crate::rnn::CnnLstmConfig::default()
             }),
         ];
         for model in models {
             let kind = model.kind();
-            let mut cfg = config(toy(dir.path(), None), quick(8));
+            let mut cfg = config(toy(dir.path(), None), quick(12));
             if kind == "transformer" {
                 cfg.train.lr = 0.005;
             }
@@ -863,11 +865,11 @@ mod tests {
             let (out, records) = run(&cfg, &MemIo::default());
             let out = out.unwrap();
             let epochs = epochs_of(&records);
-            assert_eq!(epochs.len(), 8, "{kind}");
+            assert_eq!(epochs.len(), 12, "{kind}");
             for key in ["train/loss", "lr", "time/epoch_s", "train/examples_per_s"] {
                 assert!(epochs.iter().all(|r| r.contains_key(key)), "{kind}: {key}");
             }
-            let (first, last) = (epochs[0]["train/loss"], epochs[7]["train/loss"]);
+            let (first, last) = (epochs[0]["train/loss"], epochs[11]["train/loss"]);
             assert!(
                 last < first / 2.0,
                 "{kind}: the loss falls: {first} -> {last}"
