@@ -233,9 +233,12 @@ impl NeuralConfig {
                 ),
             );
         }
-        if self.vocab.max_length == 0 {
-            out.push(("vocab.max_length".into(), "must be at least 1".into()));
-        }
+        out.extend(
+            self.vocab
+                .problems()
+                .into_iter()
+                .map(|(k, v)| (format!("vocab.{k}"), v)),
+        );
         out
     }
 }
@@ -498,7 +501,12 @@ pub fn train(
     let classes = splits.classes.clone();
     let head = TrainedHead {
         classes: classes.clone(),
-        vocab: Vocabulary::build(&splits.train.texts, &cfg.vocab),
+        vocab: Vocabulary::build(&splits.train.texts, &cfg.vocab).map_err(|message| {
+            TrainError::Config {
+                key: "vocab.tokenizer".into(),
+                message,
+            }
+        })?,
         model: cfg.model.clone(),
     };
     let base = Device::flex();
@@ -731,6 +739,7 @@ mod tests {
     use crate::schedule::ScheduleKind;
     use crate::textcnn::TextCnnConfig;
     use crate::transformer::TransformerConfig;
+    use crate::vocab::TokenizerKind;
     use std::cell::RefCell;
     use std::collections::HashMap;
 
@@ -885,6 +894,23 @@ mod tests {
                 out.summary
             );
             assert_eq!(out.predictions["test"].len(), 12);
+        }
+    }
+
+    #[test]
+    fn a_network_learns_from_subword_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        for tokenizer in [TokenizerKind::Bpe, TokenizerKind::Wordpiece] {
+            let mut cfg = config(toy(dir.path(), None), quick(10));
+            cfg.vocab = VocabConfig {
+                tokenizer,
+                vocab_size: 60,
+                ..VocabConfig::default()
+            };
+            let (out, _) = run(&cfg, &MemIo::default());
+            let out = out.unwrap();
+            assert!(out.head.vocab.subword.is_some());
+            assert_eq!(out.reports["test"].accuracy, 1.0, "{tokenizer:?}");
         }
     }
 

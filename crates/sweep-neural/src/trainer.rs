@@ -160,7 +160,7 @@ impl Trainer for NeuralTextClassifier {
         let head: TrainedHead =
             serde_json::from_slice(&head).map_err(|e| format!("reading {}: {e}", files::HEAD))?;
         let head = TrainedHead {
-            vocab: head.vocab.indexed(),
+            vocab: head.vocab.indexed()?,
             ..head
         };
         let weights = files
@@ -231,7 +231,7 @@ mod tests {
         for model in models {
             let head = TrainedHead {
                 classes: vec!["neg".into(), "pos".into()],
-                vocab: Vocabulary::build(&texts, &VocabConfig::default()),
+                vocab: Vocabulary::build(&texts, &VocabConfig::default()).unwrap(),
                 model: model.clone(),
             };
             let device = Device::flex();
