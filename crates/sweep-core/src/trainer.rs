@@ -94,7 +94,8 @@ pub trait TrainContext {
     /// Adds text to the run's output log (`stdout.log`); each logged record is already
     /// written there as a JSON line.
     fn print(&self, text: &str);
-    /// Writes a file into the run directory, at `path` relative to it (`artifacts/model.json`).
+    /// Writes a file into the run directory, at `path` relative to it (`artifacts/model.json`),
+    /// whole or not at all (a crash mid-write leaves the file that was there).
     fn write_file(&self, path: &str, bytes: &[u8]) -> Result<(), String>;
     /// The file at `path` that the run's latest earlier attempt wrote (a retried run's
     /// earlier files are kept in `attempt-N/`): what a trainer resumes from. `None` on a

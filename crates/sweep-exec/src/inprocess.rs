@@ -108,7 +108,14 @@ impl TrainContext for Context<'_> {
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
         }
-        std::fs::write(&target, bytes).map_err(|e| format!("{}: {e}", target.display()))
+        // Whole or not at all: a crash mid-write leaves the previous file (a checkpoint
+        // that is being replaced) rather than half of the new one.
+        let mut partial = target.clone().into_os_string();
+        partial.push(".partial");
+        let partial = std::path::PathBuf::from(partial);
+        std::fs::write(&partial, bytes)
+            .and_then(|()| std::fs::rename(&partial, &target))
+            .map_err(|e| format!("{}: {e}", target.display()))
     }
 
     fn earlier_file(&self, path: &str) -> Option<Vec<u8>> {

@@ -2,8 +2,10 @@
 //! optimizer's state (burnpack) and the progress (epoch, step, best so far, the schedule's
 //! state, every epoch's record); the best epoch's weights whenever it changes. A retried run
 //! finds the checkpoint its earlier attempt left (moved into `attempt-N/`) and resumes from
-//! it when the config is the same and every file matches the hashes the progress recorded
-//! (a crash between two files is a checkpoint not taken).
+//! it when the config and vocabulary are the same and every file matches the hashes the
+//! progress recorded. Each file is written whole (the run directory writes through a
+//! temporary file and a rename); a crash between two files of one checkpoint leaves files
+//! that do not match, and the retry starts over.
 
 use crate::model::Network;
 use crate::schedule::PlateauState;
@@ -28,6 +30,8 @@ pub mod files {
     pub const LAST_OPTIMIZER: &str = "checkpoints/last-optimizer.bpk";
     /// Written last: a checkpoint is complete when this matches its files.
     pub const PROGRESS: &str = "checkpoints/progress.json";
+    /// The model summary: parameters and the layer structure (written before training).
+    pub const SUMMARY: &str = "artifacts/model.txt";
 }
 
 /// Where training stands after an epoch.

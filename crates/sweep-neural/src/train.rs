@@ -99,6 +99,56 @@ impl EarlyStopping {
     }
 }
 
+/// Where a run trains (`train.device`): `cpu` (burn's `flex` backend, always built) or
+/// `cuda` / `cuda:N` (a build with the `cuda` cargo feature). Runs are deterministic on the
+/// CPU; GPU kernels need not be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum DeviceChoice {
+    #[default]
+    Cpu,
+    Cuda(usize),
+}
+
+impl TryFrom<String> for DeviceChoice {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        match text.as_str() {
+            "cpu" => Ok(DeviceChoice::Cpu),
+            "cuda" => Ok(DeviceChoice::Cuda(0)),
+            other => other
+                .strip_prefix("cuda:")
+                .and_then(|i| i.parse().ok())
+                .map(DeviceChoice::Cuda)
+                .ok_or_else(|| format!("`{other}` is not a device: cpu, cuda or cuda:N")),
+        }
+    }
+}
+
+impl From<DeviceChoice> for String {
+    fn from(d: DeviceChoice) -> String {
+        match d {
+            DeviceChoice::Cpu => "cpu".into(),
+            DeviceChoice::Cuda(i) => format!("cuda:{i}"),
+        }
+    }
+}
+
+impl DeviceChoice {
+    /// The device, or why this build has none.
+    pub fn device(self) -> Result<Device, String> {
+        match self {
+            DeviceChoice::Cpu => Ok(Device::flex()),
+            #[cfg(feature = "cuda")]
+            DeviceChoice::Cuda(i) => Ok(Device::cuda(i)),
+            #[cfg(not(feature = "cuda"))]
+            DeviceChoice::Cuda(_) => Err(
+                "this build of Sweep has no CUDA backend: build it with `--features cuda`".into(),
+            ),
+        }
+    }
+}
+
 /// How to train (`train:` of the config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -123,6 +173,7 @@ pub struct TrainConfig {
     /// Batches of texts of similar length (shuffled pools sorted by length, batches in
     /// random order): less padding, the same data each epoch.
     pub bucketing: bool,
+    pub device: DeviceChoice,
 }
 
 impl Default for TrainConfig {
@@ -141,6 +192,7 @@ impl Default for TrainConfig {
             loss: LossConfig::default(),
             early_stopping: EarlyStopping::default(),
             bucketing: true,
+            device: DeviceChoice::Cpu,
         }
     }
 }
@@ -220,6 +272,55 @@ impl NeuralConfig {
         }
         if t.accumulate == 0 {
             put("accumulate", "must be at least 1".into());
+        }
+        if let Err(message) = t.device.device() {
+            put("device", message);
+        }
+        // What early stopping and reduce-on-plateau watch must exist in the epoch records.
+        let has_val = self.data.val.is_some() || self.data.effective_val_fraction() > 0.0;
+        let es = &t.early_stopping;
+        let needs = "a validation split (data.val or data.val_fraction) or an \
+                     early_stopping.metric such as train/loss";
+        match es.metric.as_deref() {
+            None if !has_val => {
+                if es.patience.is_some() {
+                    put(
+                        "early_stopping.patience",
+                        format!("watches nothing: it needs {needs}"),
+                    );
+                }
+                if t.schedule.kind == crate::schedule::ScheduleKind::Plateau {
+                    put(
+                        "schedule.kind",
+                        format!("plateau watches nothing: it needs {needs}"),
+                    );
+                }
+            }
+            None => {}
+            Some(m) if m.starts_with("val/") && !has_val => {
+                put(
+                    "early_stopping.metric",
+                    format!("`{m}` needs a validation split (data.val or data.val_fraction)"),
+                );
+            }
+            Some(m) if m.starts_with("val/") => {}
+            Some(m) => {
+                let mut epoch_keys =
+                    vec!["train/loss", "lr", "time/epoch_s", "train/examples_per_s"];
+                if t.clip_norm.is_some() {
+                    epoch_keys.push("train/grad_norm");
+                }
+                if !epoch_keys.contains(&m) {
+                    put(
+                        "early_stopping.metric",
+                        format!(
+                            "`{m}` is not in the epoch records: {} or a val/ metric \
+                             (val/loss, val/accuracy, val/macro_f1…)",
+                            epoch_keys.join(", ")
+                        ),
+                    );
+                }
+            }
         }
         if t.early_stopping.patience == Some(0) {
             put("early_stopping.patience", "must be at least 1".into());
@@ -311,10 +412,13 @@ pub fn epoch_batches(
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     shuffle(&mut order, &mut rng);
     if !bucketing {
-        return order.chunks(batch_size).map(<[usize]>::to_vec).collect();
+        return order
+            .chunks(batch_size.max(1))
+            .map(<[usize]>::to_vec)
+            .collect();
     }
     let mut batches: Vec<Vec<usize>> = Vec::new();
-    for pool in order.chunks_mut(batch_size * 20) {
+    for pool in order.chunks_mut(batch_size.saturating_mul(20).max(1)) {
         pool.sort_by_key(|&i| lengths[i]);
         batches.extend(pool.chunks(batch_size).map(<[usize]>::to_vec));
     }
@@ -330,30 +434,37 @@ fn label_ids(data: &Dataset, classes: &[String]) -> Vec<usize> {
 }
 
 /// Class probabilities of `texts` (row-major `n × classes`), in batches of similar length.
+/// `stop` is read before every batch of 256: `None` when it is set.
 pub fn probabilities(
     network: &Network,
     head: &TrainedHead,
     texts: &[String],
     device: &Device,
-) -> Vec<f64> {
+    stop: &AtomicBool,
+) -> Option<Vec<f64>> {
     let k = head.classes.len();
     let encoded: Vec<Vec<i64>> = texts.iter().map(|t| head.vocab.encode(t)).collect();
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.sort_by_key(|&i| encoded[i].len());
     let mut out = vec![0.0; texts.len() * k];
     for chunk in order.chunks(256) {
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
         let refs: Vec<&[i64]> = chunk.iter().map(|&i| encoded[i].as_slice()).collect();
         let batch = Batch::new(&refs, network.min_len(), device);
-        let p = softmax(network.forward(&batch, None), 1)
+        // Read as f32 (the network's type) and widened: nothing to fail on.
+        let p: Vec<f32> = softmax(network.forward(&batch, None), 1)
             .into_data()
-            .convert::<f64>()
-            .try_to_vec::<f64>()
-            .unwrap_or_default();
+            .iter::<f32>()
+            .collect();
         for (row, &i) in p.chunks(k).zip(chunk) {
-            out[i * k..(i + 1) * k].copy_from_slice(row);
+            for (o, &v) in out[i * k..(i + 1) * k].iter_mut().zip(row) {
+                *o = f64::from(v);
+            }
         }
     }
-    out
+    Some(out)
 }
 
 fn argmax(row: &[f64]) -> usize {
@@ -368,9 +479,10 @@ fn evaluate(
     head: &TrainedHead,
     data: &Dataset,
     device: &Device,
+    stop: &AtomicBool,
 ) -> Result<(Report, Vec<f64>, f64), TrainError> {
     let k = head.classes.len();
-    let p = probabilities(network, head, &data.texts, device);
+    let p = probabilities(network, head, &data.texts, device, stop).ok_or(TrainError::Stopped)?;
     let pred: Vec<usize> = p.chunks(k).map(argmax).collect();
     let y = label_ids(data, &head.classes);
     let loss = y
@@ -495,9 +607,8 @@ pub fn train(
         return Err(TrainError::Config { key, message });
     }
     crate::nn::keep_freed_memory();
-    let config_value = serde_json::to_value(cfg).unwrap_or_default();
     let splits = cfg.data.materialize()?;
-    log(splits.report.to_metrics().into_iter().collect());
+    let mut first = splits.report.to_metrics();
     let classes = splits.classes.clone();
     let head = TrainedHead {
         classes: classes.clone(),
@@ -509,7 +620,14 @@ pub fn train(
         })?,
         model: cfg.model.clone(),
     };
-    let base = Device::flex();
+    let base = cfg
+        .train
+        .device
+        .device()
+        .map_err(|message| TrainError::Config {
+            key: "train.device".into(),
+            message,
+        })?;
     let device = base.clone().autodiff();
     let mut network = Network::new(
         &cfg.model,
@@ -525,6 +643,12 @@ pub fn train(
         cfg.model.kind(),
         network.structure()
     );
+    // The summary goes with every run, however it ends.
+    io.write(crate::checkpoint::files::SUMMARY, summary.as_bytes())
+        .map_err(TrainError::Checkpoint)?;
+    first.insert("model/parameters".into(), parameters as f64);
+    first.insert("model/trainable_parameters".into(), trainable as f64);
+    log(first.into_iter().collect());
     let t = &cfg.train;
     let y = label_ids(&splits.train, &classes);
     let loss_fn =
@@ -551,6 +675,12 @@ pub fn train(
     let goal = metric
         .as_deref()
         .map_or(Goal::Maximize, |m| t.early_stopping.goal_of(m));
+    // A checkpoint resumes only the same config over the same vocabulary (the data it was
+    // built from may have changed between attempts).
+    let config_value = serde_json::json!({
+        "config": serde_json::to_value(cfg).unwrap_or_default(),
+        "vocab": serde_json::to_value(&head.vocab).unwrap_or_default(),
+    });
     let mut progress = Progress::new(config_value);
     let mut best_weights: Option<Vec<u8>> = None;
     let mut resumed_after = None;
@@ -571,7 +701,13 @@ pub fn train(
         progress = earlier.progress;
     }
     let mut epochs = progress.epoch;
-    for epoch in progress.epoch + 1..=t.epochs {
+    // An attempt that had already stopped early (and died before its end) does not train on.
+    let stopped_early = t
+        .early_stopping
+        .patience
+        .is_some_and(|p| progress.since_best >= p);
+    let last_epoch = if stopped_early { epochs } else { t.epochs };
+    for epoch in progress.epoch + 1..=last_epoch {
         let start = Instant::now();
         let mut dropout = Generator::for_epoch(cfg.seed, epoch);
         let batches = epoch_batches(&lengths, t.batch_size, t.bucketing, cfg.seed, epoch);
@@ -625,7 +761,7 @@ pub fn train(
         );
         let valid = network.valid();
         if let Some(val) = &splits.val {
-            let (report, _, loss) = evaluate(&valid, &head, val, &base)?;
+            let (report, _, loss) = evaluate(&valid, &head, val, &base, stop)?;
             record.insert("val/loss".into(), loss);
             record.extend(report.to_metrics("val"));
         }
@@ -645,16 +781,20 @@ pub fn train(
         log(record.clone());
         progress.history.push(record);
         progress.epoch = epoch;
-        // Without a metric the last epoch is the one kept.
+        // Without a metric the last epoch is the one kept; while the metric has never been
+        // finite, the latest epoch stands in, so a run always has a best model.
         let better = match value {
-            Some(v) => improves(v, progress.best, goal, t.early_stopping.min_delta),
+            Some(v) => {
+                improves(v, progress.best, goal, t.early_stopping.min_delta)
+                    || progress.best.is_none()
+            }
             None => true,
         };
         schedule.end_epoch(value, goal);
         progress.plateau = schedule.plateau.clone();
         let weights = crate::checkpoint::weights(&network).map_err(TrainError::Checkpoint)?;
         if better {
-            progress.best = value.or(progress.best);
+            progress.best = value.filter(|v| v.is_finite()).or(progress.best);
             progress.best_epoch = epoch;
             progress.since_best = 0;
             best_weights = Some(weights.clone());
@@ -689,7 +829,7 @@ pub fn train(
     let mut record = MetricRecord::new();
     let mut reports = BTreeMap::new();
     let mut predictions = BTreeMap::new();
-    let (train_report, _, _) = evaluate(&network, &head, &splits.train, &base)?;
+    let (train_report, _, _) = evaluate(&network, &head, &splits.train, &base, stop)?;
     record.extend(train_report.to_metrics("train"));
     reports.insert("train".to_string(), train_report);
     let mut held_out: Vec<(String, &Dataset)> = Vec::new();
@@ -703,7 +843,7 @@ pub fn train(
         held_out.push((name.clone(), data));
     }
     for (prefix, data) in held_out {
-        let (report, p, loss) = evaluate(&network, &head, data, &base)?;
+        let (report, p, loss) = evaluate(&network, &head, data, &base, stop)?;
         record.insert(format!("{prefix}/loss"), loss);
         record.extend(report.to_metrics(&prefix));
         reports.insert(prefix.clone(), report);
@@ -716,8 +856,6 @@ pub fn train(
     }
     record.insert("fit/epochs".into(), epochs as f64);
     record.insert("fit/best_epoch".into(), progress.best_epoch as f64);
-    record.insert("model/parameters".into(), parameters as f64);
-    record.insert("model/trainable_parameters".into(), trainable as f64);
     log(record);
     Ok(TrainOutput {
         head,
@@ -831,7 +969,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let small_rnn = RnnConfig {
             embed_dim: 8,
-            hidden: 6,
+            hidden: 8,
             dropout: 0.1,
             ..RnnConfig::default()
         };
@@ -866,7 +1004,10 @@ mod tests {
         ];
         for model in models {
             let kind = model.kind();
-            let mut cfg = config(toy(dir.path(), None), quick(12));
+            let mut cfg = config(toy(dir.path(), None), quick(20));
+            // The kept epoch is the one of the lowest training loss (the toy's validation
+            // part, four texts, reaches its best F1 in a few epochs).
+            cfg.train.early_stopping.metric = Some("train/loss".into());
             if kind == "transformer" {
                 cfg.train.lr = 0.005;
             }
@@ -874,11 +1015,11 @@ mod tests {
             let (out, records) = run(&cfg, &MemIo::default());
             let out = out.unwrap();
             let epochs = epochs_of(&records);
-            assert_eq!(epochs.len(), 12, "{kind}");
+            assert_eq!(epochs.len(), 20, "{kind}");
             for key in ["train/loss", "lr", "time/epoch_s", "train/examples_per_s"] {
                 assert!(epochs.iter().all(|r| r.contains_key(key)), "{kind}: {key}");
             }
-            let (first, last) = (epochs[0]["train/loss"], epochs[11]["train/loss"]);
+            let (first, last) = (epochs[0]["train/loss"], epochs[19]["train/loss"]);
             assert!(
                 last < first / 2.0,
                 "{kind}: the loss falls: {first} -> {last}"
@@ -886,14 +1027,42 @@ mod tests {
             assert_eq!(out.reports["test"].accuracy, 1.0, "{kind}");
             let end = records.last().unwrap();
             assert_eq!(end["test/accuracy"], 1.0, "{kind}");
-            assert!(end["model/parameters"] > 0.0);
-            assert_eq!(end["model/parameters"], end["model/trainable_parameters"]);
+            // The parameters are in the first record, before any epoch.
+            let start = &records[0];
+            assert!(start["model/parameters"] > 0.0);
+            assert_eq!(
+                start["model/parameters"],
+                start["model/trainable_parameters"]
+            );
             assert!(
                 out.summary.starts_with(&format!("model: {kind} with ")),
                 "{}",
                 out.summary
             );
             assert_eq!(out.predictions["test"].len(), 12);
+        }
+    }
+
+    #[test]
+    fn the_device_reads_cpu_and_cuda_and_a_build_without_cuda_says_so() {
+        let read = |v: &str| serde_json::from_value::<DeviceChoice>(serde_json::json!(v));
+        assert_eq!(read("cpu").unwrap(), DeviceChoice::Cpu);
+        assert_eq!(read("cuda").unwrap(), DeviceChoice::Cuda(0));
+        assert_eq!(read("cuda:2").unwrap(), DeviceChoice::Cuda(2));
+        let err = read("gpu").unwrap_err().to_string();
+        assert!(err.contains("cpu, cuda or cuda:N"), "{err}");
+        assert_eq!(
+            serde_json::to_value(DeviceChoice::Cuda(1)).unwrap(),
+            serde_json::json!("cuda:1")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(toy(dir.path(), None), quick(1));
+        cfg.train.device = DeviceChoice::Cuda(0);
+        let keys: Vec<String> = cfg.problems().into_iter().map(|(k, _)| k).collect();
+        if cfg!(feature = "cuda") {
+            assert!(keys.is_empty(), "{keys:?}");
+        } else {
+            assert_eq!(keys, ["train.device"]);
         }
     }
 
@@ -1080,12 +1249,17 @@ mod tests {
         assert_eq!(o.unwrap().resumed_after, None);
     }
 
-    /// Two batches of 4 accumulated are one batch of 8 (same order, no dropout).
+    /// Two batches of 4 accumulated are one batch of 8 (same order, no dropout), with plain
+    /// SGD, whose step is proportional to the gradient (Adam's would hide a wrong scale).
     #[test]
     fn accumulated_batches_step_like_one_large_batch() {
         let dir = tempfile::tempdir().unwrap();
         let losses_of = |batch_size: usize, accumulate: usize| {
             let mut t = quick(3);
+            t.optimizer = OptimizerKind::Sgd;
+            t.momentum = Some(0.0);
+            t.weight_decay = 0.0;
+            t.lr = 0.5;
             t.batch_size = batch_size;
             t.accumulate = accumulate;
             t.bucketing = false;
@@ -1217,5 +1391,23 @@ mod tests {
                 "train.momentum"
             ]
         );
+        // What early stopping watches must exist: no validation part held out here.
+        let mut blind = cfg.clone();
+        blind.data.val_fraction = Some(0.0);
+        blind.train.early_stopping.patience = Some(2);
+        blind.train.schedule.kind = ScheduleKind::Plateau;
+        let keys: Vec<String> = blind.problems().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            ["train.early_stopping.patience", "train.schedule.kind"]
+        );
+        blind.train.early_stopping.metric = Some("val/loss".into());
+        let keys: Vec<String> = blind.problems().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["train.early_stopping.metric"]);
+        blind.train.early_stopping.metric = Some("trian/loss".into());
+        let problems = blind.problems();
+        assert!(problems[0].1.contains("train/loss"), "{problems:?}");
+        blind.train.early_stopping.metric = Some("train/loss".into());
+        assert!(blind.problems().is_empty(), "{:?}", blind.problems());
     }
 }

@@ -20,12 +20,12 @@ pub mod files {
     pub const NETWORK: &str = BEST;
     /// Classes, vocabulary and model settings: what reading new texts needs.
     pub const HEAD: &str = "artifacts/head.json";
-    /// The model summary: parameters and the layer structure.
-    pub const SUMMARY: &str = "artifacts/model.txt";
+    pub use crate::checkpoint::files::SUMMARY;
 }
 
 /// Neural text classification (`trainer: neural-text-classifier`): a network of any
-/// `model.kind` trained with burn on the CPU, see [`NeuralConfig`].
+/// `model.kind` trained with burn (CPU; CUDA in a build with the `cuda` feature), see
+/// [`NeuralConfig`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NeuralTextClassifier;
 
@@ -108,7 +108,6 @@ impl Trainer for NeuralTextClassifier {
         let model_mb =
             crate::checkpoint::weights(&output.network).map_or(0.0, |b| b.len() as f64 / 1e6);
         write(files::HEAD, json(serde_json::to_vec(&output.head)))?;
-        write(files::SUMMARY, Ok(output.summary.clone().into_bytes()))?;
         ctx.log([("resources/model_mb".to_string(), model_mb)].into());
         write(
             files::DATA_REPORT,
@@ -168,7 +167,9 @@ impl Trainer for NeuralTextClassifier {
             .ok_or_else(|| missing(files::NETWORK))?;
         let device = Device::flex();
         let network = load_weights(head.network(&device), &weights)?;
-        let p = probabilities(&network, &head, texts, &device);
+        let never = std::sync::atomic::AtomicBool::new(false);
+        let p = probabilities(&network, &head, texts, &device, &never)
+            .ok_or_else(|| "prediction was stopped".to_string())?;
         Ok(Predictions {
             classes: head.classes.clone(),
             predictions: predictions(&head, texts, labels, &p),
@@ -212,6 +213,7 @@ mod tests {
                 widths: vec![1, 2],
                 dropout: 0.0,
             }),
+            NeuralModel::Lstm(rnn.clone()),
             NeuralModel::Bilstm(rnn.clone()),
             NeuralModel::Gru(rnn),
             NeuralModel::Transformer(TransformerConfig {
@@ -245,8 +247,9 @@ mod tests {
             );
             let bytes = weights(&network).unwrap();
             let loaded = load_weights(head.network(&device), &bytes).unwrap();
-            let before = probabilities(&network, &head, &texts, &device);
-            let after = probabilities(&loaded, &head, &texts, &device);
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let before = probabilities(&network, &head, &texts, &device, &never).unwrap();
+            let after = probabilities(&loaded, &head, &texts, &device, &never).unwrap();
             assert_eq!(before.len(), 8);
             assert_eq!(
                 before.iter().map(|p| p.to_bits()).collect::<Vec<_>>(),
