@@ -10,6 +10,7 @@ use sweep_core::{
     Value,
 };
 use sweep_data::DataReport;
+use sweep_textclf::TextClassifier;
 
 /// Where a neural run keeps its files, relative to the run directory (the data report,
 /// metric reports and predictions under every trainer's names, `sweep_core::run_files`).
@@ -32,12 +33,57 @@ pub struct NeuralTextClassifier;
 impl NeuralTextClassifier {
     fn config(config: &Value, base_dir: &Path) -> Result<NeuralConfig, ConfigProblem> {
         NeuralConfig::from_value(config, base_dir).map_err(|e| match e {
+            // The networks' kinds are listed by serde; fasttext is taken before parsing.
+            TrainError::Config { key, message }
+                if key == "model" && message.contains("unknown variant") =>
+            {
+                ConfigProblem::new(key, format!("{message}, or `fasttext`"))
+            }
             TrainError::Config { key, message } => {
                 ConfigProblem::new(if key == "." { String::new() } else { key }, message)
             }
             other => ConfigProblem::new("", other.to_string()),
         })
     }
+}
+
+/// `model.kind: fasttext` is the text classifier's fastText-style model (`sweep-textclf`:
+/// sparse SGD over averaged feature embeddings), run on the same data plan and seed so that
+/// one neural sweep compares it with the networks. The config it is given: `data`, `seed`,
+/// `model.features` as `features` (the text classifier's, its defaults when absent) and the
+/// rest of `model` as its model. `vocab` and `train` are the networks' and are left out, as
+/// the text classifier leaves out the settings of another model kind.
+fn as_fasttext(config: &Value) -> Option<Value> {
+    let model = config.get("model")?.as_object()?;
+    if model.get("kind")?.as_str()? != "fasttext" {
+        return None;
+    }
+    let mut out = serde_json::Map::new();
+    for (key, value) in config.as_object()? {
+        match key.as_str() {
+            "model" => {}
+            // The networks' settings: a sweep over every family sets them for the networks.
+            "vocab" | "train" => {}
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    let mut model = model.clone();
+    if let Some(features) = model.remove("features") {
+        out.insert("features".into(), features);
+    }
+    out.insert("model".into(), Value::Object(model));
+    Some(Value::Object(out))
+}
+
+/// A problem of the text classifier's config, under the key the neural config has for it.
+fn from_fasttext(problem: ConfigProblem) -> ConfigProblem {
+    let key = match problem.key.strip_prefix("features") {
+        Some(rest) => format!("model.features{rest}"),
+        None => problem.key,
+    };
+    ConfigProblem::new(key, problem.message)
 }
 
 /// The run directory of a trainer's context.
@@ -62,6 +108,13 @@ impl Trainer for NeuralTextClassifier {
     }
 
     fn check(&self, config: &Value, base_dir: &Path) -> Vec<ConfigProblem> {
+        if let Some(fasttext) = as_fasttext(config) {
+            return TextClassifier
+                .check(&fasttext, base_dir)
+                .into_iter()
+                .map(from_fasttext)
+                .collect();
+        }
         let cfg = match Self::config(config, base_dir) {
             Ok(cfg) => cfg,
             Err(problem) => return vec![problem],
@@ -81,6 +134,9 @@ impl Trainer for NeuralTextClassifier {
     }
 
     fn resolved_config(&self, config: &Value, base_dir: &Path) -> Option<Value> {
+        if let Some(fasttext) = as_fasttext(config) {
+            return TextClassifier.resolved_config(&fasttext, base_dir);
+        }
         serde_json::to_value(Self::config(config, base_dir).ok()?).ok()
     }
 
@@ -90,6 +146,9 @@ impl Trainer for NeuralTextClassifier {
         base_dir: &Path,
         ctx: &dyn TrainContext,
     ) -> Result<Trained, TrainFailure> {
+        if let Some(fasttext) = as_fasttext(config) {
+            return TextClassifier.train(&fasttext, base_dir, ctx);
+        }
         let cfg = Self::config(config, base_dir).map_err(|p| {
             TrainFailure::Failed(format!("invalid neural-text-classifier config: {p}"))
         })?;
@@ -153,6 +212,12 @@ impl Trainer for NeuralTextClassifier {
                 "no saved model ({path} is missing): only completed runs of `trainer: neural-text-classifier` have one"
             )
         };
+        if files.read_file(files::HEAD).is_none()
+            && files.read_file(sweep_textclf::files::MODEL).is_some()
+        {
+            // A `model.kind: fasttext` run: the text classifier's model.
+            return TextClassifier.predict(files, texts, labels);
+        }
         let head = files
             .read_file(files::HEAD)
             .ok_or_else(|| missing(files::HEAD))?;

@@ -3341,6 +3341,50 @@ fn a_late_agent_is_fenced_off_its_retried_run() {
     );
 }
 
+/// One neural sweep compares the fastText-style model (the text classifier's, taken as
+/// `model.kind: fasttext`) with a network on the same splits and metrics (the networks'
+/// `train` settings do not apply to it); `sweep predict` reads either; a fasttext setting
+/// out of range is refused with its key.
+#[test]
+fn one_neural_sweep_compares_fasttext_with_a_network() {
+    let env = Env::new();
+    write_tickets(&env);
+    env.write(
+        "spec.yaml",
+        "name: families\ntrainer: neural-text-classifier\nmethod: grid\n\
+         metric: {name: test/macro_f1, goal: maximize}\n\
+         config:\n  data: {train: data/train.jsonl, test: data/test.jsonl, val_fraction: 0.25}\n\
+         \x20 train: {epochs: 10, batch_size: 8, lr: 0.02}\n\
+         parameters:\n  model:\n    values:\n\
+         \x20     - {kind: fasttext, dim: 10, epochs: 20, lr: 0.5, features: {kind: count, ngram_max: 2}}\n\
+         \x20     - {kind: textcnn, embed_dim: 8, filters: 4, widths: [1, 2], dropout: 0.0}\n",
+    );
+    env.ok(&["run", "spec.yaml"]);
+    let runs = env.runs();
+    assert_eq!(status_counts(&runs)["completed"], 2, "{runs:?}");
+    for run in &runs {
+        let kind = run["params"]["model"]["kind"].as_str().unwrap_or_default();
+        let f1 = run["summary"]["test/macro_f1"]["last"]
+            .as_f64()
+            .unwrap_or(0.0);
+        assert!(f1 > 0.5, "{kind}: test macro-F1 {f1}");
+        let id = run["run"].as_str().unwrap_or_default();
+        env.write("new.jsonl", "{\"text\": \"my refund and invoice\"}\n");
+        let out = env.ok(&["predict", id, "new.jsonl"]);
+        assert!(out.starts_with("index,text,predicted"), "{kind}: {out}");
+    }
+    env.write(
+        "bad.yaml",
+        "name: bad\ntrainer: neural-text-classifier\nmethod: grid\n\
+         config:\n  data: {train: data/train.jsonl}\n  model: {kind: fasttext, dim: 0}\n\
+         \x20 train: {epochs: 3}\nparameters:\n  seed: {values: [0]}\n",
+    );
+    let bad = env.run(&["validate", "bad.yaml"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    let err = format!("{}{}", stderr(&bad), String::from_utf8_lossy(&bad.stdout));
+    assert!(err.contains("model.dim"), "{err}");
+}
+
 /// Hyperband stops neural runs between epochs: every epoch's record goes through the
 /// common channel. One band (2) and sequential runs, so what each run is judged against is
 /// fixed: the second run, with a tiny learning rate, is worse than the first at epoch 2 and
