@@ -2,7 +2,7 @@
 //! checkpoints and prediction are written once.
 
 use crate::nn::{Batch, Generator};
-use crate::rnn::{CnnLstm, CnnLstmConfig, RnnClassifier, RnnConfig};
+use crate::rnn::{CnnLstmConfig, RnnClassifier, RnnConfig};
 use crate::textcnn::{TextCnn, TextCnnConfig};
 use crate::transformer::{Transformer, TransformerConfig};
 use burn::module::{Module, ModuleVisitor, Param};
@@ -52,7 +52,6 @@ pub enum Network {
     TextCnn(TextCnn),
     Rnn(RnnClassifier),
     Transformer(Transformer),
-    CnnLstm(CnnLstm),
 }
 
 impl Network {
@@ -69,22 +68,26 @@ impl Network {
         match model {
             NeuralModel::Textcnn(c) => Network::TextCnn(TextCnn::new(c, vocab, classes, device, g)),
             NeuralModel::Lstm(c) => {
-                Network::Rnn(RnnClassifier::new(c, true, vocab, classes, device, g))
+                Network::Rnn(RnnClassifier::new(c, true, None, vocab, classes, device, g))
             }
             NeuralModel::Bilstm(c) => {
                 let c = RnnConfig {
                     bidirectional: true,
                     ..c.clone()
                 };
-                Network::Rnn(RnnClassifier::new(&c, true, vocab, classes, device, g))
+                Network::Rnn(RnnClassifier::new(
+                    &c, true, None, vocab, classes, device, g,
+                ))
             }
-            NeuralModel::Gru(c) => {
-                Network::Rnn(RnnClassifier::new(c, false, vocab, classes, device, g))
-            }
+            NeuralModel::Gru(c) => Network::Rnn(RnnClassifier::new(
+                c, false, None, vocab, classes, device, g,
+            )),
             NeuralModel::Transformer(c) => {
                 Network::Transformer(Transformer::new(c, vocab, classes, max_length, device, g))
             }
-            NeuralModel::CnnLstm(c) => Network::CnnLstm(CnnLstm::new(c, vocab, classes, device, g)),
+            NeuralModel::CnnLstm(c) => {
+                Network::Rnn(RnnClassifier::cnn_lstm(c, vocab, classes, device, g))
+            }
         }
     }
 
@@ -102,7 +105,6 @@ impl Network {
             Network::TextCnn(n) => n.forward(batch, g),
             Network::Rnn(n) => n.forward(batch, g),
             Network::Transformer(n) => n.forward(batch, g),
-            Network::CnnLstm(n) => n.forward(batch, g),
         }
     }
 

@@ -121,6 +121,20 @@ pub fn keep_freed_memory() {
     }
 }
 
+/// The checks every model's settings share: each of `sizes` at least 1 and `dropout` in
+/// `[0, 1)`; each problem as `(setting, message)`.
+pub fn size_problems(sizes: &[(&'static str, usize)], dropout: f64) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = sizes
+        .iter()
+        .filter(|(_, v)| *v == 0)
+        .map(|(key, _)| (*key, "must be at least 1".to_string()))
+        .collect();
+    if !(0.0..1.0).contains(&dropout) {
+        out.push(("dropout", format!("must be in [0, 1), got {dropout}")));
+    }
+    out
+}
+
 /// Inverted dropout of `x` with probability `p` when training (`g` given), else `x`.
 pub fn dropout<const D: usize>(x: Tensor<D>, p: f64, g: Option<&mut Generator>) -> Tensor<D> {
     match g {
@@ -185,6 +199,11 @@ impl WindowConv {
 
     pub fn width(&self) -> usize {
         self.width
+    }
+
+    /// Features per window.
+    pub fn output(&self) -> usize {
+        self.bias.dims()[0]
     }
 
     /// `x`: `[batch, len, input]` (len ≥ width) → `[batch, len − width + 1, output]`.

@@ -8,7 +8,8 @@
 //! direction starts at its last token.
 
 use crate::nn::{
-    Batch, Generator, WindowConv, dropout, embedding, linear, masked_max, masked_mean, pad_sequence,
+    Batch, Generator, WindowConv, dropout, embedding, linear, masked_max, masked_mean,
+    pad_sequence, size_problems,
 };
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, Linear};
@@ -88,64 +89,55 @@ impl Default for CnnLstmConfig {
     }
 }
 
-fn check_common(
-    out: &mut Vec<(&'static str, String)>,
-    embed_dim: usize,
-    hidden: usize,
-    layers: usize,
-    p: f64,
-) {
-    for (key, v) in [
-        ("embed_dim", embed_dim),
-        ("hidden", hidden),
-        ("layers", layers),
-    ] {
-        if v == 0 {
-            out.push((key, "must be at least 1".into()));
-        }
-    }
-    if !(0.0..1.0).contains(&p) {
-        out.push(("dropout", format!("must be in [0, 1), got {p}")));
-    }
-}
-
 impl RnnConfig {
     pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        check_common(
-            &mut out,
-            self.embed_dim,
-            self.hidden,
-            self.layers,
+        size_problems(
+            &[
+                ("embed_dim", self.embed_dim),
+                ("hidden", self.hidden),
+                ("layers", self.layers),
+            ],
             self.dropout,
-        );
-        out
+        )
     }
 }
 
 impl CnnLstmConfig {
     pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if self.filters == 0 {
-            out.push(("filters", "must be at least 1".into()));
-        }
-        if self.width.is_multiple_of(2) {
-            out.push((
-                "width",
-                format!(
-                    "must be odd (a feature vector per token), got {}",
-                    self.width
-                ),
-            ));
-        }
-        check_common(
-            &mut out,
-            self.embed_dim,
-            self.hidden,
-            self.layers,
+        let mut out = size_problems(
+            &[
+                ("filters", self.filters),
+                ("embed_dim", self.embed_dim),
+                ("hidden", self.hidden),
+                ("layers", self.layers),
+            ],
             self.dropout,
         );
+        if self.width.is_multiple_of(2) {
+            out.insert(
+                usize::from(self.filters == 0),
+                (
+                    "width",
+                    format!(
+                        "must be odd (a feature vector per token), got {}",
+                        self.width
+                    ),
+                ),
+            );
+        }
         out
+    }
+
+    /// The recurrent part's settings.
+    fn recurrent(&self) -> RnnConfig {
+        RnnConfig {
+            embed_dim: self.embed_dim,
+            hidden: self.hidden,
+            layers: self.layers,
+            bidirectional: self.bidirectional,
+            dropout: self.dropout,
+            pooling: self.pooling,
+        }
     }
 }
 
@@ -348,28 +340,37 @@ impl Encoder {
     }
 }
 
-/// An LSTM, BiLSTM or GRU classifier: embeddings, the recurrent layers, a linear layer.
+/// An LSTM, BiLSTM or GRU classifier: embeddings, the recurrent layers, a linear layer; with
+/// a convolution in front (CNN+LSTM), the recurrent layers read its feature vectors.
 #[derive(Module, Debug)]
 pub struct RnnClassifier {
     embedding: Embedding,
+    /// CNN+LSTM's same-length convolution (with ReLU) over the embeddings.
+    conv: Option<WindowConv>,
     encoder: Encoder,
     output: Linear,
     dropout: f64,
 }
 
 impl RnnClassifier {
+    /// An LSTM (`lstm`) or GRU classifier of `cfg`, reading `conv`'s features (`filters`
+    /// wide, of the kernel `width`) when given.
     pub fn new(
         cfg: &RnnConfig,
         lstm: bool,
+        conv: Option<(usize, usize)>,
         vocab: usize,
         classes: usize,
         device: &Device,
         g: &mut Generator,
     ) -> RnnClassifier {
         let embedding = embedding(g, vocab, cfg.embed_dim, 0.25, device);
+        let conv =
+            conv.map(|(filters, width)| WindowConv::new(g, cfg.embed_dim, filters, width, device));
+        let input = conv.as_ref().map_or(cfg.embed_dim, WindowConv::output);
         let encoder = Encoder::new(
             g,
-            cfg.embed_dim,
+            input,
             cfg.hidden,
             cfg.layers,
             cfg.bidirectional,
@@ -381,56 +382,6 @@ impl RnnClassifier {
         let output = linear(g, encoder.width(), classes, device);
         RnnClassifier {
             embedding,
-            encoder,
-            output,
-            dropout: cfg.dropout,
-        }
-    }
-
-    pub fn forward(&self, batch: &Batch, g: Option<&mut Generator>) -> Tensor<2> {
-        let mut g = g;
-        let x = self.embedding.forward(batch.tokens.clone());
-        let x = dropout(x, self.dropout, g.as_deref_mut());
-        let h = self.encoder.forward(x, batch, g.as_deref_mut());
-        self.output.forward(dropout(h, self.dropout, g))
-    }
-}
-
-/// CNN features feeding an LSTM: embeddings, a same-length convolution with ReLU, the LSTM
-/// layers over the feature vectors, a linear layer.
-#[derive(Module, Debug)]
-pub struct CnnLstm {
-    embedding: Embedding,
-    conv: WindowConv,
-    encoder: Encoder,
-    output: Linear,
-    dropout: f64,
-}
-
-impl CnnLstm {
-    pub fn new(
-        cfg: &CnnLstmConfig,
-        vocab: usize,
-        classes: usize,
-        device: &Device,
-        g: &mut Generator,
-    ) -> CnnLstm {
-        let embedding = embedding(g, vocab, cfg.embed_dim, 0.25, device);
-        let conv = WindowConv::new(g, cfg.embed_dim, cfg.filters, cfg.width, device);
-        let encoder = Encoder::new(
-            g,
-            cfg.filters,
-            cfg.hidden,
-            cfg.layers,
-            cfg.bidirectional,
-            true,
-            cfg.dropout,
-            cfg.pooling,
-            device,
-        );
-        let output = linear(g, encoder.width(), classes, device);
-        CnnLstm {
-            embedding,
             conv,
             encoder,
             output,
@@ -438,19 +389,31 @@ impl CnnLstm {
         }
     }
 
+    /// CNN features feeding an LSTM.
+    pub fn cnn_lstm(
+        cfg: &CnnLstmConfig,
+        vocab: usize,
+        classes: usize,
+        device: &Device,
+        g: &mut Generator,
+    ) -> RnnClassifier {
+        let conv = Some((cfg.filters, cfg.width));
+        RnnClassifier::new(&cfg.recurrent(), true, conv, vocab, classes, device, g)
+    }
+
     pub fn forward(&self, batch: &Batch, g: Option<&mut Generator>) -> Tensor<2> {
         let mut g = g;
-        let x = self.embedding.forward(batch.tokens.clone());
-        // Padding reads as zeros, as beyond a text's ends, so a window near the end of a
-        // short text sees the same whatever it is batched with.
-        let x = if batch.padded() {
-            x * batch.valid(&batch.tokens.device()).unsqueeze_dim::<3>(2)
-        } else {
-            x
-        };
-        let x = dropout(x, self.dropout, g.as_deref_mut());
-        let features = relu(self.conv.forward(pad_sequence(x, self.conv.width() / 2)));
-        let h = self.encoder.forward(features, batch, g.as_deref_mut());
+        let mut x = self.embedding.forward(batch.tokens.clone());
+        if self.conv.is_some() && batch.padded() {
+            // Padding reads as zeros, as beyond a text's ends, so a window near the end of
+            // a short text sees the same whatever it is batched with.
+            x = x * batch.valid(&batch.tokens.device()).unsqueeze_dim::<3>(2);
+        }
+        x = dropout(x, self.dropout, g.as_deref_mut());
+        if let Some(conv) = &self.conv {
+            x = relu(conv.forward(pad_sequence(x, conv.width() / 2)));
+        }
+        let h = self.encoder.forward(x, batch, g.as_deref_mut());
         self.output.forward(dropout(h, self.dropout, g))
     }
 }
@@ -482,7 +445,8 @@ mod tests {
                     dropout: 0.0,
                     pooling,
                 };
-                let net = RnnClassifier::new(&cfg, lstm, 10, 2, &device, &mut Generator::new(1));
+                let net =
+                    RnnClassifier::new(&cfg, lstm, None, 10, 2, &device, &mut Generator::new(1));
                 let short: &[i64] = &[4, 5];
                 let long: &[i64] = &[6, 7, 8, 9, 3];
                 let alone = values(net.forward(&Batch::new(&[short], 1, &device), None));
@@ -530,7 +494,7 @@ mod tests {
             dropout: 0.0,
             ..CnnLstmConfig::default()
         };
-        let net = CnnLstm::new(&cfg, 10, 3, &device, &mut Generator::new(2));
+        let net = RnnClassifier::cnn_lstm(&cfg, 10, 3, &device, &mut Generator::new(2));
         let out = net.forward(&Batch::new(&[&[4], &[5, 6, 7, 8, 9, 2]], 1, &device), None);
         assert_eq!(out.dims(), [2, 3]);
         assert!(values(out.clone()).iter().all(|v| v.is_finite()));

@@ -2,7 +2,7 @@
 //! embeddings, one 1-d convolution per kernel width, ReLU, max over time (windows that run
 //! into padding left out), dropout, a linear layer to the classes.
 
-use crate::nn::{Batch, Generator, WindowConv, dropout, embedding, linear};
+use crate::nn::{Batch, Generator, WindowConv, dropout, embedding, linear, size_problems};
 use burn::module::Module;
 use burn::nn::{Embedding, Linear};
 use burn::tensor::activation::relu;
@@ -37,21 +37,12 @@ impl Default for TextCnnConfig {
 impl TextCnnConfig {
     /// Every setting out of range: `(setting, message)`.
     pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if self.embed_dim == 0 {
-            out.push(("embed_dim", "must be at least 1".into()));
-        }
-        if self.filters == 0 {
-            out.push(("filters", "must be at least 1".into()));
-        }
+        let mut out = size_problems(
+            &[("embed_dim", self.embed_dim), ("filters", self.filters)],
+            self.dropout,
+        );
         if self.widths.is_empty() || self.widths.contains(&0) {
             out.push(("widths", "must be one or more widths of at least 1".into()));
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            out.push((
-                "dropout",
-                format!("must be in [0, 1), got {}", self.dropout),
-            ));
         }
         out
     }

@@ -4,7 +4,9 @@
 //! linear layer. Written from burn's tensor operations so that dropout (on the attention
 //! weights and each residual branch) comes from the run's generator.
 
-use crate::nn::{Batch, Generator, dropout, embedding, layer_norm, linear, masked_mean};
+use crate::nn::{
+    Batch, Generator, dropout, embedding, layer_norm, linear, masked_mean, size_problems,
+};
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::tensor::activation::{gelu, softmax};
@@ -51,31 +53,26 @@ impl Default for TransformerConfig {
 
 impl TransformerConfig {
     pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        for (key, v) in [
-            ("embed_dim", self.embed_dim),
-            ("heads", self.heads),
-            ("layers", self.layers),
-            ("ff_dim", self.ff_dim),
-        ] {
-            if v == 0 {
-                out.push((key, "must be at least 1".into()));
-            }
-        }
+        let mut out = size_problems(
+            &[
+                ("embed_dim", self.embed_dim),
+                ("heads", self.heads),
+                ("layers", self.layers),
+                ("ff_dim", self.ff_dim),
+            ],
+            self.dropout,
+        );
         if self.heads > 0 && !self.embed_dim.is_multiple_of(self.heads) {
-            out.push((
-                "heads",
-                format!(
-                    "must divide embed_dim ({}), got {}",
-                    self.embed_dim, self.heads
+            out.insert(
+                0,
+                (
+                    "heads",
+                    format!(
+                        "must divide embed_dim ({}), got {}",
+                        self.embed_dim, self.heads
+                    ),
                 ),
-            ));
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            out.push((
-                "dropout",
-                format!("must be in [0, 1), got {}", self.dropout),
-            ));
+            );
         }
         out
     }
