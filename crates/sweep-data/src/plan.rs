@@ -123,6 +123,22 @@ pub struct Splits {
     pub report: DataReport,
 }
 
+impl Splits {
+    /// Every split evaluated besides train, by the prefix of its metrics: `val`, `test`, then
+    /// each extra evaluation set by its name; those present only.
+    pub fn held_out(&self) -> Vec<(&str, &Dataset)> {
+        let mut out: Vec<(&str, &Dataset)> = Vec::new();
+        if let Some(val) = &self.val {
+            out.push(("val", val));
+        }
+        if let Some(test) = &self.test {
+            out.push(("test", test));
+        }
+        out.extend(self.eval.iter().map(|(name, data)| (name.as_str(), data)));
+        out
+    }
+}
+
 impl DataPlan {
     /// A plan with only a train file and every default.
     pub fn new(train: DataSource) -> Self {

@@ -832,24 +832,14 @@ pub fn train(
     let (train_report, _, _) = evaluate(&network, &head, &splits.train, &base, stop)?;
     record.extend(train_report.to_metrics("train"));
     reports.insert("train".to_string(), train_report);
-    let mut held_out: Vec<(String, &Dataset)> = Vec::new();
-    if let Some(val) = &splits.val {
-        held_out.push(("val".into(), val));
-    }
-    if let Some(test) = &splits.test {
-        held_out.push(("test".into(), test));
-    }
-    for (name, data) in &splits.eval {
-        held_out.push((name.clone(), data));
-    }
-    for (prefix, data) in held_out {
+    for (prefix, data) in splits.held_out() {
         let (report, p, loss) = evaluate(&network, &head, data, &base, stop)?;
         record.insert(format!("{prefix}/loss"), loss);
-        record.extend(report.to_metrics(&prefix));
-        reports.insert(prefix.clone(), report);
+        record.extend(report.to_metrics(prefix));
+        reports.insert(prefix.to_string(), report);
         if prefix != "val" {
             predictions.insert(
-                prefix.clone(),
+                prefix.to_string(),
                 crate::train::predictions(&head, &data.texts, Some(&data.labels), &p),
             );
         }
