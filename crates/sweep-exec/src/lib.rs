@@ -260,7 +260,7 @@ fn recover(
     let recovered = store.recover_stale(Some(sweep_id), &owner_is_dead)?;
     let run_ids: Vec<String> = recovered.iter().map(|k| k.run_id.clone()).collect();
     if !recovered.is_empty() {
-        kill_orphans(&recovered);
+        kill_orphans(store, &recovered);
         on_event(Event::Recovered {
             run_ids: run_ids.clone(),
         });
@@ -270,20 +270,25 @@ fn recover(
 
 /// Ends the processes still running for these attempts of runs: a trial's direct child
 /// dies with its controller, but its own children may not. They are found by the
-/// `SWEEP_RUN_ID` and `SWEEP_RUN_ATTEMPT` in their environment, so no unrelated process is
-/// touched, nor the trial of a retry that another agent may already have started under the
-/// same run id.
-pub fn kill_orphans(attempts: &[sweep_store::RunKey]) {
+/// `SWEEP_RUN_ID`, `SWEEP_RUN_ATTEMPT` and `SWEEP_RUN_DIR` in their environment, so no
+/// unrelated process is touched: not the trial of a retry that another agent may already
+/// have started under the same run id, nor a trial of another store whose run has the same
+/// id (ids are a second, the sweep's name and the config's hash: two stores running one spec
+/// in the same second share them; seen as a test's trial killed by another test's
+/// recovery).
+pub fn kill_orphans(store: &dyn Store, attempts: &[sweep_store::RunKey]) {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return;
     };
-    let needles: Vec<(Vec<u8>, Vec<u8>)> = attempts
+    let needles: Vec<[Vec<u8>; 3]> = attempts
         .iter()
         .map(|k| {
-            (
+            let dir = store.run_dir(&k.run_id);
+            [
                 format!("{}={}\0", env::RUN_ID, k.run_id).into_bytes(),
                 format!("{}={}\0", env::RUN_ATTEMPT, k.attempt).into_bytes(),
-            )
+                format!("{}={}\0", env::RUN_DIR, dir.path().to_string_lossy()).into_bytes(),
+            ]
         })
         .collect();
     let has = |environ: &[u8], n: &[u8]| environ.windows(n.len()).any(|w| w == n);
@@ -304,7 +309,7 @@ pub fn kill_orphans(attempts: &[sweep_store::RunKey]) {
         };
         if needles
             .iter()
-            .any(|(id, attempt)| has(&environ, id) && has(&environ, attempt))
+            .any(|needle| needle.iter().all(|n| has(&environ, n)))
         {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid as i32),
@@ -956,5 +961,44 @@ mod tests {
             Interpreted
         );
         assert_eq!(role(&["python3", "train.py", "${args}"], "x.py"), Unused);
+    }
+
+    /// Recovery ends only its own store's orphans: a process of another store's run with
+    /// the same id and attempt (the same spec started in the same second) is left alone.
+    #[test]
+    fn orphans_are_matched_by_their_run_directory_too() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let store_a = sweep_store::SqliteStore::open(a.path()).unwrap();
+        let store_b = sweep_store::SqliteStore::open(b.path()).unwrap();
+        let key = RunKey {
+            run_id: "20261206_220259_spec_5041bf1f".into(),
+            attempt: 1,
+        };
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .env(env::RUN_ID, &key.run_id)
+            .env(env::RUN_ATTEMPT, "1")
+            .env(env::RUN_DIR, store_a.run_dir(&key.run_id).path())
+            .spawn()
+            .unwrap();
+        // `environ` is readable once the child has exec'd.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        kill_orphans(&store_b, std::slice::from_ref(&key));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "another store's trial lives"
+        );
+        // Its own store's orphan is killed (tried again while the machine is slow to exec).
+        let start = std::time::Instant::now();
+        let status = loop {
+            kill_orphans(&store_a, std::slice::from_ref(&key));
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed().as_secs() < 10, "the orphan was not killed");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        assert!(!status.success(), "{status:?}");
     }
 }
