@@ -1086,6 +1086,22 @@ fn invalid_trainer_configs_are_refused_before_anything_runs() {
     );
 }
 
+/// The shipped neural example's every run config is valid (`sweep validate` checks each
+/// grid point with the trainer, data files included); running it is a release-build
+/// matter (BENCHMARKS.md), too slow for a debug test.
+#[test]
+fn the_shipped_neural_example_validates() {
+    let env = Env::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .current_dir(env.path())
+        .arg("validate")
+        .arg(root.join("examples/tickets/neural.yaml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[test]
 fn the_shipped_text_classification_quickstart_runs() {
     let env = Env::new();
