@@ -3401,40 +3401,55 @@ fn one_neural_sweep_compares_fasttext_with_a_network() {
     assert!(err.contains("model.dim"), "{err}");
 }
 
-/// Hyperband stops neural runs between epochs: every epoch's record goes through the
-/// common channel. One band (2) and sequential runs, so what each run is judged against is
-/// fixed: the second run, with a tiny learning rate, is worse than the first at epoch 2 and
-/// is stopped there, long before its 40 epochs; the third is second best of three and
-/// goes on.
+/// Hyperband and ASHA stop neural runs between epochs: every epoch's record goes through
+/// the common channel. One band or rung (2) and sequential runs, so what each run is judged
+/// against is fixed: the second run, with a tiny learning rate, is worse than the first at
+/// epoch 2 and is stopped there, long before its 40 epochs. (The third, second best of
+/// three at epoch 2, goes on under hyperband; ASHA keeps only the best third.)
 #[test]
-fn hyperband_prunes_a_neural_run_between_epochs() {
-    let env = Env::new();
-    write_tickets(&env);
-    env.write(
-        "spec.yaml",
-        "name: nnhb\ntrainer: neural-text-classifier\nmethod: grid\n\
-         metric: {name: val/loss, goal: minimize}\n\
-         early_terminate: {type: hyperband, max_iter: 6, eta: 3, s: 1}\n\
-         config:\n  data: {train: data/train.jsonl, test: data/test.jsonl, val_fraction: 0.25}\n\
-         \x20 model: {kind: gru, embed_dim: 8, hidden: 8, dropout: 0.0}\n\
-         \x20 train: {epochs: 40, batch_size: 4}\n\
-         parameters:\n  train.lr: {values: [0.05, 0.00001, 0.03]}\n",
-    );
-    env.ok(&["run", "spec.yaml", "--workers", "1"]);
-    let runs = env.runs();
-    let by_lr = |lr: f64| {
-        runs.iter()
-            .find(|r| r["params"]["train.lr"].as_f64() == Some(lr))
-            .unwrap_or_else(|| panic!("a run with lr {lr}: {runs:?}"))
-    };
-    assert_eq!(by_lr(0.05)["status"], "completed", "{runs:?}");
-    assert_eq!(by_lr(0.03)["status"], "completed", "{runs:?}");
-    let slow = by_lr(0.00001);
-    assert_eq!(slow["status"], "pruned", "{slow:?}");
-    let reason = slow["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("hyperband at iteration 2"), "{reason}");
-    let epochs = slow["summary"]["epoch"]["count"].as_u64().unwrap_or(0);
-    assert!((2..40).contains(&epochs), "stopped after {epochs} epochs");
+fn hyperband_and_asha_prune_a_neural_run_between_epochs() {
+    for (rule, name) in [
+        ("{type: hyperband, max_iter: 6, eta: 3, s: 1}", "hyperband"),
+        ("{type: asha, min_iter: 2, eta: 3, max_iter: 6}", "asha"),
+    ] {
+        let env = Env::new();
+        write_tickets(&env);
+        env.write(
+            "spec.yaml",
+            &format!(
+                "name: nnprune\ntrainer: neural-text-classifier\nmethod: grid\n\
+                 metric: {{name: val/loss, goal: minimize}}\n\
+                 early_terminate: {rule}\n\
+                 config:\n  data: {{train: data/train.jsonl, test: data/test.jsonl, val_fraction: 0.25}}\n\
+                 \x20 model: {{kind: gru, embed_dim: 8, hidden: 8, dropout: 0.0}}\n\
+                 \x20 train: {{epochs: 40, batch_size: 4}}\n\
+                 parameters:\n  train.lr: {{values: [0.05, 0.00001, 0.03]}}\n"
+            ),
+        );
+        env.ok(&["run", "spec.yaml", "--workers", "1"]);
+        let runs = env.runs();
+        let by_lr = |lr: f64| {
+            runs.iter()
+                .find(|r| r["params"]["train.lr"].as_f64() == Some(lr))
+                .unwrap_or_else(|| panic!("{name}: a run with lr {lr}: {runs:?}"))
+        };
+        assert_eq!(by_lr(0.05)["status"], "completed", "{name}: {runs:?}");
+        if name == "hyperband" {
+            assert_eq!(by_lr(0.03)["status"], "completed", "{runs:?}");
+        }
+        let slow = by_lr(0.00001);
+        assert_eq!(slow["status"], "pruned", "{name}: {slow:?}");
+        let reason = slow["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains(&format!("{name} at iteration 2")),
+            "{reason}"
+        );
+        let epochs = slow["summary"]["epoch"]["count"].as_u64().unwrap_or(0);
+        assert!(
+            (2..40).contains(&epochs),
+            "{name}: stopped after {epochs} epochs"
+        );
+    }
 }
 
 /// A neural run stopped by Ctrl-C keeps its last checkpoint; `sweep resume` retries it in
