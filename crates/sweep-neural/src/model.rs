@@ -91,6 +91,15 @@ impl Network {
         }
     }
 
+    /// The network after an optimizer step, with its weight constraints applied (TextCNN's
+    /// `max_norm`).
+    pub fn constrained(self) -> Network {
+        match self {
+            Network::TextCnn(n) => Network::TextCnn(n.constrained()),
+            other => other,
+        }
+    }
+
     /// The shortest padded batch the network reads.
     pub fn min_len(&self) -> usize {
         match self {

@@ -21,6 +21,9 @@ pub struct TextCnnConfig {
     pub widths: Vec<usize>,
     /// Dropout before the output layer.
     pub dropout: f64,
+    /// Kim's constraint: after every step, each class's output weights are scaled back to
+    /// this L2 norm when longer (Kim: 3). None: unconstrained.
+    pub max_norm: Option<f64>,
 }
 
 impl Default for TextCnnConfig {
@@ -30,6 +33,7 @@ impl Default for TextCnnConfig {
             filters: 100,
             widths: vec![3, 4, 5],
             dropout: 0.5,
+            max_norm: None,
         }
     }
 }
@@ -44,6 +48,11 @@ impl TextCnnConfig {
         if self.widths.is_empty() || self.widths.contains(&0) {
             out.push(("widths", "must be one or more widths of at least 1".into()));
         }
+        if let Some(m) = self.max_norm
+            && !(m.is_finite() && m > 0.0)
+        {
+            out.push(("max_norm", format!("must be a positive number, got {m}")));
+        }
         out
     }
 }
@@ -54,6 +63,8 @@ pub struct TextCnn {
     convs: Vec<WindowConv>,
     output: Linear,
     dropout: f64,
+    #[module(skip)]
+    max_norm: Option<f64>,
 }
 
 impl TextCnn {
@@ -78,7 +89,31 @@ impl TextCnn {
             convs,
             output,
             dropout: cfg.dropout,
+            max_norm: cfg.max_norm,
         }
+    }
+
+    /// The network after an optimizer step: with `max_norm`, each class's output weights
+    /// (a column of the `[features, classes]` weight) scaled back to that L2 norm when
+    /// longer. The new weights are a fresh leaf under the same parameter id, so training
+    /// and the optimizer's state go on with them.
+    pub fn constrained(mut self) -> TextCnn {
+        if let Some(limit) = self.max_norm {
+            self.output.weight = self.output.weight.map(|w| {
+                // Computed outside autodiff, then a leaf again when training.
+                let trained = w.is_autodiff();
+                let w = if trained { w.inner() } else { w };
+                let norms = w.clone().powi_scalar(2).sum_dim(0).sqrt();
+                let scale = norms.recip().mul_scalar(limit).clamp_max(1.0);
+                let w = w * scale;
+                if trained {
+                    Tensor::from_inner(w).require_grad()
+                } else {
+                    w
+                }
+            });
+        }
+        self
     }
 
     /// The shortest batch the network reads: its widest kernel.
@@ -154,6 +189,7 @@ mod tests {
             filters: 4,
             widths: vec![2, 3],
             dropout: 0.0,
+            max_norm: None,
         };
         let net = TextCnn::new(&cfg, 12, 3, &device, &mut Generator::new(6));
         assert_eq!(net.min_len(), 3);
@@ -165,5 +201,47 @@ mod tests {
                 assert!((a - b).abs() < 1e-5, "{short:?}: {alone:?} vs {both:?}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod constraint_tests {
+    use super::*;
+
+    fn column_norms(net: &TextCnn) -> Vec<f32> {
+        net.output
+            .weight
+            .val()
+            .powi_scalar(2)
+            .sum_dim(0)
+            .sqrt()
+            .into_data()
+            .iter::<f32>()
+            .collect()
+    }
+
+    #[test]
+    fn max_norm_scales_long_class_weights_back_and_leaves_short_ones() {
+        let device = Device::flex();
+        let cfg = TextCnnConfig {
+            embed_dim: 4,
+            filters: 50,
+            widths: vec![1],
+            dropout: 0.0,
+            max_norm: Some(0.5),
+        };
+        let net = TextCnn::new(&cfg, 10, 3, &device, &mut Generator::new(2));
+        let before = column_norms(&net);
+        let after = column_norms(&net.constrained());
+        for (b, a) in before.iter().zip(&after) {
+            assert!(*a <= 0.5 + 1e-5, "{before:?} -> {after:?}");
+            if *b <= 0.5 {
+                assert!((a - b).abs() < 1e-6);
+            }
+        }
+        assert!(
+            before.iter().any(|&b| b > 0.5),
+            "the test needs a long column: {before:?}"
+        );
     }
 }

@@ -742,7 +742,7 @@ pub fn train(
                 norms += 1;
             }
             lr = schedule.lr(progress.step);
-            network = optim.step(lr, network, grads);
+            network = optim.step(lr, network, grads).constrained();
             progress.step += 1;
         }
         epochs = epoch;
@@ -922,6 +922,7 @@ mod tests {
             filters: 4,
             widths: vec![1, 2],
             dropout,
+            max_norm: None,
         })
     }
 
@@ -1054,6 +1055,28 @@ mod tests {
         } else {
             assert_eq!(keys, ["train.device"]);
         }
+    }
+
+    /// With Kim's max-norm the constrained weights stay parameters the optimizer trains: the
+    /// loss still falls and the task is learned.
+    #[test]
+    fn a_textcnn_with_max_norm_still_learns() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(toy(dir.path(), None), quick(10));
+        cfg.train.early_stopping.metric = Some("train/loss".into());
+        cfg.model = NeuralModel::Textcnn(TextCnnConfig {
+            embed_dim: 8,
+            filters: 4,
+            widths: vec![1, 2],
+            dropout: 0.0,
+            max_norm: Some(0.5),
+        });
+        let (out, records) = run(&cfg, &MemIo::default());
+        let out = out.unwrap();
+        let epochs = epochs_of(&records);
+        let (first, last) = (epochs[0]["train/loss"], epochs[9]["train/loss"]);
+        assert!(last < first / 2.0, "{first} -> {last}");
+        assert_eq!(out.reports["test"].accuracy, 1.0);
     }
 
     #[test]

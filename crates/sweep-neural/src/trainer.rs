@@ -277,6 +277,7 @@ mod tests {
                 filters: 3,
                 widths: vec![1, 2],
                 dropout: 0.0,
+                max_norm: None,
             }),
             NeuralModel::Lstm(rnn.clone()),
             NeuralModel::Bilstm(rnn.clone()),
