@@ -131,6 +131,38 @@ pub mod run_files {
         format!("predictions-{split}.jsonl")
     }
 
+    /// Writes `value` as JSON at `path` of the run directory.
+    pub fn write_json(
+        ctx: &dyn super::TrainContext,
+        path: &str,
+        value: &impl serde::Serialize,
+    ) -> Result<(), super::TrainFailure> {
+        serde_json::to_vec(value)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| ctx.write_file(path, &bytes))
+            .map_err(|e| super::TrainFailure::Failed(format!("writing {path}: {e}")))
+    }
+
+    /// Writes what every trainer leaves for `sweep show` and the report: the data report
+    /// ([`DATA_REPORT`]), the metric reports ([`REPORTS`]) and each split's predictions.
+    pub fn write_evaluation(
+        ctx: &dyn super::TrainContext,
+        data_report: &impl serde::Serialize,
+        reports: &impl serde::Serialize,
+        predictions: &std::collections::BTreeMap<String, Vec<Prediction>>,
+    ) -> Result<(), super::TrainFailure> {
+        write_json(ctx, DATA_REPORT, data_report)?;
+        write_json(ctx, REPORTS, reports)?;
+        for (split, rows) in predictions {
+            let path = self::predictions(split);
+            predictions_jsonl(rows)
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| ctx.write_file(&path, &bytes))
+                .map_err(|e| super::TrainFailure::Failed(format!("writing {path}: {e}")))?;
+        }
+        Ok(())
+    }
+
     /// The bytes of a predictions file.
     pub fn predictions_jsonl(predictions: &[Prediction]) -> Result<Vec<u8>, serde_json::Error> {
         let mut lines = Vec::new();

@@ -158,27 +158,16 @@ impl Trainer for NeuralTextClassifier {
             Err(TrainError::Stopped) => return Err(TrainFailure::Stopped),
             Err(e) => return Err(TrainFailure::Failed(e.to_string())),
         };
-        let write = |path: &str, bytes: Result<Vec<u8>, String>| {
-            bytes
-                .and_then(|b| ctx.write_file(path, &b))
-                .map_err(|e| TrainFailure::Failed(format!("writing {path}: {e}")))
-        };
-        let json = |v: Result<Vec<u8>, serde_json::Error>| v.map_err(|e| e.to_string());
         let model_mb =
             crate::checkpoint::weights(&output.network).map_or(0.0, |b| b.len() as f64 / 1e6);
-        write(files::HEAD, json(serde_json::to_vec(&output.head)))?;
+        sweep_core::run_files::write_json(ctx, files::HEAD, &output.head)?;
         ctx.log([("resources/model_mb".to_string(), model_mb)].into());
-        write(
-            files::DATA_REPORT,
-            json(serde_json::to_vec(&output.data_report)),
+        sweep_core::run_files::write_evaluation(
+            ctx,
+            &output.data_report,
+            &output.reports,
+            &output.predictions,
         )?;
-        write(files::REPORTS, json(serde_json::to_vec(&output.reports)))?;
-        for (split, predictions) in &output.predictions {
-            write(
-                &files::predictions(split),
-                json(sweep_core::run_files::predictions_jsonl(predictions)),
-            )?;
-        }
         ctx.print(&output.data_report.to_string());
         ctx.print(&output.summary);
         let mut notes = Vec::new();

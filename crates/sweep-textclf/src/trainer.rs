@@ -129,24 +129,15 @@ impl Trainer for TextClassifier {
             Err(TrainError::Stopped) => return Err(TrainFailure::Stopped),
             Err(e) => return Err(TrainFailure::Failed(e.to_string())),
         };
-        let write = |path: &str, bytes: Result<Vec<u8>, serde_json::Error>| {
-            bytes
-                .map_err(|e| e.to_string())
-                .and_then(|b| ctx.write_file(path, &b))
-                .map_err(|e| TrainFailure::Failed(format!("writing {path}: {e}")))
-        };
-        let model = serde_json::to_vec(&output.pipeline);
-        let model_mb = model.as_ref().map_or(0.0, |b| b.len() as f64 / 1e6);
-        write(files::MODEL, model)?;
+        let model_mb = serde_json::to_vec(&output.pipeline).map_or(0.0, |b| b.len() as f64 / 1e6);
+        sweep_core::run_files::write_json(ctx, files::MODEL, &output.pipeline)?;
         ctx.log(cost_record(&output.pipeline, model_mb, &output.predictions));
-        write(files::DATA_REPORT, serde_json::to_vec(&output.data_report))?;
-        write(files::REPORTS, serde_json::to_vec(&output.reports))?;
-        for (split, predictions) in &output.predictions {
-            write(
-                &files::predictions(split),
-                sweep_core::run_files::predictions_jsonl(predictions),
-            )?;
-        }
+        sweep_core::run_files::write_evaluation(
+            ctx,
+            &output.data_report,
+            &output.reports,
+            &output.predictions,
+        )?;
         ctx.print(&output.data_report.to_string());
         let note = (!output.fit.converged).then(|| {
             format!(
