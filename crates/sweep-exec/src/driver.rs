@@ -4,13 +4,18 @@
 //!
 //! The sampler runs outside the store's write lock: before claiming, a worker reads the
 //! runs ([`Store::peek_runs`], no write lock) and computes the next proposal
-//! ([`SearchDriver::prepare`]); the claim then takes it as it is when it lists the same
-//! stamps (a proposal is a function of the runs, so it is the one the claim would compute),
-//! and computes afresh inside the lock only when another worker's claim or result came
-//! between.
+//! ([`SearchDriver::prepare`]). The claim takes it as it is when it lists the same stamps
+//! (a proposal is a function of the runs, so it is the one the claim would compute). When
+//! other workers' claims or results came in between, the claim still takes it unless it
+//! is the point of a run the prepare did not know of ([`sweep_search::near`] within
+//! [`NEAR`] on every coordinate): it is then the proposal the sampler makes with one run
+//! fewer pending or a result not yet in, as an asynchronous worker's always is, and no two
+//! runs share a point. Only such a collision, or no prepared proposal, makes the claim
+//! compute inside the lock, so the work that serialises agents is a few reads and an
+//! insert, and the sampler's milliseconds run on each agent's own CPU.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use sweep_core::{Method, Params, RunStatus, SweepSpec, resolve_config};
 use sweep_search::Searcher;
 use sweep_store::{
@@ -25,15 +30,26 @@ use sweep_store::{
 pub struct Claimer {
     search: Mutex<SearchDriver>,
     /// Claims that computed their proposal inside the write lock (the prepared one was
-    /// stale, or none was prepared).
+    /// another run's point, or none was prepared).
     in_lock: AtomicU64,
-    /// Set once a prepared proposal went stale (another process's claim came first):
-    /// from then on this process's claims compute their proposal in the lock and do not
-    /// prepare. Under such contention a prepare is mostly wasted, and on one machine its
-    /// CPU is taken from the claim that holds the lock (BENCHMARKS.md, "Parallel search":
-    /// retrying prepares after a pause measured worse tails).
-    contended: AtomicBool,
+    /// Claims that took a prepared proposal, and those of them that took it after other
+    /// claims or results came in.
+    taken: AtomicU64,
+    taken_stale: AtomicU64,
+    /// Prepared proposals no claim took (each is a sampler's work wasted).
+    wasted: AtomicU64,
+    /// How long the last prepare took, in nanoseconds (0 when the claim prepared nothing).
+    last_prepare_ns: AtomicU64,
 }
+
+/// How close, on every coordinate of the sampler's unit cube, a prepared proposal may come
+/// to a run its prepare did not know of before the claim computes a fresh one instead: a
+/// millionth of each range (categorical params: the same value). Agents that prepared
+/// from the same runs compute the same point, so the first claim takes it and the others
+/// compute in the lock. A wider tolerance (a thousandth) also turned away proposals that
+/// only converge near another run's, as a converging sweep's do: at 32 agents it made
+/// claims compute in the lock twice as often (BENCHMARKS.md, "Many machines").
+pub const NEAR: f64 = 1e-6;
 
 impl Claimer {
     pub fn new() -> Claimer {
@@ -50,15 +66,17 @@ impl Claimer {
         rerun: Option<&Params>,
     ) -> Result<Claim, StoreError> {
         let spec = &sweep.spec;
-        let prepared = rerun.is_none()
-            && spec.method == Method::Bayes
-            && !self.contended.load(Ordering::Relaxed);
+        let prepared = rerun.is_none() && spec.method == Method::Bayes && self.worth_preparing();
+        self.last_prepare_ns.store(0, Ordering::Relaxed);
         if prepared {
             // The Bayesian sampler (milliseconds, where grid and random take microseconds)
-            // runs here, outside the store's write lock; the claim takes its answer when
-            // nothing changed in between. An error here recurs in the claim, which
-            // computes again and reports it.
+            // runs here, outside the store's write lock; the claim takes its answer unless
+            // a run it did not know of took its point. An error here recurs in the claim,
+            // which computes again and reports it.
+            let start = std::time::Instant::now();
             let _ = SearchDriver::prepare(&self.search, store, &sweep.id, spec, sweep.seed);
+            let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.last_prepare_ns.store(ns, Ordering::Relaxed);
         }
         let mut propose = |ctx: &ClaimContext| {
             if let Some(params) = rerun {
@@ -70,22 +88,50 @@ impl Claimer {
             // Claims are one at a time (the store's write lock), so this lock is not held
             // against another claim; a worker that panicked mid-proposal left a usable cache.
             let mut driver = self.search.lock().unwrap_or_else(|e| e.into_inner());
-            let before = driver.computed;
+            let (computed, taken, stale) = (driver.computed, driver.taken, driver.taken_stale);
             let proposal = driver.propose(spec, sweep.seed, ctx);
-            if driver.computed != before {
+            if driver.computed != computed {
                 self.in_lock.fetch_add(1, Ordering::Relaxed);
                 if prepared {
-                    self.contended.store(true, Ordering::Relaxed);
+                    self.wasted.fetch_add(1, Ordering::Relaxed);
                 }
+            }
+            if driver.taken != taken {
+                self.taken.fetch_add(1, Ordering::Relaxed);
+            }
+            if driver.taken_stale != stale {
+                self.taken_stale.fetch_add(1, Ordering::Relaxed);
             }
             proposal
         };
         store.claim_run(&sweep.id, owner, spec.run_cap, &mut propose)
     }
 
+    /// Whether this process's claims should prepare their proposal: while most prepared
+    /// proposals are taken. Where they are not (every claim finds another worker's run on
+    /// its point, as when many agents keep proposing one incumbent), a prepare is the
+    /// sampler's work done twice, and on a shared machine its CPU is taken from the claim
+    /// that holds the lock; the first few are always tried (agents starting together all
+    /// prepare the same first point, and all but one compute again).
+    fn worth_preparing(&self) -> bool {
+        let wasted = self.wasted.load(Ordering::Relaxed);
+        wasted <= 4 + 2 * self.taken.load(Ordering::Relaxed)
+    }
+
     /// How many claims so far computed their proposal inside the store's write lock.
     pub fn computed_in_lock(&self) -> u64 {
         self.in_lock.load(Ordering::Relaxed)
+    }
+
+    /// How many claims took a proposal prepared before other claims or results came in.
+    pub fn taken_stale(&self) -> u64 {
+        self.taken_stale.load(Ordering::Relaxed)
+    }
+
+    /// How long the last claim's prepare took (zero when it prepared nothing): the rest of
+    /// the claim's time was the store's, under its write lock.
+    pub fn last_prepare(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.last_prepare_ns.load(Ordering::Relaxed))
     }
 }
 
@@ -100,6 +146,10 @@ pub(crate) struct SearchDriver {
     ready: Option<(Vec<RunStamp>, Proposal)>,
     /// How many proposals were computed (for tests: a prepared claim computes none).
     pub(crate) computed: usize,
+    /// How many prepared proposals claims took, and how many of those after other claims
+    /// or results came in.
+    pub(crate) taken: usize,
+    pub(crate) taken_stale: usize,
 }
 
 impl SearchDriver {
@@ -142,19 +192,35 @@ impl SearchDriver {
     }
 
     /// The next run of `spec`, given the runs the claim lists: the prepared proposal when
-    /// the claim lists the runs it was computed from, else computed now.
+    /// the claim lists the runs it was computed from, or when it is no run's point that its
+    /// prepare did not know of; else computed now.
     pub(crate) fn propose(
         &mut self,
         spec: &SweepSpec,
         seed: u64,
         ctx: &ClaimContext,
     ) -> Result<Proposal, StoreError> {
-        if let Some((stamps, proposal)) = self.ready.take()
-            && stamps == ctx.runs
-        {
-            return Ok(proposal);
-        }
+        let ready = match self.ready.take() {
+            Some((stamps, proposal)) if stamps == ctx.runs => {
+                self.taken += 1;
+                return Ok(proposal);
+            }
+            ready => ready,
+        };
         self.refresh(ctx)?;
+        if let Some((stamps, proposal)) = ready
+            && let Proposal::New { params, .. } = &proposal
+        {
+            // Runs are listed in creation order and never removed: those past the end of
+            // the prepare's list (or with another id at a place) are new to it.
+            let mut unknown = (0..ctx.runs.len())
+                .filter(|&k| stamps.get(k).is_none_or(|s| s.id != ctx.runs[k].id));
+            if !unknown.any(|k| sweep_search::near(spec, params, &self.runs[k].params, NEAR)) {
+                self.taken += 1;
+                self.taken_stale += 1;
+                return Ok(proposal);
+            }
+        }
         self.compute(spec, seed)
     }
 
@@ -325,12 +391,55 @@ mod tests {
         let claimed = claim(&store, &mut driver, &spec);
         assert_eq!(driver.computed, 1, "the claim took the prepared proposal");
         assert_eq!(claimed, expected);
-        // Prepared, then another worker claims first: the stamps differ, so it computes.
+        // Prepared, then another worker claims first from the same runs: its run is on the
+        // prepared point, so the claim computes afresh, and the two runs differ.
         let shared = Mutex::new(driver);
         SearchDriver::prepare(&shared, &store, "s", &spec, 3).unwrap();
         let mut driver = shared.into_inner().unwrap();
-        claim(&store, &mut other, &spec);
-        claim(&store, &mut driver, &spec);
+        let theirs = claim(&store, &mut other, &spec);
+        let ours = claim(&store, &mut driver, &spec);
         assert_eq!(driver.computed, 3);
+        assert_eq!(driver.taken_stale, 0);
+        assert_ne!(theirs, ours);
+        // Prepared, then another worker claims a point elsewhere and finishes it: the claim
+        // takes the prepared proposal (what the sampler proposes with that run pending).
+        let shared = Mutex::new(driver);
+        SearchDriver::prepare(&shared, &store, "s", &spec, 3).unwrap();
+        let mut driver = shared.into_inner().unwrap();
+        let Some((
+            _,
+            Proposal::New {
+                params: prepared, ..
+            },
+        )) = driver.ready.clone()
+        else {
+            panic!("nothing prepared");
+        };
+        let far = if prepared["x"].as_f64().unwrap_or(0.0) > 0.0 {
+            -0.9
+        } else {
+            0.9
+        };
+        let far: Params = [("x".to_string(), far.into())].into();
+        let mut elsewhere = SearchDriver::default();
+        let mut propose = |_: &ClaimContext| {
+            elsewhere.computed += 1;
+            Ok(Proposal::New {
+                params: far.clone(),
+                config: resolve_config(&spec.config, &far),
+            })
+        };
+        let owner = Owner {
+            host: "h".into(),
+            pid: 2,
+            lease_secs: 3600.0,
+        };
+        assert!(matches!(
+            store.claim_run("s", &owner, None, &mut propose),
+            Ok(Claim::Claimed { .. })
+        ));
+        let ours = claim(&store, &mut driver, &spec);
+        assert_eq!(ours, prepared, "the prepared proposal was taken");
+        assert_eq!((driver.computed, driver.taken_stale), (4, 1));
     }
 }

@@ -29,7 +29,7 @@ mod num;
 mod prune;
 mod random;
 
-pub use bayes::{FitMemo, Observation, suggest_bayes};
+pub use bayes::{FitMemo, Observation, near, suggest_bayes};
 pub use grid::{MAX_PARAM_GRID_VALUES, grid_size, grid_values, next_grid_point, next_grid_points};
 pub use impute::{RunMetric, RunState, observations};
 pub use prune::{PruneDecision, RunView, hyperband_bands, prune};

@@ -19,9 +19,10 @@
 //!    prior mean is pessimistic, so regions far from every observation are not assumed to
 //!    be average, and the search does not chase the corners of the space.
 //! 4. **Pending runs** (`value: None`, other workers' runs still running) are believed to
-//!    score what the model of the finished runs predicts at their point (the kriging
-//!    believer): the posterior variance collapses there, so parallel workers spread out,
-//!    while the posterior mean is left as the finished runs make it. They shape the
+//!    score what the model of the finished runs predicts at their point less half a
+//!    standard deviation (an optimistic kriging believer): the posterior variance collapses
+//!    there, so parallel workers spread out, while the region a pending run explores stays
+//!    attractive and the posterior mean is left nearly as the finished runs make it. They shape the
 //!    posterior but not the fitted hyperparameters. Chosen by measurement over the constant
 //!    liars (worst value: 4 workers up to 4,000 times worse than one; best value: behind
 //!    TPE on 4 of 5 functions): `BENCHMARKS.md`, "Parallel search". A running run whose
@@ -34,11 +35,11 @@
 //!    is remembered by the process, so the suggestions of a batch or of parallel workers,
 //!    which differ by pending runs, share it.
 //!    From 64 finished runs on, the hyperparameters are refitted every 6 runs (on the runs
-//!    up to that mark), each refit 60 Nelder–Mead evaluations starting from the previous
+//!    up to that mark), each refit 50 Nelder–Mead evaluations starting from the previous
 //!    mark's fit (a chain that is a function of the runs alone, see `mid_fit`), and the
 //!    acquisition scores 768 random candidates instead of up to 3,000: a suggestion at 100
-//!    runs takes 3.5-4.8 ms, 5.7-7.7 ms when it refits (`BENCHMARKS.md`, where the
-//!    variants tried are listed).
+//!    runs takes about 2.4 ms, 3.6 ms on average between 100 and 200 runs (`BENCHMARKS.md`,
+//!    where the variants tried are listed).
 //! 6. **Long sweeps.** From 200 finished runs on, a suggestion must stay cheap (about
 //!    0.5 ms at 1,000 runs, see `BENCHMARKS.md`): the posterior is a local model of the 24
 //!    best and 24 most recent runs (and at most 16 pending), the hyperparameters are
@@ -77,6 +78,34 @@ pub struct Observation {
     /// pending run (running, with `impute_while_running: false`), which the sampler treats
     /// as a constant lie. A NaN value counts as observed but carries no information.
     pub value: Option<f64>,
+}
+
+/// Whether `a` and `b` are one point to the sampler of `spec`: within `tol` of each other on
+/// every coordinate of its unit cube (each numeric param through its distribution's CDF,
+/// after the rounding its kind implies; a categorical param must hold the same value).
+/// False when either lacks a param or holds a value the param cannot take.
+///
+/// A worker that computed a proposal before other workers' claims came in asks this of
+/// each run it did not know of (`sweep_exec::Claimer`): a proposal that is no such run's
+/// point is still one the sampler would make, with one fewer run pending.
+pub fn near(spec: &SweepSpec, a: &Params, b: &Params, tol: f64) -> bool {
+    let space = Space::new(&spec.parameters);
+    let d = space.len();
+    let mut x = Vec::with_capacity(2 * d);
+    if !space.encode_into(a, &mut x) || !space.encode_into(b, &mut x) {
+        return false;
+    }
+    let (xa, xb) = x.split_at_mut(d);
+    space.snap(xa);
+    space.snap(xb);
+    space
+        .dims
+        .iter()
+        .zip(xa.iter().zip(xb.iter()))
+        .all(|(dim, (u, v))| match dim.kind {
+            Kind::Categorical(_) => u == v,
+            _ => (u - v).abs() <= tol,
+        })
 }
 
 /// Where the prior mean sits between the values' mean (0) and their worst (1); on the

@@ -560,3 +560,31 @@ fn agents_starting_together_or_resuming_never_share_a_point() {
         .collect();
     assert_eq!(points.len(), 16, "a point was given twice");
 }
+
+/// `near` compares points where the sampler sees them: log params in the log, integers by
+/// their value, categoricals by their value, and a run lacking a param is never near.
+#[test]
+fn near_compares_points_in_the_samplers_cube() {
+    let s = spec(mixed_params(), Goal::Minimize);
+    let point = |lr: f64, layers: i64, opt: &str| -> Params {
+        [
+            ("lr".to_string(), json!(lr)),
+            ("layers".to_string(), json!(layers)),
+            ("opt".to_string(), json!(opt)),
+            ("batch".to_string(), json!(32)),
+        ]
+        .into()
+    };
+    let a = point(1e-3, 4, "adam");
+    assert!(near(&s, &a, &a, 0.0));
+    // A relative step of 1e-3 in lr is 1e-4 of the log range (four decades).
+    assert!(near(&s, &a, &point(1.001e-3, 4, "adam"), 1e-3));
+    // A step of 1.1 in lr is 0.0104 of the log range.
+    assert!(!near(&s, &a, &point(1.1e-3, 4, "adam"), 1e-3));
+    assert!(near(&s, &a, &point(1.1e-3, 4, "adam"), 0.02));
+    assert!(!near(&s, &a, &point(1e-3, 5, "adam"), 1e-3));
+    assert!(!near(&s, &a, &point(1e-3, 4, "sgd"), 0.5));
+    let mut lacking = a.clone();
+    lacking.remove("opt");
+    assert!(!near(&s, &a, &lacking, 1.0));
+}
