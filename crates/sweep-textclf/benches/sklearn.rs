@@ -100,6 +100,14 @@ fn pipeline(model: &str) -> Option<(VectorizerConfig, ModelConfig)> {
                 ..Default::default()
             }),
         ),
+        // The same with two hogwild threads (fastText's `thread: 2`).
+        "count_fasttext_t2" => {
+            let (v, m) = pipeline("count_fasttext")?;
+            let ModelConfig::FastText(m) = m else {
+                return None;
+            };
+            (v, ModelConfig::FastText(FastTextConfig { threads: 2, ..m }))
+        }
         _ => return None,
     })
 }
@@ -107,7 +115,7 @@ fn pipeline(model: &str) -> Option<(VectorizerConfig, ModelConfig)> {
 /// `-- fasttext`: the fastText-style model against fastText itself (the reference script's
 /// `fasttext_*` rows: fasttext-wheel 0.9.2, 1 and 2 threads, 2M and 200k buckets).
 const FASTTEXT_DATASETS: [&str; 4] = ["sms_spam", "trec6", "ag_news", "sst2"];
-const FASTTEXT_MODELS: [&str; 1] = ["count_fasttext"];
+const FASTTEXT_MODELS: [&str; 2] = ["count_fasttext", "count_fasttext_t2"];
 const FASTTEXT_ANCHORS: [&str; 3] = ["fasttext_t1", "fasttext_t2", "fasttext_t1_b200k"];
 
 /// One measurement of Sweep's pipeline (run in a child process).
@@ -384,28 +392,35 @@ fn fasttext_table(datasets: &[String], ours: &BTreeMap<(String, String), Row>) {
     let (theirs, origin) = sklearn(datasets, &FASTTEXT_ANCHORS);
     println!("\nfastText numbers: {origin}\n");
     println!(
-        "| dataset | macro-F1 sweep | time sweep (s) | peak RSS sweep (MB) | fastText | macro-F1 fastText | time fastText (s) | peak RSS fastText (MB) | F1 >= and time <= |"
+        "| dataset | sweep threads | macro-F1 sweep | time sweep (s) | peak RSS sweep (MB) | fastText | macro-F1 fastText | time fastText (s) | peak RSS fastText (MB) | F1 >= and time <= |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for d in datasets {
-        let Some(o) = ours.get(&(d.clone(), FASTTEXT_MODELS[0].to_string())) else {
-            continue;
-        };
-        for anchor in FASTTEXT_ANCHORS {
-            let Some(t) = theirs.get(&(d.clone(), anchor.to_string())) else {
+        for (model, threads) in FASTTEXT_MODELS.iter().zip([1, 2]) {
+            let Some(o) = ours.get(&(d.clone(), model.to_string())) else {
                 continue;
             };
-            let met = o.f1 >= t.f1 && o.total() <= t.total();
-            println!(
-                "| {d} | {:.4} | {:.3} | {:.0} | {anchor} | {:.4} | {:.3} | {:.0} | {} |",
-                o.f1,
-                o.total(),
-                o.rss_mb,
-                t.f1,
-                t.total(),
-                t.rss_mb,
-                if met { "yes" } else { "no" }
-            );
+            fasttext_rows(d, threads, o, &theirs);
         }
+    }
+}
+
+/// One Sweep row of the `-- fasttext` table beside each fastText row.
+fn fasttext_rows(d: &str, threads: usize, o: &Row, theirs: &BTreeMap<(String, String), Row>) {
+    for anchor in FASTTEXT_ANCHORS {
+        let Some(t) = theirs.get(&(d.to_string(), anchor.to_string())) else {
+            continue;
+        };
+        let met = o.f1 >= t.f1 && o.total() <= t.total();
+        println!(
+            "| {d} | {threads} | {:.4} | {:.3} | {:.0} | {anchor} | {:.4} | {:.3} | {:.0} | {} |",
+            o.f1,
+            o.total(),
+            o.rss_mb,
+            t.f1,
+            t.total(),
+            t.rss_mb,
+            if met { "yes" } else { "no" }
+        );
     }
 }

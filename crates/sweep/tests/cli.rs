@@ -3259,14 +3259,30 @@ fn a_sweep_compares_linear_and_fasttext_models_and_predict_uses_either() {
          config:\n  data: {train: data/train.jsonl, test: data/test.jsonl, val_fraction: 0.25}\n\
          \x20 features: {kind: count, ngram_max: 2}\n\
          parameters:\n  model:\n    values:\n      - {kind: logistic_regression, c: 10}\n\
-         \x20     - {kind: fasttext, dim: 8, lr: 0.5, epochs: 30}\n",
+         \x20     - {kind: fasttext, dim: 8, lr: 0.5, epochs: 30}\n\
+         \x20     - {kind: fasttext, dim: 8, lr: 0.5, epochs: 30, threads: 2}\n",
     );
     env.ok(&["run", "spec.yaml"]);
     let runs = env.runs();
-    assert_eq!(status_counts(&runs)["completed"], 2, "{runs:?}");
+    assert_eq!(status_counts(&runs)["completed"], 3, "{runs:?}");
+    // Two hogwild threads learn the task as one does.
+    let hogwild = runs
+        .iter()
+        .find(|r| r["params"]["model"]["threads"] == 2)
+        .expect("a two-thread fasttext run");
+    assert!(
+        hogwild["summary"]["test/accuracy"]["last"]
+            .as_f64()
+            .unwrap()
+            > 0.8,
+        "{}",
+        hogwild["summary"]
+    );
     let fasttext = runs
         .iter()
-        .find(|r| r["params"]["model"]["kind"] == "fasttext")
+        .find(|r| {
+            r["params"]["model"]["kind"] == "fasttext" && r["params"]["model"]["threads"].is_null()
+        })
         .expect("a fasttext run");
     assert!(
         fasttext["summary"]["test/accuracy"]["last"]
@@ -3302,12 +3318,13 @@ fn a_sweep_compares_linear_and_fasttext_models_and_predict_uses_either() {
     env.write(
         "bad.yaml",
         "name: bad\ntrainer: text-classifier\nmethod: grid\n\
-         config:\n  data: {train: data/train.jsonl}\n  model: {kind: fasttext, dim: 0}\n\
+         config:\n  data: {train: data/train.jsonl}\n  model: {kind: fasttext, dim: 0, threads: 0}\n\
          parameters:\n  seed: {values: [0]}\n",
     );
     let out = env.run(&["run", "bad.yaml"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("model.dim"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("model.threads"), "{}", stderr(&out));
 }
 
 /// An agent stopped past its lease loses its trial: another agent takes the run back (the

@@ -7,12 +7,14 @@
 //! features change), so a step costs `O(features · dim + classes · dim)` however large the
 //! vocabulary. Every text also has an end-of-text token (fastText's `</s>`), one embedding
 //! shared by all texts that acts as a learned prior. Examples are shuffled every epoch by
-//! the seed, so runs are reproducible.
+//! the seed, so runs are reproducible. With `threads` above one, the threads train one
+//! model without locks (Hogwild!, as fastText's threads do): faster on several cores, not
+//! reproducible bit for bit.
 
 use super::{ClassWeight, FitInfo, ModelError, check_positive, softmax_rows};
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use sweep_features::CsrMatrix;
 
 /// Settings of `model.kind: fasttext` (fastText's `supervised` defaults, but for the
@@ -28,6 +30,10 @@ pub struct FastTextConfig {
     pub epochs: usize,
     pub class_weight: ClassWeight,
     pub seed: u64,
+    /// Training threads (fastText's `thread`). One trains reproducibly; more train one
+    /// model together without locks (Hogwild!), faster on several cores but not bit for
+    /// bit the same from run to run.
+    pub threads: usize,
 }
 
 impl Default for FastTextConfig {
@@ -38,6 +44,7 @@ impl Default for FastTextConfig {
             epochs: 5,
             class_weight: ClassWeight::None,
             seed: 0,
+            threads: 1,
         }
     }
 }
@@ -60,6 +67,9 @@ pub struct FastTextModel {
 
 /// Examples between two looks at the stop flag.
 const STOP_EVERY: usize = 1024;
+
+/// Most training threads a config may ask for.
+const MAX_THREADS: usize = 256;
 
 pub(super) fn fit(
     cfg: &FastTextConfig,
@@ -84,9 +94,6 @@ pub(super) fn fit(
         .map(|j| columns.binary_search(j).unwrap_or_default() as u32)
         .collect();
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(cfg.seed);
-    let uniform = |rng: &mut rand_pcg::Pcg64Mcg| {
-        (rng.next_u64() >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0)
-    };
     // fastText's initialisation: embeddings uniform in ±1/dim, the output layer zero.
     let bound = 1.0 / dim as f64;
     let eos = columns.len();
@@ -95,62 +102,34 @@ pub(super) fn fit(
         .collect();
     let mut output = vec![0f32; k * dim];
     let n = x.n_rows;
-    let mut order: Vec<usize> = (0..n).collect();
-    let total = (cfg.epochs * n) as f64;
-    let (mut hidden, mut grad) = (vec![0f32; dim], vec![0f32; dim]);
-    let mut scores = vec![0f64; k];
-    let mut seen = 0usize;
-    for _ in 0..cfg.epochs {
-        // Fisher–Yates with the model's generator.
-        for i in (1..n).rev() {
-            let j = (uniform(&mut rng) * (i + 1) as f64) as usize;
-            order.swap(i, j.min(i));
-        }
-        for &row in &order {
-            if seen.is_multiple_of(STOP_EVERY) && stop.load(Ordering::Relaxed) {
-                return Err(ModelError::Stopped);
-            }
-            let lr = cfg.lr * (1.0 - seen as f64 / total);
-            seen += 1;
-            let (start, end) = (x.indptr[row], x.indptr[row + 1]);
-            let (cols, values) = (&local[start..end], &x.data[start..end]);
-            let norm = average(&input, dim, cols, values, &mut hidden);
-            for (c, s) in scores.iter_mut().enumerate() {
-                *s = dot(&output[c * dim..(c + 1) * dim], &hidden);
-            }
-            softmax_rows(&mut scores, k);
-            // Gradient step on the log loss: output rows move towards the hidden vector,
-            // the hidden vector's gradient (through the output rows before their step) is
-            // shared among the example's embeddings by their weights.
-            grad.iter_mut().for_each(|g| *g = 0.0);
-            let weight = class_weights[y[row]];
-            for (c, p) in scores.iter().enumerate() {
-                let target = if c == y[row] { 1.0 } else { 0.0 };
-                let alpha = (lr * weight * (target - p)) as f32;
-                let out = &mut output[c * dim..(c + 1) * dim];
-                for ((g, o), h) in grad.iter_mut().zip(out.iter_mut()).zip(&hidden) {
-                    *g += alpha * *o;
-                    *o += alpha * h;
+    let data = Data {
+        x,
+        local: &local,
+        y,
+        class_weights: &class_weights,
+        k,
+        dim,
+        lr: cfg.lr,
+        total: (cfg.epochs * n) as f64,
+    };
+    let seen = if cfg.threads <= 1 {
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut step = Step::new(k, dim);
+        let mut seen = 0usize;
+        for _ in 0..cfg.epochs {
+            shuffle(&mut order, &mut rng);
+            for &row in &order {
+                if seen.is_multiple_of(STOP_EVERY) && stop.load(Ordering::Relaxed) {
+                    return Err(ModelError::Stopped);
                 }
-            }
-            let end_of_text = (eos as u32, 1.0);
-            for (col, v) in cols
-                .iter()
-                .copied()
-                .zip(values.iter().copied())
-                .chain([end_of_text])
-            {
-                if v <= 0.0 {
-                    continue;
-                }
-                let share = v / norm;
-                let row = &mut input[col as usize * dim..(col as usize + 1) * dim];
-                for (e, g) in row.iter_mut().zip(&grad) {
-                    *e += share * g;
-                }
+                step.take(&data, row, seen, &mut input[..], &mut output[..]);
+                seen += 1;
             }
         }
-    }
+        seen
+    } else {
+        hogwild(&data, cfg, &mut rng, &mut input, &mut output, stop)?
+    };
     let model = FastTextModel {
         classes: classes.to_vec(),
         dim,
@@ -164,6 +143,245 @@ pub(super) fn fit(
         converged: true,
     };
     Ok((model, info))
+}
+
+/// What every step reads: the training set and the schedule.
+struct Data<'a> {
+    x: &'a CsrMatrix,
+    /// Each entry's embedding row (its column among those the training set uses).
+    local: &'a [u32],
+    y: &'a [usize],
+    class_weights: &'a [f64],
+    k: usize,
+    dim: usize,
+    lr: f64,
+    /// Examples in the whole run (epochs × rows): the rate reaches 0 there.
+    total: f64,
+}
+
+/// One training thread's buffers.
+struct Step {
+    hidden: Vec<f32>,
+    grad: Vec<f32>,
+    scores: Vec<f64>,
+}
+
+impl Step {
+    fn new(k: usize, dim: usize) -> Step {
+        Step {
+            hidden: vec![0f32; dim],
+            grad: vec![0f32; dim],
+            scores: vec![0f64; k],
+        }
+    }
+
+    /// One SGD step on example `row`, the `seen`-th of the run (the rate decays with it).
+    fn take<I: Weights + ?Sized, O: Weights + ?Sized>(
+        &mut self,
+        data: &Data,
+        row: usize,
+        seen: usize,
+        input: &mut I,
+        output: &mut O,
+    ) {
+        let (k, dim) = (data.k, data.dim);
+        let lr = data.lr * (1.0 - seen as f64 / data.total).max(0.0);
+        let (start, end) = (data.x.indptr[row], data.x.indptr[row + 1]);
+        let (cols, values) = (&data.local[start..end], &data.x.data[start..end]);
+        let norm = average(input, dim, cols, values, &mut self.hidden);
+        for (c, s) in self.scores.iter_mut().enumerate() {
+            *s = output.dot(c * dim, &self.hidden);
+        }
+        softmax_rows(&mut self.scores, k);
+        // Gradient step on the log loss: output rows move towards the hidden vector, the
+        // hidden vector's gradient (through the output rows before their step) is shared
+        // among the example's embeddings by their weights.
+        self.grad.iter_mut().for_each(|g| *g = 0.0);
+        let weight = data.class_weights[data.y[row]];
+        for (c, p) in self.scores.iter().enumerate() {
+            let target = if c == data.y[row] { 1.0 } else { 0.0 };
+            let alpha = (lr * weight * (target - p)) as f32;
+            output.output_step(c * dim, alpha, &self.hidden, &mut self.grad);
+        }
+        let eos = (input.len() / dim - 1) as u32;
+        for (col, v) in cols
+            .iter()
+            .copied()
+            .zip(values.iter().copied())
+            .chain([(eos, 1.0)])
+        {
+            if v > 0.0 {
+                input.add_scaled(col as usize * dim, v / norm, &self.grad);
+            }
+        }
+    }
+}
+
+/// The weights a step reads and writes, a row of `dim` at a time from `start`: plain
+/// floats for one thread, or [`Shared`] atomics for hogwild threads.
+trait Weights {
+    fn len(&self) -> usize;
+    /// `out += w · row`.
+    fn add_row_to(&self, start: usize, w: f32, out: &mut [f32]);
+    /// `row · x`.
+    fn dot(&self, start: usize, x: &[f32]) -> f64;
+    /// An output row's step: `grad += alpha · row` (the row before its step), then
+    /// `row += alpha · hidden`.
+    fn output_step(&mut self, start: usize, alpha: f32, hidden: &[f32], grad: &mut [f32]);
+    /// `row += w · x`.
+    fn add_scaled(&mut self, start: usize, w: f32, x: &[f32]);
+}
+
+impl Weights for [f32] {
+    fn len(&self) -> usize {
+        <[f32]>::len(self)
+    }
+    fn add_row_to(&self, start: usize, w: f32, out: &mut [f32]) {
+        let row = &self[start..start + out.len()];
+        for (h, e) in out.iter_mut().zip(row) {
+            *h += w * e;
+        }
+    }
+    fn dot(&self, start: usize, x: &[f32]) -> f64 {
+        dot(&self[start..start + x.len()], x)
+    }
+    fn output_step(&mut self, start: usize, alpha: f32, hidden: &[f32], grad: &mut [f32]) {
+        let out = &mut self[start..start + hidden.len()];
+        for ((g, o), h) in grad.iter_mut().zip(out.iter_mut()).zip(hidden) {
+            *g += alpha * *o;
+            *o += alpha * h;
+        }
+    }
+    fn add_scaled(&mut self, start: usize, w: f32, x: &[f32]) {
+        let row = &mut self[start..start + x.len()];
+        for (e, g) in row.iter_mut().zip(x) {
+            *e += w * g;
+        }
+    }
+}
+
+/// Weights shared by hogwild threads: each float's bits in an atomic, read and written
+/// with relaxed ordering. Threads' updates of one row may interleave and one may overwrite
+/// another's (Hogwild!, as fastText's threads train), but every access is defined.
+struct Shared<'a>(&'a [AtomicU32]);
+
+impl Shared<'_> {
+    fn get(&self, i: usize) -> f32 {
+        f32::from_bits(self.0[i].load(Ordering::Relaxed))
+    }
+    fn set(&self, i: usize, v: f32) {
+        self.0[i].store(v.to_bits(), Ordering::Relaxed);
+    }
+}
+
+impl Weights for Shared<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn add_row_to(&self, start: usize, w: f32, out: &mut [f32]) {
+        for (j, h) in out.iter_mut().enumerate() {
+            *h += w * self.get(start + j);
+        }
+    }
+    fn dot(&self, start: usize, x: &[f32]) -> f64 {
+        x.iter()
+            .enumerate()
+            .map(|(j, v)| f64::from(self.get(start + j) * v))
+            .sum()
+    }
+    fn output_step(&mut self, start: usize, alpha: f32, hidden: &[f32], grad: &mut [f32]) {
+        for (j, (g, h)) in grad.iter_mut().zip(hidden).enumerate() {
+            let o = self.get(start + j);
+            *g += alpha * o;
+            self.set(start + j, o + alpha * h);
+        }
+    }
+    fn add_scaled(&mut self, start: usize, w: f32, x: &[f32]) {
+        for (j, g) in x.iter().enumerate() {
+            let e = self.get(start + j);
+            self.set(start + j, e + w * g);
+        }
+    }
+}
+
+/// `threads` threads train one model without locks (Hogwild!, as fastText does): the
+/// examples, shuffled once by the seed, are cut into one contiguous part per thread, each
+/// thread shuffles its part every epoch with a generator of its own, and the rate decays
+/// with the examples all threads have seen. Not reproducible bit for bit: which thread's
+/// update lands first varies from run to run. Returns the examples seen.
+fn hogwild(
+    data: &Data,
+    cfg: &FastTextConfig,
+    rng: &mut rand_pcg::Pcg64Mcg,
+    input: &mut [f32],
+    output: &mut [f32],
+    stop: &AtomicBool,
+) -> Result<usize, ModelError> {
+    let n = data.x.n_rows;
+    let mut order: Vec<usize> = (0..n).collect();
+    shuffle(&mut order, rng);
+    let atomics =
+        |v: &[f32]| -> Vec<AtomicU32> { v.iter().map(|f| AtomicU32::new(f.to_bits())).collect() };
+    let (shared_in, shared_out) = (atomics(input), atomics(output));
+    let seen = AtomicUsize::new(0);
+    let threads = cfg.threads.min(n.max(1));
+    let stopped = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let part = order[t * n / threads..(t + 1) * n / threads].to_vec();
+                let (shared_in, shared_out, seen) = (&shared_in, &shared_out, &seen);
+                let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(
+                    cfg.seed ^ (t as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                );
+                s.spawn(move || {
+                    let mut part = part;
+                    let mut step = Step::new(data.k, data.dim);
+                    let (mut input, mut output) = (Shared(shared_in), Shared(shared_out));
+                    let mut mine = 0usize;
+                    for _ in 0..cfg.epochs {
+                        shuffle(&mut part, &mut rng);
+                        for &row in &part {
+                            if mine.is_multiple_of(STOP_EVERY) && stop.load(Ordering::Relaxed) {
+                                return true;
+                            }
+                            mine += 1;
+                            let at = seen.fetch_add(1, Ordering::Relaxed);
+                            step.take(data, row, at, &mut input, &mut output);
+                        }
+                    }
+                    false
+                })
+            })
+            .collect();
+        // A thread that panicked left the weights as they were; count it as stopped.
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or(true))
+            .fold(false, |a, b| a | b)
+    });
+    if stopped {
+        return Err(ModelError::Stopped);
+    }
+    for (v, a) in input.iter_mut().zip(&shared_in) {
+        *v = f32::from_bits(a.load(Ordering::Relaxed));
+    }
+    for (v, a) in output.iter_mut().zip(&shared_out) {
+        *v = f32::from_bits(a.load(Ordering::Relaxed));
+    }
+    Ok(seen.into_inner())
+}
+
+/// A uniform draw in `[0, 1)` from the model's generator.
+fn uniform(rng: &mut rand_pcg::Pcg64Mcg) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0)
+}
+
+/// Fisher–Yates with the model's generator.
+fn shuffle(order: &mut [usize], rng: &mut rand_pcg::Pcg64Mcg) {
+    for i in (1..order.len()).rev() {
+        let j = (uniform(rng) * (i + 1) as f64) as usize;
+        order.swap(i, j.min(i));
+    }
 }
 
 /// Settings out of range.
@@ -181,12 +399,24 @@ pub(super) fn problems(cfg: &FastTextConfig) -> Vec<ModelError> {
             message: "must be at least 1".into(),
         });
     }
+    if !(1..=MAX_THREADS).contains(&cfg.threads) {
+        out.push(ModelError::InvalidParam {
+            param: "threads",
+            message: format!("must be from 1 to {MAX_THREADS}"),
+        });
+    }
     out
 }
 
 /// The weighted average of the embedding rows `cols` (weights `values`) and of the
 /// end-of-text row (the last one, weight 1), into `hidden`; returns the weights' sum.
-fn average(input: &[f32], dim: usize, cols: &[u32], values: &[f32], hidden: &mut [f32]) -> f32 {
+fn average<W: Weights + ?Sized>(
+    input: &W,
+    dim: usize,
+    cols: &[u32],
+    values: &[f32],
+    hidden: &mut [f32],
+) -> f32 {
     let eos = (input.len() / dim - 1) as u32;
     let norm = values.iter().filter(|v| **v > 0.0).sum::<f32>() + 1.0;
     hidden.iter_mut().for_each(|h| *h = 0.0);
@@ -196,13 +426,8 @@ fn average(input: &[f32], dim: usize, cols: &[u32], values: &[f32], hidden: &mut
         .zip(values.iter().copied())
         .chain([(eos, 1.0)])
     {
-        if v <= 0.0 {
-            continue;
-        }
-        let w = v / norm;
-        let row = &input[col as usize * dim..(col as usize + 1) * dim];
-        for (h, e) in hidden.iter_mut().zip(row) {
-            *h += w * e;
+        if v > 0.0 {
+            input.add_row_to(col as usize * dim, v / norm, hidden);
         }
     }
     norm
@@ -230,7 +455,7 @@ impl FastTextModel {
                     values.push(*v);
                 }
             }
-            average(&self.input, dim, &cols, &values, &mut hidden);
+            average(&self.input[..], dim, &cols, &values, &mut hidden);
             for c in 0..k {
                 out[i * k + c] = dot(&self.output[c * dim..(c + 1) * dim], &hidden);
             }
@@ -432,12 +657,50 @@ mod tests {
             dim: 0,
             lr: -1.0,
             epochs: 0,
+            threads: 0,
             ..Default::default()
         };
         let names: Vec<String> = problems(&cfg).iter().map(|p| p.to_string()).collect();
-        assert_eq!(names.len(), 3, "{names:?}");
+        assert_eq!(names.len(), 4, "{names:?}");
         assert!(names.iter().any(|n| n.contains("lr")));
         assert!(names.iter().any(|n| n.contains("dim")));
         assert!(names.iter().any(|n| n.contains("epochs")));
+        assert!(names.iter().any(|n| n.contains("threads")));
+    }
+
+    /// Hogwild threads train one model: every example is seen `epochs` times in all, the
+    /// rate decays over all threads' examples, and the model learns what one thread learns.
+    #[test]
+    fn hogwild_threads_learn_the_separable_task_together() {
+        let (x, y, classes) = separable();
+        let cfg = FastTextConfig {
+            dim: 4,
+            lr: 0.5,
+            epochs: 20,
+            threads: 3,
+            ..Default::default()
+        };
+        let (m, info) = fit(&cfg, &x, &y, &classes, &AtomicBool::new(false)).unwrap();
+        assert_eq!(info.evaluations, 20 * 40);
+        let p = m.predict_proba(&x);
+        for (i, &c) in y.iter().enumerate() {
+            assert!(p[i * 2 + c] > 0.9, "row {i}: {:?}", &p[i * 2..i * 2 + 2]);
+        }
+        // More threads than examples: one example each.
+        let cfg = FastTextConfig { threads: 64, ..cfg };
+        let (_, info) = fit(&cfg, &x, &y, &classes, &AtomicBool::new(false)).unwrap();
+        assert_eq!(info.evaluations, 20 * 40);
+    }
+
+    /// A raised stop flag ends every thread's training.
+    #[test]
+    fn hogwild_threads_stop_when_asked() {
+        let (x, y, classes) = separable();
+        let cfg = FastTextConfig {
+            threads: 2,
+            ..Default::default()
+        };
+        let got = fit(&cfg, &x, &y, &classes, &AtomicBool::new(true));
+        assert!(matches!(got, Err(ModelError::Stopped)), "{got:?}");
     }
 }

@@ -179,7 +179,10 @@ const MODEL_KEYS: [(&str, &[&str]); 5] = [
             "seed",
         ],
     ),
-    ("fasttext", &["dim", "lr", "epochs", "class_weight", "seed"]),
+    (
+        "fasttext",
+        &["dim", "lr", "epochs", "class_weight", "seed", "threads"],
+    ),
 ];
 
 impl TryFrom<serde_json::Value> for ModelConfig {
