@@ -64,6 +64,17 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Recorded medians: (function, trials) → median, for rows where `column` equals `which`.
 fn recorded(file: &str, column: &str, which: &str) -> BTreeMap<(String, u32), f64> {
+    recorded_values(file, column, which, "median")
+}
+
+/// Recorded values of column `value`: (function, trials) → value, for rows where `column`
+/// equals `which` and `value` is a number.
+fn recorded_values(
+    file: &str,
+    column: &str,
+    which: &str,
+    value: &str,
+) -> BTreeMap<(String, u32), f64> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/bench/results")
         .join(file);
@@ -75,7 +86,7 @@ fn recorded(file: &str, column: &str, which: &str) -> BTreeMap<(String, u32), f6
     let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name);
     let (Some(fc), Some(sc), Some(tc), Some(mc)) =
-        (col("function"), col(column), col("trials"), col("median"))
+        (col("function"), col(column), col("trials"), col(value))
     else {
         return out;
     };
@@ -221,11 +232,21 @@ fn main() {
         .collect();
     let tpe = recorded("optuna_baseline_summary.csv", "sampler", "tpe_multivariate");
     let wandb = recorded("wandb_baseline_summary.csv", "method", "bayes");
-    println!(
-        "median simple regret over {seeds} seeds (Sweep measured now; Optuna TPE multivariate and W&B bayes recorded)\n"
+    let gp = recorded("gp_peers_summary.csv", "sampler", "optuna_gp");
+    let gp_stuck = recorded_values(
+        "gp_peers_summary.csv",
+        "sampler",
+        "optuna_gp",
+        "stuck_at_100",
     );
-    println!("| function | trials | Sweep bayes | Optuna TPE | W&B bayes | Sweep < TPE |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "median simple regret over {seeds} seeds (Sweep measured now; Optuna TPE multivariate and W&B bayes recorded, \
+         and Optuna 5.1 GPSampler recorded over 10 seeds in ../shared/bench/results/gp_peers_summary.csv)\n"
+    );
+    println!(
+        "| function | trials | Sweep bayes | Optuna TPE | W&B bayes | Optuna GPSampler | Sweep < TPE | Sweep < GPSampler |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     let mut stuck_line = String::new();
     let latency_only = std::env::args().any(|a| a == "latency");
     if std::env::args().any(|a| a == "long") {
@@ -246,17 +267,23 @@ fn main() {
             let key = (name.to_string(), k as u32);
             let t = tpe.get(&key).copied().unwrap_or(f64::NAN);
             let w = wandb.get(&key).copied().unwrap_or(f64::NAN);
-            let win = if t.is_nan() {
-                "-"
-            } else if ours < t {
-                "yes"
-            } else {
-                "no"
+            let g = gp.get(&key).copied().unwrap_or(f64::NAN);
+            let below = |anchor: f64| match anchor {
+                a if a.is_nan() => "-",
+                a if ours < a => "yes",
+                _ => "no",
             };
-            println!("| {name} | {k} | {ours:.4e} | {t:.4e} | {w:.4e} | {win} |");
+            println!(
+                "| {name} | {k} | {ours:.4e} | {t:.4e} | {w:.4e} | {g:.4e} | {} | {} |",
+                below(t),
+                below(g)
+            );
         }
         let stuck = runs.iter().filter(|v| best(v) - fstar >= 0.1).count();
-        stuck_line.push_str(&format!("{name}: {stuck}/{seeds}  "));
+        let theirs = gp_stuck
+            .get(&(name.to_string(), 100))
+            .map_or("-".to_string(), |n| format!("{n}/10"));
+        stuck_line.push_str(&format!("{name}: {stuck}/{seeds} (GPSampler {theirs})  "));
     }
     println!("\nseeds ending with regret >= 0.1 at 100 trials: {stuck_line}");
 
