@@ -18,6 +18,7 @@
 //!
 //! Runs are deterministic for a seed on the CPU (weights, dropout and batch order).
 
+pub mod adadelta;
 pub mod checkpoint;
 pub mod loss;
 pub mod model;

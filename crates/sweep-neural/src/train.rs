@@ -4,6 +4,7 @@
 //! run), early stopping keeping the best epoch, and that model evaluated on every held-out
 //! split.
 
+use crate::adadelta::Adadelta;
 use crate::checkpoint::{Checkpoint, Progress, RunIo};
 use crate::loss::{Loss, LossConfig};
 use crate::model::{Network, NeuralModel};
@@ -35,7 +36,7 @@ use sweep_metrics::{MetricsError, Report, Scores};
 /// train:
 ///   epochs: 10
 ///   batch_size: 50
-///   optimizer: adamw          # or sgd (with momentum, nesterov)
+///   optimizer: adamw          # or sgd (momentum, nesterov), adadelta (rho; lr 1.0)
 ///   lr: 0.001
 ///   schedule: {kind: cosine, warmup_fraction: 0.1}
 ///   clip_norm: 1.0
@@ -67,6 +68,9 @@ pub enum OptimizerKind {
     Adamw,
     /// SGD with momentum (`momentum`, default 0.9; `nesterov`) and L2 weight decay.
     Sgd,
+    /// Adadelta (`rho`, default 0.95; Kim 2014's optimizer, with `lr: 1.0` as in the
+    /// paper) and L2 weight decay.
+    Adadelta,
 }
 
 /// When to stop and which epoch to keep (`train.early_stopping`).
@@ -163,6 +167,8 @@ pub struct TrainConfig {
     pub momentum: Option<f64>,
     /// SGD's Nesterov momentum.
     pub nesterov: bool,
+    /// Adadelta's decay of its running means (0.95 when not given).
+    pub rho: Option<f64>,
     pub schedule: ScheduleConfig,
     /// Clip the gradients' global L2 norm (all parameters together) to this.
     pub clip_norm: Option<f64>,
@@ -186,6 +192,7 @@ impl Default for TrainConfig {
             weight_decay: 0.01,
             momentum: None,
             nesterov: false,
+            rho: None,
             schedule: ScheduleConfig::default(),
             clip_norm: None,
             accumulate: 1,
@@ -254,7 +261,7 @@ impl NeuralConfig {
             );
         }
         match (t.optimizer, t.momentum) {
-            (OptimizerKind::Adamw, Some(_)) => {
+            (OptimizerKind::Adamw | OptimizerKind::Adadelta, Some(_)) => {
                 put("momentum", "is SGD's: set `optimizer: sgd`".into())
             }
             (_, Some(m)) if !(0.0..1.0).contains(&m) => {
@@ -262,8 +269,17 @@ impl NeuralConfig {
             }
             _ => {}
         }
-        if t.nesterov && t.optimizer == OptimizerKind::Adamw {
+        if t.nesterov && t.optimizer != OptimizerKind::Sgd {
             put("nesterov", "is SGD's: set `optimizer: sgd`".into());
+        }
+        match (t.optimizer, t.rho) {
+            (OptimizerKind::Adadelta, Some(r)) if !(r > 0.0 && r < 1.0) => {
+                put("rho", format!("must be in (0, 1), got {r}"))
+            }
+            (OptimizerKind::Adamw | OptimizerKind::Sgd, Some(_)) => {
+                put("rho", "is Adadelta's: set `optimizer: adadelta`".into())
+            }
+            _ => {}
         }
         if let Some(c) = t.clip_norm
             && !(c.is_finite() && c > 0.0)
@@ -549,6 +565,10 @@ fn optimizer(t: &TrainConfig) -> ModuleOptimizer {
                 }))
                 .init()
         }
+        OptimizerKind::Adadelta => ModuleOptimizer::from(Adadelta {
+            rho: t.rho.unwrap_or(0.95),
+            weight_decay: t.weight_decay,
+        }),
     }
 }
 
@@ -1204,8 +1224,19 @@ mod tests {
     /// the checkpoint) ends exactly as a run that was never stopped.
     #[test]
     fn a_stopped_run_resumes_from_its_checkpoint_to_the_same_end() {
+        resumes_to_the_same_end(OptimizerKind::Adamw);
+        // Adadelta's running means are saved and read back as burn's own optimizers' are.
+        resumes_to_the_same_end(OptimizerKind::Adadelta);
+    }
+
+    fn resumes_to_the_same_end(optimizer: OptimizerKind) {
         let dir = tempfile::tempdir().unwrap();
         let mut train_cfg = quick(4);
+        train_cfg.optimizer = optimizer;
+        if optimizer == OptimizerKind::Adadelta {
+            train_cfg.lr = 1.0;
+            train_cfg.weight_decay = 0.0;
+        }
         train_cfg.schedule = ScheduleConfig {
             kind: ScheduleKind::Plateau,
             patience: 0,
@@ -1386,6 +1417,7 @@ mod tests {
         bad.train.lr = 0.0;
         bad.train.epochs = 0;
         bad.train.momentum = Some(0.9);
+        bad.train.rho = Some(0.9);
         bad.train.schedule.warmup_fraction = Some(1.5);
         bad.train.loss.label_smoothing = -0.1;
         bad.model = NeuralModel::Textcnn(TextCnnConfig {
@@ -1401,7 +1433,8 @@ mod tests {
                 "train.loss.label_smoothing",
                 "train.epochs",
                 "train.lr",
-                "train.momentum"
+                "train.momentum",
+                "train.rho"
             ]
         );
         // What early stopping watches must exist: no validation part held out here.
