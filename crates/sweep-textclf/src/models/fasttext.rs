@@ -203,16 +203,8 @@ impl Step {
             let alpha = (lr * weight * (target - p)) as f32;
             output.output_step(c * dim, alpha, &self.hidden, &mut self.grad);
         }
-        let eos = (input.len() / dim - 1) as u32;
-        for (col, v) in cols
-            .iter()
-            .copied()
-            .zip(values.iter().copied())
-            .chain([(eos, 1.0)])
-        {
-            if v > 0.0 {
-                input.add_scaled(col as usize * dim, v / norm, &self.grad);
-            }
+        for (row, v) in rows_of(cols, values, input.len() / dim - 1) {
+            input.add_scaled(row * dim, v / norm, &self.grad);
         }
     }
 }
@@ -417,20 +409,23 @@ fn average<W: Weights + ?Sized>(
     values: &[f32],
     hidden: &mut [f32],
 ) -> f32 {
-    let eos = (input.len() / dim - 1) as u32;
     let norm = values.iter().filter(|v| **v > 0.0).sum::<f32>() + 1.0;
     hidden.iter_mut().for_each(|h| *h = 0.0);
-    for (col, v) in cols
-        .iter()
-        .copied()
-        .zip(values.iter().copied())
-        .chain([(eos, 1.0)])
-    {
-        if v > 0.0 {
-            input.add_row_to(col as usize * dim, v / norm, hidden);
-        }
+    for (row, v) in rows_of(cols, values, input.len() / dim - 1) {
+        input.add_row_to(row * dim, v / norm, hidden);
     }
     norm
+}
+
+/// An example's embedding rows with a positive weight, then the end-of-text row `eos`
+/// (weight 1): `(row, weight)`.
+fn rows_of<'a>(
+    cols: &'a [u32],
+    values: &'a [f32],
+    eos: usize,
+) -> impl Iterator<Item = (usize, f32)> + 'a {
+    let example = cols.iter().map(|&c| c as usize).zip(values.iter().copied());
+    example.chain([(eos, 1.0)]).filter(|(_, v)| *v > 0.0)
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f64 {
