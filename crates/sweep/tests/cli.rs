@@ -3266,7 +3266,7 @@ fn a_sweep_compares_linear_and_fasttext_models_and_predict_uses_either() {
     let runs = env.runs();
     assert_eq!(status_counts(&runs)["completed"], 3, "{runs:?}");
     // One thread and two hogwild threads both learn the task.
-    let fasttext_runs: Vec<&serde_json::Value> = runs
+    let fasttext_runs: Vec<&Value> = runs
         .iter()
         .filter(|r| r["params"]["model"]["kind"] == "fasttext")
         .collect();
