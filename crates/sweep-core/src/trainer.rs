@@ -144,10 +144,11 @@ pub mod run_files {
     }
 
     /// Writes what every trainer leaves for `sweep show` and the report: the data report
-    /// ([`DATA_REPORT`]), the metric reports ([`REPORTS`]) and each split's predictions.
+    /// ([`DATA_REPORT`]), the metric reports ([`REPORTS`]) and each split's predictions;
+    /// then prints the data report on the run's output.
     pub fn write_evaluation(
         ctx: &dyn super::TrainContext,
-        data_report: &impl serde::Serialize,
+        data_report: &(impl serde::Serialize + std::fmt::Display),
         reports: &impl serde::Serialize,
         predictions: &std::collections::BTreeMap<String, Vec<Prediction>>,
     ) -> Result<(), super::TrainFailure> {
@@ -160,6 +161,7 @@ pub mod run_files {
                 .and_then(|bytes| ctx.write_file(&path, &bytes))
                 .map_err(|e| super::TrainFailure::Failed(format!("writing {path}: {e}")))?;
         }
+        ctx.print(&data_report.to_string());
         Ok(())
     }
 

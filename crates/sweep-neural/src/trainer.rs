@@ -168,7 +168,6 @@ impl Trainer for NeuralTextClassifier {
             &output.reports,
             &output.predictions,
         )?;
-        ctx.print(&output.data_report.to_string());
         ctx.print(&output.summary);
         let mut notes = Vec::new();
         if let Some(epoch) = output.resumed_after {

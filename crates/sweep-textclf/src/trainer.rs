@@ -138,7 +138,6 @@ impl Trainer for TextClassifier {
             &output.reports,
             &output.predictions,
         )?;
-        ctx.print(&output.data_report.to_string());
         let note = (!output.fit.converged).then(|| {
             format!(
                 "the solver did not converge in {} iterations",
