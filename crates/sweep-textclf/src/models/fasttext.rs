@@ -511,20 +511,30 @@ mod tests {
         (x, y, vec!["a".into(), "b".into()])
     }
 
+    /// One thread and hogwild threads (three; and more threads than examples, one example
+    /// each) all learn the task: every example is seen `epochs` times in all, and the rate
+    /// decays over all threads' examples.
     #[test]
-    fn a_tiny_model_learns_a_separable_task() {
+    fn a_tiny_model_learns_a_separable_task_with_one_thread_or_many() {
         let (x, y, classes) = separable();
-        let cfg = FastTextConfig {
-            dim: 4,
-            lr: 0.5,
-            epochs: 20,
-            ..Default::default()
-        };
-        let (m, info) = fit(&cfg, &x, &y, &classes, &AtomicBool::new(false)).unwrap();
-        assert_eq!(info.iterations, 20);
-        let p = m.predict_proba(&x);
-        for (i, &c) in y.iter().enumerate() {
-            assert!(p[i * 2 + c] > 0.9, "row {i}: {:?}", &p[i * 2..i * 2 + 2]);
+        for threads in [1, 3, 64] {
+            let cfg = FastTextConfig {
+                dim: 4,
+                lr: 0.5,
+                epochs: 20,
+                threads,
+                ..Default::default()
+            };
+            let (m, info) = fit(&cfg, &x, &y, &classes, &AtomicBool::new(false)).unwrap();
+            assert_eq!((info.iterations, info.evaluations), (20, 20 * 40));
+            let p = m.predict_proba(&x);
+            for (i, &c) in y.iter().enumerate() {
+                assert!(
+                    p[i * 2 + c] > 0.9,
+                    "{threads} threads, row {i}: {:?}",
+                    &p[i * 2..i * 2 + 2]
+                );
+            }
         }
     }
 
@@ -661,30 +671,6 @@ mod tests {
         assert!(names.iter().any(|n| n.contains("dim")));
         assert!(names.iter().any(|n| n.contains("epochs")));
         assert!(names.iter().any(|n| n.contains("threads")));
-    }
-
-    /// Hogwild threads train one model: every example is seen `epochs` times in all, the
-    /// rate decays over all threads' examples, and the model learns what one thread learns.
-    #[test]
-    fn hogwild_threads_learn_the_separable_task_together() {
-        let (x, y, classes) = separable();
-        let cfg = FastTextConfig {
-            dim: 4,
-            lr: 0.5,
-            epochs: 20,
-            threads: 3,
-            ..Default::default()
-        };
-        let (m, info) = fit(&cfg, &x, &y, &classes, &AtomicBool::new(false)).unwrap();
-        assert_eq!(info.evaluations, 20 * 40);
-        let p = m.predict_proba(&x);
-        for (i, &c) in y.iter().enumerate() {
-            assert!(p[i * 2 + c] > 0.9, "row {i}: {:?}", &p[i * 2..i * 2 + 2]);
-        }
-        // More threads than examples: one example each.
-        let cfg = FastTextConfig { threads: 64, ..cfg };
-        let (_, info) = fit(&cfg, &x, &y, &classes, &AtomicBool::new(false)).unwrap();
-        assert_eq!(info.evaluations, 20 * 40);
     }
 
     /// A raised stop flag ends every thread's training.
