@@ -11,7 +11,8 @@
 //! TPE driven by ask/tell on the same schedule (`benches/optuna_parallel.py`, run in the same
 //! process when `optuna` imports and `recorded` is not given, else its recorded
 //! `benches/results/optuna_tpe_parallel.csv`). `only=ackley5,branin` limits any part to the
-//! named functions.
+//! named functions; `-- regret` skips the latency part; `trace=SEED` prints that seed's
+//! trials of the sequential table (value and params, one line each, to stderr).
 
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -37,6 +38,23 @@ fn f(p: &Params, name: &str) -> f64 {
 /// The protocol's sequential loop (ask, evaluate, tell); the values in order.
 fn run(spec: &SweepSpec, seed: u64, n: usize, objective: &dyn Fn(&Params) -> f64) -> Vec<f64> {
     let trials = optimize(spec, seed, n, objective).unwrap_or_default();
+    // `trace=SEED`: that seed's trials, one line each (with `only=` to pick the function).
+    let traced = std::env::args().find_map(|a| a.strip_prefix("trace=")?.parse::<u64>().ok());
+    if traced == Some(seed) {
+        for (i, (params, value)) in trials.iter().enumerate() {
+            let point: Vec<String> = params
+                .iter()
+                .map(|(k, v)| match v.as_f64() {
+                    Some(x) => format!("{k}={x:.4}"),
+                    None => format!("{k}={v}"),
+                })
+                .collect();
+            eprintln!(
+                "seed {seed} trial {i:3}: {value:12.6e}  {}",
+                point.join(" ")
+            );
+        }
+    }
     trials.into_iter().map(|t| t.1).collect()
 }
 
@@ -259,9 +277,27 @@ fn main() {
     }
     for (name, params, objective, fstar) in problems.iter().filter(|_| !latency_only) {
         let s = spec(params.clone());
-        let runs: Vec<Vec<f64>> = (0..seeds)
-            .map(|seed| run(&s, seed, 100, objective.as_ref()))
-            .collect();
+        // Seeds on two threads; each seed's run is sequential and deterministic.
+        let runs: Vec<Vec<f64>> = std::thread::scope(|scope| {
+            let halves: Vec<_> = [0u64, 1]
+                .into_iter()
+                .map(|half| {
+                    let (s, objective) = (&s, objective.as_ref());
+                    scope.spawn(move || {
+                        (half..seeds)
+                            .step_by(2)
+                            .map(|seed| (seed, run(s, seed, 100, objective)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut all: Vec<(u64, Vec<f64>)> = halves
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect();
+            all.sort_by_key(|r| r.0);
+            all.into_iter().map(|r| r.1).collect()
+        });
         for k in [25usize, 50, 100] {
             let ours = median(runs.iter().map(|v| best(&v[..k]) - fstar).collect());
             let key = (name.to_string(), k as u32);
@@ -279,17 +315,31 @@ fn main() {
                 below(g)
             );
         }
-        let stuck = runs.iter().filter(|v| best(v) - fstar >= 0.1).count();
+        let stuck: Vec<String> = (0..runs.len())
+            .filter(|&i| best(&runs[i]) - fstar >= 0.1)
+            .map(|i| i.to_string())
+            .collect();
         let theirs = gp_stuck
             .get(&(name.to_string(), 100))
             .map_or("-".to_string(), |n| format!("{n}/10"));
-        stuck_line.push_str(&format!("{name}: {stuck}/{seeds} (GPSampler {theirs})  "));
+        let which = if stuck.is_empty() || stuck.len() == runs.len() {
+            String::new()
+        } else {
+            format!(" [seeds {}]", stuck.join(","))
+        };
+        stuck_line.push_str(&format!(
+            "{name}: {}/{seeds}{which} (GPSampler {theirs})  ",
+            stuck.len()
+        ));
     }
     println!("\nseeds ending with regret >= 0.1 at 100 trials: {stuck_line}");
 
     // Latency of one suggestion, as `optuna_baseline.py --part latency` measures TPE's
     // `ask`: a sequential study on Hartmann6, the time of the suggestion at trials 10,
     // 100, 500 and 1,000 and the mean and max of the 24 before, seeds 0, 1, 2.
+    if std::env::args().any(|a| a == "regret") {
+        return;
+    }
     let Some((_, params, objective, fstar)) = problems.iter().find(|p| p.0 == "hartmann6") else {
         return;
     };
@@ -396,6 +446,7 @@ fn parallel(problems: &[Problem], seeds: u64) {
     );
     println!("|---|---|---|---|---|---|---|---|");
     let mut misses = Vec::new();
+    let mut slow = Vec::new();
     for (name, params, objective, fstar) in problems {
         let s = spec(params.clone());
         let mut sequential: BTreeMap<usize, f64> = BTreeMap::new();
@@ -421,7 +472,7 @@ fn parallel(problems: &[Problem], seeds: u64) {
                     .collect();
                 let mut all: Vec<(u64, Vec<f64>)> = halves
                     .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
+                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                     .collect();
                 all.sort_by_key(|r| r.0);
                 all.into_iter().map(|r| r.1).collect()
@@ -448,6 +499,9 @@ fn parallel(problems: &[Problem], seeds: u64) {
                     "no"
                 };
                 let ratio = sequential.get(&k).map_or(f64::NAN, |s| ours / s);
+                if workers == 4 && k == 100 && (ratio > 3.0 || ratio.is_nan()) {
+                    slow.push(format!("{name} k=4 {order} ({ratio:.2}x)"));
+                }
                 println!(
                     "| {name} | {k} | {workers} | {order} | {ours:.4e} | {t:.4e} | {win} | {ratio:.2} |"
                 );
@@ -463,6 +517,14 @@ fn parallel(problems: &[Problem], seeds: u64) {
             "none".to_string()
         } else {
             misses.join(", ")
+        }
+    );
+    println!(
+        "rows with 4 workers more than 3x their sequential regret at 100 trials: {}",
+        if slow.is_empty() {
+            "none".to_string()
+        } else {
+            slow.join(", ")
         }
     );
 }

@@ -6,6 +6,8 @@
 //! coordinates, re-drawn categories, a step size that grows on success and shrinks on
 //! failure. Every candidate is snapped onto a point the params can take before it is
 //! scored, and points already observed (finished, failed or pending) are never chosen.
+//! [`Acquisition::minimise_mean`] runs the same strategy on the posterior mean alone, for
+//! the exploitation step of a stalled search.
 
 use super::Budget;
 use super::gp::Gp;
@@ -203,6 +205,32 @@ impl Acquisition<'_, '_> {
             }
         }
         best.map(|b| b.1)
+    }
+
+    /// The lowest posterior mean a (1+1) evolution strategy of `steps` steps finds from
+    /// `start` (the incumbent), among points not observed yet: the model's own guess at the
+    /// optimum of the basin it is in, or `None` if every improving step was a seen point.
+    pub fn minimise_mean(&self, start: &[f64], steps: usize, rng: &mut Rng) -> Option<Vec<f64>> {
+        let mut row = Vec::new();
+        let mut x = start.to_vec();
+        let mut m = self.gp.mean(&x, &mut row);
+        let mut found = None;
+        let mut sd = 0.02;
+        for _ in 0..steps {
+            let y = self.perturb(&x, sd, rng);
+            let t = self.gp.mean(&y, &mut row);
+            if t < m {
+                m = t;
+                x = y;
+                sd = (sd * 1.5).min(0.2);
+                if !self.seen.contains(&key(&x)) {
+                    found = Some(x.clone());
+                }
+            } else {
+                sd = (sd * 0.8).max(1e-6);
+            }
+        }
+        found
     }
 
     fn perturb(&self, x: &[f64], sd: f64, rng: &mut Rng) -> Vec<f64> {

@@ -467,6 +467,33 @@ impl Gp {
         })
     }
 
+    /// `k(x_i, z)` for every conditioning point `x_i`, into `row` (one value per point).
+    fn kernel_row(&self, z: &[f64], row: &mut [f64]) {
+        row.iter_mut().for_each(|v| *v = 0.0);
+        for (j, s, xs) in &self.cont {
+            let zj = z[*j] * s;
+            for (r, x) in row.iter_mut().zip(xs) {
+                *r += (x - zj) * (x - zj);
+            }
+        }
+        for (j, w, xs) in &self.cats {
+            for (r, x) in row.iter_mut().zip(xs) {
+                if *x != z[*j] {
+                    *r += w;
+                }
+            }
+        }
+        matern52(row, self.signal);
+    }
+
+    /// Posterior mean of the latent function at `z`, without the variance's triangular
+    /// solve: what a search of the mean alone needs. `row` is scratch space.
+    pub fn mean(&self, z: &[f64], row: &mut Vec<f64>) -> f64 {
+        row.resize(self.alpha.len(), 0.0);
+        self.kernel_row(z, row);
+        dot(row, &self.alpha)
+    }
+
     /// Posterior mean and variance of the latent function at each of `zs`, into `out`.
     /// Candidates are scored together so that the triangular solve runs across them (one
     /// vectorisable update per pair of conditioning points) rather than once per candidate.
@@ -480,21 +507,7 @@ impl Gp {
         let mut kt = vec![0.0; n * m];
         let mut r2 = vec![0.0; n];
         for (c, z) in zs.iter().enumerate() {
-            r2.iter_mut().for_each(|v| *v = 0.0);
-            for (j, s, xs) in &self.cont {
-                let zj = z[*j] * s;
-                for (r, x) in r2.iter_mut().zip(xs) {
-                    *r += (x - zj) * (x - zj);
-                }
-            }
-            for (j, w, xs) in &self.cats {
-                for (r, x) in r2.iter_mut().zip(xs) {
-                    if *x != z[*j] {
-                        *r += w;
-                    }
-                }
-            }
-            matern52(&mut r2, self.signal);
+            self.kernel_row(z, &mut r2);
             for (i, v) in r2.iter().enumerate() {
                 kt[i * m + c] = *v;
             }

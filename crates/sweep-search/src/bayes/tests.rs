@@ -391,6 +391,101 @@ fn a_stalled_search_restarts_every_stall_runs() {
     assert_eq!(restart_start(&values), Some(last_real + 1 + STALL));
 }
 
+#[test]
+fn runs_since_improvement_ignores_improvements_below_the_tolerance() {
+    // Range 6, so a thousandth of it is 0.006: the run at index 2 improves by 1e-6 only.
+    let values = [5.0, 4.0, 3.999_999, 4.5, 10.0];
+    assert_eq!(runs_since_improvement(&values, 1e-3), Some(3));
+    assert_eq!(runs_since_improvement(&values, 1e-9), Some(2));
+    assert_eq!(runs_since_improvement(&[1.0], 1e-3), Some(0));
+    assert_eq!(runs_since_improvement(&[], 1e-3), None);
+}
+
+/// A bowl whose minimum, (0.62, -0.41), lies between the observed points: once the best
+/// has stalled for `EXPLOIT_STALL` runs, the suggestion at every `EXPLOIT_EVERY`-th
+/// position is the model's own minimum, far closer to the true one than the incumbent;
+/// at the other positions the expected improvement still asks for a point of its own.
+#[test]
+fn a_stalled_search_steps_to_the_lowest_posterior_mean() {
+    let s = spec(
+        vec![uniform("x", -2.0, 2.0), uniform("y", -2.0, 2.0)],
+        Goal::Minimize,
+    );
+    let bowl = |x: f64, y: f64| (x - 0.62).powi(2) + 2.0 * (y + 0.41).powi(2);
+    let grid = [-1.5, -0.5, 0.0, 0.5, 1.5];
+    let mut obs: Vec<Observation> = Vec::new();
+    // The best point, (0.5, -0.5), comes first: every later run is worse, so the search
+    // has stalled for all of them.
+    let mut points = vec![(0.5, -0.5)];
+    points.extend(
+        grid.iter()
+            .flat_map(|&x| grid.iter().map(move |&y| (x, y)))
+            .filter(|&p| p != (0.5, -0.5)),
+    );
+    for (x, y) in points {
+        let mut params = Params::new();
+        params.insert("x".into(), json!(x));
+        params.insert("y".into(), json!(y));
+        obs.push(Observation {
+            params,
+            value: Some(bowl(x, y)),
+        });
+    }
+    let n = obs.len() as u64;
+    assert!(n >= EXPLOIT_FROM as u64 && n as usize > EXPLOIT_STALL);
+    let distance = |p: &Params| ((f(p, "x") - 0.62).powi(2) + (f(p, "y") + 0.41).powi(2)).sqrt();
+    let incumbent = (0.12f64.powi(2) + 0.09f64.powi(2)).sqrt();
+    let position = n.div_ceil(EXPLOIT_EVERY) * EXPLOIT_EVERY;
+    let exploit = suggest_bayes(&s, &obs, 7, position).unwrap_or_default();
+    assert!(
+        distance(&exploit) < incumbent / 10.0,
+        "exploitation step {exploit:?} is {} from the minimum, the incumbent {incumbent}",
+        distance(&exploit)
+    );
+    let other = suggest_bayes(&s, &obs, 7, position + 1).unwrap_or_default();
+    assert_ne!(other, exploit);
+    // The same runs with the best one last: the search has not stalled, so the same
+    // position takes the expected improvement's point, not the model's minimum.
+    let mut improving = obs.clone();
+    improving.rotate_left(1);
+    let fresh = suggest_bayes(&s, &improving, 7, position).unwrap_or_default();
+    assert_ne!(fresh, exploit);
+
+    // Another worker's run pending far away: the step between scheduled ones exploits too.
+    let pending = |x: f64, y: f64| {
+        let mut params = Params::new();
+        params.insert("x".into(), json!(x));
+        params.insert("y".into(), json!(y));
+        Observation {
+            params,
+            value: None,
+        }
+    };
+    let mut parallel = obs.clone();
+    parallel.push(pending(-1.9, 1.9));
+    let extra = suggest_bayes(&s, &parallel, 7, position + 1).unwrap_or_default();
+    assert!(
+        distance(&extra) < incumbent / 10.0,
+        "with a run pending elsewhere, {extra:?} is {} from the minimum",
+        distance(&extra)
+    );
+    // The exploitation point itself pending: the scheduled step yields to the expected
+    // improvement, which goes elsewhere.
+    let mut in_flight = obs.clone();
+    in_flight.push(Observation {
+        params: exploit.clone(),
+        value: None,
+    });
+    let next = suggest_bayes(&s, &in_flight, 7, position).unwrap_or_default();
+    let apart = (f(&next, "x") - f(&exploit, "x"))
+        .abs()
+        .max((f(&next, "y") - f(&exploit, "y")).abs());
+    assert!(
+        apart > 4.0 * EXPLOIT_PENDING_SAME,
+        "{next:?} repeats the pending exploitation run {exploit:?}"
+    );
+}
+
 /// The CLI's quadratic (`(x - 0.3)^2` on `[-5, 5]`, 12 runs), as one worker and as two
 /// workers drive it under a fixed schedule (the oldest run finishes first): the parallel
 /// search sees its pending runs and still finds the minimum. Deterministic, unlike a real
