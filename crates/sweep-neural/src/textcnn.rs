@@ -1,8 +1,13 @@
 //! TextCNN (Kim 2014, "Convolutional Neural Networks for Sentence Classification"): token
 //! embeddings, one 1-d convolution per kernel width, ReLU, max over time (windows that run
-//! into padding left out), dropout, a linear layer to the classes.
+//! into padding left out), dropout, a linear layer to the classes. With `wide`, each text
+//! is first given `widest − 1` zero vectors on both sides, as Kim's code pads sentences, so
+//! every token is seen at every offset of every kernel and a short text has windows of its
+//! own for every width.
 
-use crate::nn::{Batch, Generator, WindowConv, dropout, embedding, linear, size_problems};
+use crate::nn::{
+    Batch, Generator, WindowConv, dropout, embedding, linear, pad_sequence, size_problems,
+};
 use burn::module::Module;
 use burn::nn::{Embedding, Linear};
 use burn::tensor::activation::relu;
@@ -24,6 +29,10 @@ pub struct TextCnnConfig {
     /// Kim's constraint: after every step, each class's output weights are scaled back to
     /// this L2 norm when longer (Kim: 3). None: unconstrained.
     pub max_norm: Option<f64>,
+    /// Kim's wide convolution: `widest − 1` zero vectors before and after each text, the
+    /// windows that hold at least one of its tokens kept. False: windows within the text
+    /// only (a text shorter than a kernel keeps its first window).
+    pub wide: bool,
 }
 
 impl Default for TextCnnConfig {
@@ -34,6 +43,7 @@ impl Default for TextCnnConfig {
             widths: vec![3, 4, 5],
             dropout: 0.5,
             max_norm: None,
+            wide: false,
         }
     }
 }
@@ -65,6 +75,8 @@ pub struct TextCnn {
     dropout: f64,
     #[module(skip)]
     max_norm: Option<f64>,
+    #[module(skip)]
+    wide: bool,
 }
 
 impl TextCnn {
@@ -90,6 +102,7 @@ impl TextCnn {
             output,
             dropout: cfg.dropout,
             max_norm: cfg.max_norm,
+            wide: cfg.wide,
         }
     }
 
@@ -116,15 +129,28 @@ impl TextCnn {
         self
     }
 
-    /// The shortest batch the network reads: its widest kernel.
-    pub fn min_len(&self) -> usize {
+    fn widest(&self) -> usize {
         self.convs.iter().map(WindowConv::width).max().unwrap_or(1)
+    }
+
+    /// The shortest batch the network reads: its widest kernel (1 with `wide`, whose zero
+    /// vectors make room for every kernel).
+    pub fn min_len(&self) -> usize {
+        if self.wide { 1 } else { self.widest() }
     }
 
     /// Class scores `[batch, classes]`; dropout on the pooled features when `g` is given.
     pub fn forward(&self, batch: &Batch, g: Option<&mut Generator>) -> Tensor<2> {
         let device = batch.tokens.device();
-        let x = self.embedding.forward(batch.tokens.clone());
+        let mut x = self.embedding.forward(batch.tokens.clone());
+        let margin = if self.wide { self.widest() - 1 } else { 0 };
+        if self.wide {
+            // Zero vectors in place of the batch's padding tokens, then on both sides.
+            if batch.padded() {
+                x = x * batch.valid(&device).unsqueeze_dim::<3>(2);
+            }
+            x = pad_sequence(x, margin);
+        }
         let pooled: Vec<Tensor<2>> = self
             .convs
             .iter()
@@ -132,7 +158,12 @@ impl TextCnn {
                 let h = relu(conv.forward(x.clone()));
                 // After the ReLU every value is >= 0, so zeroing the windows that run into
                 // padding leaves them out of the max.
-                let h = match window_padding(batch, conv.width(), h.dims()[2], &device) {
+                let mask = if self.wide {
+                    wide_window_padding(batch, conv.width(), margin, h.dims()[2], &device)
+                } else {
+                    window_padding(batch, conv.width(), h.dims()[2], &device)
+                };
+                let h = match mask {
                     Some(pad) => h.mask_fill(pad, 0.0),
                     None => h,
                 };
@@ -171,6 +202,43 @@ fn window_padding(
     )
 }
 
+/// The windows of width `k` a text keeps under the wide convolution, where each text
+/// has `margin` zero vectors before it and the batch is `margin` vectors longer after it:
+/// those holding at least one of the text's tokens, starts `margin + 1 − k` to
+/// `margin + length − 1` (`length + k − 1` windows).
+fn wide_windows(length: usize, k: usize, margin: usize) -> std::ops::Range<usize> {
+    margin + 1 - k..margin + length.max(1)
+}
+
+/// `[batch, windows, filters]`: true at the windows of width `k` that hold none of a
+/// text's tokens under the wide convolution (see [`wide_windows`]); `None` when none do.
+fn wide_window_padding(
+    batch: &Batch,
+    k: usize,
+    margin: usize,
+    filters: usize,
+    device: &Device,
+) -> Option<Tensor<3, Bool>> {
+    let windows = batch.len + 2 * margin + 1 - k;
+    let b = batch.size();
+    let m: Vec<bool> = batch
+        .lengths
+        .iter()
+        .flat_map(|&l| {
+            let keep = wide_windows(l, k, margin);
+            (0..windows).map(move |w| !keep.contains(&w))
+        })
+        .collect();
+    if !m.iter().any(|&pad| pad) {
+        return None;
+    }
+    Some(
+        Tensor::<2, Bool>::from_data(TensorData::new(m, [b, windows]), device)
+            .unsqueeze_dim::<3>(2)
+            .expand([b, windows, filters]),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +258,7 @@ mod tests {
             widths: vec![2, 3],
             dropout: 0.0,
             max_norm: None,
+            wide: false,
         };
         let net = TextCnn::new(&cfg, 12, 3, &device, &mut Generator::new(6));
         assert_eq!(net.min_len(), 3);
@@ -201,6 +270,68 @@ mod tests {
                 assert!((a - b).abs() < 1e-5, "{short:?}: {alone:?} vs {both:?}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod wide_tests {
+    use super::*;
+
+    fn values(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().iter::<f32>().collect()
+    }
+
+    /// Every width sees a text in `length + k − 1` windows, one per offset of each token,
+    /// and none of them lies wholly in the zero vectors.
+    #[test]
+    fn a_wide_window_holds_a_token_at_every_offset() {
+        for margin in [2usize, 4] {
+            for k in 1..=margin + 1 {
+                for length in 1..6 {
+                    let keep = wide_windows(length, k, margin);
+                    assert_eq!(keep.len(), length + k - 1, "k {k} length {length}");
+                    // The first window ends on the first token, the last starts on the
+                    // last one.
+                    assert_eq!(keep.start + k - 1, margin);
+                    assert_eq!(keep.end - 1, margin + length - 1);
+                }
+            }
+        }
+    }
+
+    /// With the wide convolution a text scores the same alone and beside a longer one
+    /// (padding tokens are zero vectors like the margins), and a one-token text reads
+    /// differently than without it (every offset of a kernel sees the token).
+    #[test]
+    fn wide_scores_ignore_the_batch_and_differ_from_narrow() {
+        let device = Device::flex();
+        let mut cfg = TextCnnConfig {
+            embed_dim: 5,
+            filters: 4,
+            widths: vec![2, 3],
+            dropout: 0.0,
+            max_norm: None,
+            wide: true,
+        };
+        let wide = TextCnn::new(&cfg, 12, 3, &device, &mut Generator::new(6));
+        assert_eq!(wide.min_len(), 1);
+        let long: &[i64] = &[8, 9, 10, 11, 2, 3, 4];
+        for short in [&[4i64, 5, 6, 7][..], &[4, 5][..], &[6][..]] {
+            let alone = values(wide.forward(&Batch::new(&[short], 1, &device), None));
+            let both = values(wide.forward(&Batch::new(&[short, long], 1, &device), None));
+            for (a, b) in alone.iter().zip(&both[..3]) {
+                assert!((a - b).abs() < 1e-5, "{short:?}: {alone:?} vs {both:?}");
+            }
+        }
+        cfg.wide = false;
+        let narrow = TextCnn::new(&cfg, 12, 3, &device, &mut Generator::new(6));
+        let one: &[i64] = &[6];
+        let w = values(wide.forward(&Batch::new(&[one], 1, &device), None));
+        let n = values(narrow.forward(&Batch::new(&[one], 3, &device), None));
+        assert!(
+            w.iter().zip(&n).any(|(a, b)| (a - b).abs() > 1e-4),
+            "{w:?} vs {n:?}"
+        );
     }
 }
 
@@ -229,6 +360,7 @@ mod constraint_tests {
             widths: vec![1],
             dropout: 0.0,
             max_norm: Some(0.5),
+            wide: false,
         };
         let net = TextCnn::new(&cfg, 10, 3, &device, &mut Generator::new(2));
         let before = column_norms(&net);

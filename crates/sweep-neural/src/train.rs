@@ -943,6 +943,7 @@ mod tests {
             widths: vec![1, 2],
             dropout,
             max_norm: None,
+            wide: false,
         })
     }
 
@@ -1090,6 +1091,7 @@ mod tests {
             widths: vec![1, 2],
             dropout: 0.0,
             max_norm: Some(0.5),
+            wide: false,
         });
         let (out, records) = run(&cfg, &MemIo::default());
         let out = out.unwrap();
