@@ -277,27 +277,8 @@ fn main() {
     }
     for (name, params, objective, fstar) in problems.iter().filter(|_| !latency_only) {
         let s = spec(params.clone());
-        // Seeds on two threads; each seed's run is sequential and deterministic.
-        let runs: Vec<Vec<f64>> = std::thread::scope(|scope| {
-            let halves: Vec<_> = [0u64, 1]
-                .into_iter()
-                .map(|half| {
-                    let (s, objective) = (&s, objective.as_ref());
-                    scope.spawn(move || {
-                        (half..seeds)
-                            .step_by(2)
-                            .map(|seed| (seed, run(s, seed, 100, objective)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            let mut all: Vec<(u64, Vec<f64>)> = halves
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect();
-            all.sort_by_key(|r| r.0);
-            all.into_iter().map(|r| r.1).collect()
-        });
+        let objective = objective.as_ref();
+        let runs = per_seed(seeds, |seed| run(&s, seed, 100, objective));
         for k in [25usize, 50, 100] {
             let ours = median(runs.iter().map(|v| best(&v[..k]) - fstar).collect());
             let key = (name.to_string(), k as u32);
@@ -401,6 +382,31 @@ fn main() {
     );
 }
 
+/// `trial(seed)` for seeds `0..seeds`, on two threads (each seed's run is sequential and
+/// deterministic), in seed order.
+fn per_seed(seeds: u64, trial: impl Fn(u64) -> Vec<f64> + Sync) -> Vec<Vec<f64>> {
+    std::thread::scope(|scope| {
+        let halves: Vec<_> = [0u64, 1]
+            .into_iter()
+            .map(|half| {
+                let trial = &trial;
+                scope.spawn(move || {
+                    (half..seeds)
+                        .step_by(2)
+                        .map(|seed| (seed, trial(seed)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all: Vec<(u64, Vec<f64>)> = halves
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect();
+        all.sort_by_key(|r| r.0);
+        all.into_iter().map(|r| r.1).collect()
+    })
+}
+
 /// Long sweeps (`-- long [SEEDS]`): Hartmann6 and Ackley5 for 1,000 sequential trials,
 /// median regret and the seeds still at regret ≥ 0.1 after 100, 200, 500 and 1,000.
 fn long_sweeps(problems: &[Problem], seeds: u64) {
@@ -451,31 +457,13 @@ fn parallel(problems: &[Problem], seeds: u64) {
         let s = spec(params.clone());
         let mut sequential: BTreeMap<usize, f64> = BTreeMap::new();
         for (workers, order, completion) in SCHEDULES {
-            let runs: Vec<Vec<f64>> = std::thread::scope(|scope| {
-                let halves: Vec<_> = [0u64, 1]
+            let objective = objective.as_ref();
+            let runs = per_seed(seeds, |seed| {
+                optimize_parallel(&s, seed, 100, workers, completion, objective)
+                    .unwrap_or_default()
                     .into_iter()
-                    .map(|half| {
-                        let (s, objective) = (&s, objective.as_ref());
-                        scope.spawn(move || {
-                            (half..seeds)
-                                .step_by(2)
-                                .map(|seed| {
-                                    let t = optimize_parallel(
-                                        s, seed, 100, workers, completion, objective,
-                                    )
-                                    .unwrap_or_default();
-                                    (seed, t.into_iter().map(|t| t.1).collect::<Vec<f64>>())
-                                })
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                let mut all: Vec<(u64, Vec<f64>)> = halves
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                    .collect();
-                all.sort_by_key(|r| r.0);
-                all.into_iter().map(|r| r.1).collect()
+                    .map(|t| t.1)
+                    .collect()
             });
             for k in [25usize, 50, 100] {
                 let ours = median(
