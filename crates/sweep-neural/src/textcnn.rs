@@ -252,33 +252,35 @@ mod tests {
     #[test]
     fn padded_windows_are_left_out_of_the_max() {
         let device = Device::flex();
-        let cfg = TextCnnConfig {
+        let net = TextCnn::new(&toy(false), 12, 3, &device, &mut Generator::new(6));
+        assert_eq!(net.min_len(), 3);
+        scores_ignore_the_batch(&net, &[&[4, 5, 6, 7], &[4, 5]]);
+    }
+
+    /// Widths 2 and 3 over 5-wide embeddings, no dropout.
+    fn toy(wide: bool) -> TextCnnConfig {
+        TextCnnConfig {
             embed_dim: 5,
             filters: 4,
             widths: vec![2, 3],
             dropout: 0.0,
             max_norm: None,
-            wide: false,
-        };
-        let net = TextCnn::new(&cfg, 12, 3, &device, &mut Generator::new(6));
-        assert_eq!(net.min_len(), 3);
-        for short in [&[4i64, 5, 6, 7][..], &[4, 5][..]] {
-            let long: &[i64] = &[8, 9, 10, 11, 2, 3, 4];
-            let alone = values(net.forward(&Batch::new(&[short], 3, &device), None));
-            let both = values(net.forward(&Batch::new(&[short, long], 3, &device), None));
+            wide,
+        }
+    }
+
+    /// Each of `texts` scores the same alone and in a batch beside a longer text.
+    fn scores_ignore_the_batch(net: &TextCnn, texts: &[&[i64]]) {
+        let device = Device::flex();
+        let long: &[i64] = &[8, 9, 10, 11, 2, 3, 4];
+        for &short in texts {
+            let alone = values(net.forward(&Batch::new(&[short], net.min_len(), &device), None));
+            let both =
+                values(net.forward(&Batch::new(&[short, long], net.min_len(), &device), None));
             for (a, b) in alone.iter().zip(&both[..3]) {
                 assert!((a - b).abs() < 1e-5, "{short:?}: {alone:?} vs {both:?}");
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod wide_tests {
-    use super::*;
-
-    fn values(t: Tensor<2>) -> Vec<f32> {
-        t.into_data().iter::<f32>().collect()
     }
 
     /// Every width sees a text in `length + k − 1` windows, one per offset of each token,
@@ -305,26 +307,10 @@ mod wide_tests {
     #[test]
     fn wide_scores_ignore_the_batch_and_differ_from_narrow() {
         let device = Device::flex();
-        let mut cfg = TextCnnConfig {
-            embed_dim: 5,
-            filters: 4,
-            widths: vec![2, 3],
-            dropout: 0.0,
-            max_norm: None,
-            wide: true,
-        };
-        let wide = TextCnn::new(&cfg, 12, 3, &device, &mut Generator::new(6));
+        let wide = TextCnn::new(&toy(true), 12, 3, &device, &mut Generator::new(6));
         assert_eq!(wide.min_len(), 1);
-        let long: &[i64] = &[8, 9, 10, 11, 2, 3, 4];
-        for short in [&[4i64, 5, 6, 7][..], &[4, 5][..], &[6][..]] {
-            let alone = values(wide.forward(&Batch::new(&[short], 1, &device), None));
-            let both = values(wide.forward(&Batch::new(&[short, long], 1, &device), None));
-            for (a, b) in alone.iter().zip(&both[..3]) {
-                assert!((a - b).abs() < 1e-5, "{short:?}: {alone:?} vs {both:?}");
-            }
-        }
-        cfg.wide = false;
-        let narrow = TextCnn::new(&cfg, 12, 3, &device, &mut Generator::new(6));
+        scores_ignore_the_batch(&wide, &[&[4, 5, 6, 7], &[4, 5], &[6]]);
+        let narrow = TextCnn::new(&toy(false), 12, 3, &device, &mut Generator::new(6));
         let one: &[i64] = &[6];
         let w = values(wide.forward(&Batch::new(&[one], 1, &device), None));
         let n = values(narrow.forward(&Batch::new(&[one], 3, &device), None));

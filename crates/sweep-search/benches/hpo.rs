@@ -499,21 +499,17 @@ fn parallel(problems: &[Problem], seeds: u64) {
     println!(
         "\nbars: Sweep ahead of TPE on every row at 50 and 100 trials; with 4 workers within 3x of sequential at 100 trials"
     );
-    println!(
-        "rows where TPE is ahead: {}",
-        if misses.is_empty() {
+    let listed = |rows: &[String]| {
+        if rows.is_empty() {
             "none".to_string()
         } else {
-            misses.join(", ")
+            rows.join(", ")
         }
-    );
+    };
+    println!("rows where TPE is ahead: {}", listed(&misses));
     println!(
         "rows with 4 workers more than 3x their sequential regret at 100 trials: {}",
-        if slow.is_empty() {
-            "none".to_string()
-        } else {
-            slow.join(", ")
-        }
+        listed(&slow)
     );
 }
 
