@@ -12,7 +12,9 @@
 //! process when `optuna` imports and `recorded` is not given, else its recorded
 //! `benches/results/optuna_tpe_parallel.csv`). `only=ackley5,branin` limits any part to the
 //! named functions; `-- regret` skips the latency part; `trace=SEED` prints that seed's
-//! trials of the sequential table (value and params, one line each, to stderr).
+//! trials of the sequential table (value and params, one line each, to stderr). Below the
+//! sequential table, Optuna GPSampler's medians and stuck seeds over 20 seeds where
+//! `benches/results/optuna_gp_seeds.csv` records them (hartmann6).
 
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -68,6 +70,43 @@ type Problem = (
 
 fn best(values: &[f64]) -> f64 {
     values.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+/// Optuna's GPSampler per seed, recorded in `benches/results/optuna_gp_seeds.csv` (20
+/// seeds where the shared summary has 10): its medians and stuck seeds for the functions
+/// of `problems` it holds, one line each.
+fn gp_over_more_seeds(problems: &[Problem]) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/optuna_gp_seeds.csv");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    for (name, ..) in problems {
+        let rows: Vec<Vec<f64>> = text
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.strip_prefix(&format!("{name},")))
+            .map(|rest| rest.split(',').filter_map(|c| c.parse().ok()).collect())
+            .filter(|cells: &Vec<f64>| cells.len() == 4)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let cell = |i: usize| median(rows.iter().map(|r| r[i]).collect());
+        let stuck: Vec<String> = rows
+            .iter()
+            .filter(|r| r[3] >= 0.1)
+            .map(|r| r[0].to_string())
+            .collect();
+        println!(
+            "Optuna GPSampler over {} seeds on {name} (recorded in benches/results/optuna_gp_seeds.csv): \
+             median {:.4e} / {:.4e} / {:.4e} at 25 / 50 / 100, {}/{} stuck [seeds {}]",
+            rows.len(),
+            cell(1),
+            cell(2),
+            cell(3),
+            stuck.len(),
+            rows.len(),
+            stuck.join(",")
+        );
+    }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -314,6 +353,7 @@ fn main() {
         ));
     }
     println!("\nseeds ending with regret >= 0.1 at 100 trials: {stuck_line}");
+    gp_over_more_seeds(&problems);
 
     // Latency of one suggestion, as `optuna_baseline.py --part latency` measures TPE's
     // `ask`: a sequential study on Hartmann6, the time of the suggestion at trials 10,
