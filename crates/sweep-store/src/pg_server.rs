@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 /// The URL of a PostgreSQL database the tests may use (each test makes its own schema), or
-/// why there is none. With `SWEEP_REQUIRE_PG=1` (what `.ci/run` sets once it has installed
-/// PostgreSQL), "none" is a failure, not a skip: see [`require_postgres`].
+/// why there is none. Under CI or with `SWEEP_REQUIRE_PG=1` (what `.ci/run` sets), "none"
+/// is a failure, not a skip: see [`require_postgres`].
 pub fn postgres_url() -> Result<&'static str, &'static str> {
     static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
     SERVER
@@ -22,19 +22,36 @@ pub fn postgres_url() -> Result<&'static str, &'static str> {
 }
 
 /// [`postgres_url`] for a test: the URL, or `None` after printing why the test is skipped;
-/// it panics instead when `SWEEP_REQUIRE_PG=1`, so that CI never passes a PostgreSQL test
-/// that did not run.
+/// it panics instead where PostgreSQL is required ([`skip_or_fail`]), so that CI never
+/// passes a PostgreSQL test that did not run.
 pub fn require_postgres(test: &str) -> Option<&'static str> {
     match postgres_url() {
         Ok(url) => Some(url),
-        Err(why) if std::env::var("SWEEP_REQUIRE_PG").is_ok_and(|v| v == "1") => {
-            panic!("{test}: PostgreSQL is required here (SWEEP_REQUIRE_PG=1) but {why}")
-        }
         Err(why) => {
-            eprintln!("SKIPPED {test}: {why} (`.ci/run` installs Debian's postgresql)");
+            skip_or_fail(
+                test,
+                "SWEEP_REQUIRE_PG",
+                why,
+                "`.ci/run` installs Debian's postgresql",
+            );
             None
         }
     }
+}
+
+/// What a test does when something it needs from outside the project (a PostgreSQL
+/// server, Slurm, a browser) is missing for the reason `why`: under CI (`CI` set to
+/// anything but `false` or `0`, as every CI service and `CI=true bash .ci/run` set it) or
+/// with `flag` set to `1` it panics, so that no check passes without running; elsewhere it
+/// prints `SKIPPED test: why (hint)` and returns, and the caller returns too.
+pub fn skip_or_fail(test: &str, flag: &str, why: &str, hint: &str) {
+    let set = |name: &str, off: &[&str]| {
+        std::env::var(name).is_ok_and(|v| !v.is_empty() && !off.contains(&v.as_str()))
+    };
+    if set(flag, &["0"]) || set("CI", &["false", "0"]) {
+        panic!("{test}: required here ({flag}=1 or CI set) but {why} ({hint})");
+    }
+    eprintln!("SKIPPED {test}: {why} ({hint})");
 }
 
 /// A new, empty schema in the test database: the URL of the database with that schema

@@ -1303,7 +1303,7 @@ mod conformance {
 mod tls {
     use super::PgStore;
     use crate::StoreError;
-    use crate::testing::{postgres_tls_root, require_postgres};
+    use crate::testing::{postgres_tls_root, require_postgres, skip_or_fail};
 
     /// Whether the store's own connection is encrypted.
     fn encrypted(store: &PgStore) -> bool {
@@ -1325,11 +1325,13 @@ mod tls {
         };
         let root = match postgres_tls_root() {
             Ok(root) => root,
-            Err(why) if std::env::var("SWEEP_REQUIRE_PG").is_ok_and(|v| v == "1") => {
-                panic!("{test}: {why}")
-            }
             Err(why) => {
-                eprintln!("SKIPPED {test}: {why}");
+                skip_or_fail(
+                    test,
+                    "SWEEP_REQUIRE_PG",
+                    &why,
+                    "a TLS server of the test cluster",
+                );
                 return;
             }
         };

@@ -36,7 +36,7 @@
 //! and sleeps ten times as long, and the leases that must stay valid last an hour.
 
 pub use crate::pg_server::{
-    drop_schema, fresh_schema, postgres_tls_root, postgres_url, require_postgres,
+    drop_schema, fresh_schema, postgres_tls_root, postgres_url, require_postgres, skip_or_fail,
 };
 use crate::{
     Claim, ClaimContext, ImportedRun, NewSweep, Owner, Proposal, Result, RunFilter, RunKey,
@@ -66,8 +66,8 @@ pub trait Backend: Send + Sync {
     fn bump_schema_version(&self);
 
     /// A string from which another process can attach to this same location (a directory,
-    /// a database URL), or `None` when a store cannot be shared between processes; the
-    /// process checks then only say on stderr that they were skipped.
+    /// a database URL); `None` fails the process checks, since every store Sweep runs on
+    /// is shared by agents in many processes.
     fn locator(&self) -> Option<String> {
         None
     }
@@ -524,9 +524,7 @@ pub fn claims_are_exclusive_across_handles(backend: &dyn Backend) {
 pub fn claims_are_exclusive_across_processes(backend: &dyn Backend, child_test: &str) {
     let store = open(backend);
     prepare_contention(store.as_ref());
-    let Some(outputs) = run_children(backend, child_test, "claim", 4) else {
-        return;
-    };
+    let outputs = run_children(backend, child_test, "claim", 4);
     let taken: Vec<Taken> = outputs
         .iter()
         .flatten()
@@ -927,9 +925,7 @@ pub fn schema_is_created_once_by_many_handles(backend: &dyn Backend) {
 /// Four child processes open the same fresh location at the same moment: all succeed, and
 /// the store then holds what each wrote.
 pub fn schema_is_created_once_by_many_processes(backend: &dyn Backend, child_test: &str) {
-    let Some(outputs) = run_children(backend, child_test, "open", 4) else {
-        return;
-    };
+    let outputs = run_children(backend, child_test, "open", 4);
     let store = open(backend);
     let found = sorted(store.sweeps().unwrap().into_iter().map(|s| s.id).collect());
     let expected = sorted(
@@ -1496,16 +1492,13 @@ fn unix_millis() -> u128 {
 
 /// Runs `n` copies of this test binary as children in `role` on the backend's location,
 /// all starting their work at about the same moment; asserts that each succeeded and
-/// returns the lines each reported. `None` when the backend has no locator.
-fn run_children(
-    backend: &dyn Backend,
-    child_test: &str,
-    role: &str,
-    n: usize,
-) -> Option<Vec<Vec<String>>> {
+/// returns the lines each reported. A backend without a locator fails the check: every
+/// store Sweep runs on is shared by the agents of many processes.
+fn run_children(backend: &dyn Backend, child_test: &str, role: &str, n: usize) -> Vec<Vec<String>> {
     let Some(locator) = backend.locator() else {
-        eprintln!("skipped: this backend cannot be shared between processes");
-        return None;
+        panic!(
+            "the process checks need a store shared between processes: Backend::locator is None"
+        );
     };
     let exe = std::env::current_exe().expect("the test binary's path");
     let start = unix_millis() + 300;
@@ -1524,7 +1517,7 @@ fn run_children(
                 .unwrap_or_else(|e| panic!("spawning {}: {e}", exe.display()))
         })
         .collect();
-    let outputs = children
+    children
         .into_iter()
         .enumerate()
         .map(|(i, child)| {
@@ -1548,8 +1541,7 @@ fn run_children(
             );
             lines
         })
-        .collect();
-    Some(outputs)
+        .collect()
 }
 
 /// The body of the `child_process` test: nothing in an ordinary run; in a child spawned by

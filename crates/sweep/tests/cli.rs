@@ -2795,8 +2795,8 @@ fn table_cells(html: &str, class: &str) -> (Vec<String>, Vec<Vec<String>>) {
 
 /// The report page in a real headless Chromium: it loads without console errors, a link
 /// to `#sort=-N` opens the runs table sorted by column N descending, and a screenshot is
-/// not blank. `.ci/run` installs Debian's `chromium`; without a browser this says so and
-/// checks nothing else.
+/// not blank. `.ci/run` installs Debian's `chromium`; without a browser this fails under CI
+/// and elsewhere says SKIPPED.
 #[test]
 fn the_report_page_works_in_a_real_browser() {
     let browser = ["chromium", "chromium-browser"].into_iter().find(|b| {
@@ -2806,8 +2806,11 @@ fn the_report_page_works_in_a_real_browser() {
             .is_ok_and(|o| o.status.success())
     });
     let Some(browser) = browser else {
-        eprintln!(
-            "SKIPPED the_report_page_works_in_a_real_browser: no chromium (`.ci/run` installs it)"
+        sweep_store::testing::skip_or_fail(
+            "the_report_page_works_in_a_real_browser",
+            "SWEEP_REQUIRE_CHROMIUM",
+            "no chromium",
+            "`.ci/run` installs Debian's chromium",
         );
         return;
     };
@@ -3140,9 +3143,9 @@ fn sigterm_returns_an_agents_trial_to_the_queue_and_ends_its_process_group() {
 }
 
 /// A single-node Slurm for one test (`tests/slurm-node`: munged, slurmctld and slurmd
-/// without systemd), stopped when dropped; `None` after saying why there is none. Under
-/// `.ci/run`, which installs Slurm, a missing one fails the test instead
-/// (`SWEEP_REQUIRE_SLURM=1`).
+/// without systemd), stopped when dropped; `None` after saying why there is none. Under CI
+/// or `.ci/run` (`SWEEP_REQUIRE_SLURM=1`), which installs Slurm, a missing one fails the
+/// test instead.
 struct SlurmNode {
     dir: tempfile::TempDir,
     conf: String,
@@ -3183,10 +3186,12 @@ impl SlurmNode {
             let conf = String::from_utf8_lossy(&out.stdout).trim().to_string();
             return Some(SlurmNode { dir, conf });
         };
-        if std::env::var("SWEEP_REQUIRE_SLURM").is_ok_and(|v| v == "1") {
-            panic!("{test}: Slurm is required here (SWEEP_REQUIRE_SLURM=1) but {why}");
-        }
-        eprintln!("SKIPPED {test}: {why} (`.ci/run` installs Debian's slurm packages)");
+        sweep_store::testing::skip_or_fail(
+            test,
+            "SWEEP_REQUIRE_SLURM",
+            why,
+            "`.ci/run` installs Debian's slurm packages",
+        );
         None
     }
 }
@@ -3210,10 +3215,10 @@ fn an_eight_task_slurm_array_runs_a_sweep_to_the_end() {
     let test = "an_eight_task_slurm_array_runs_a_sweep_to_the_end";
     // Each trial records the agent that ran it (its parent process).
     let train = "#!/bin/sh\nsleep 0.3\necho \"{\\\"agent\\\": $PPID, \\\"score\\\": 1}\" >> \"$SWEEP_METRICS\"\n";
-    let Some((_pg, env)) = pg_grid(test, train, 40, "0") else {
+    let Some(slurm) = SlurmNode::start(test) else {
         return;
     };
-    let Some(slurm) = SlurmNode::start(test) else {
+    let Some((_pg, env)) = pg_grid(test, train, 40, "0") else {
         return;
     };
     env.ok(&["run", "spec.yaml", "--count", "1", "--quiet"]);
