@@ -76,15 +76,19 @@ fn best(values: &[f64]) -> f64 {
 /// seeds where the shared summary has 10): its medians and stuck seeds for the functions
 /// of `problems` it holds, one line each.
 fn gp_over_more_seeds(problems: &[Problem]) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/optuna_gp_seeds.csv");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let all = csv_rows(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/optuna_gp_seeds.csv"),
+    );
     for (name, ..) in problems {
-        let rows: Vec<Vec<f64>> = text
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.strip_prefix(&format!("{name},")))
-            .map(|rest| rest.split(',').filter_map(|c| c.parse().ok()).collect())
-            .filter(|cells: &Vec<f64>| cells.len() == 4)
+        let rows: Vec<Vec<f64>> = all
+            .iter()
+            .filter(|row| row.get("function").is_some_and(|f| f == name))
+            .filter_map(|row| {
+                ["seed", "regret_25", "regret_50", "regret_100"]
+                    .iter()
+                    .map(|c| num(row, c))
+                    .collect()
+            })
             .collect();
         if rows.is_empty() {
             continue;
@@ -107,6 +111,28 @@ fn gp_over_more_seeds(problems: &[Problem]) {
             stuck.join(",")
         );
     }
+}
+
+/// The rows of a CSV file with a header line and no quoted cells (the recorded results),
+/// each as column name → cell; empty when the file cannot be read.
+fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    lines
+        .map(|line| {
+            header
+                .iter()
+                .zip(line.split(','))
+                .map(|(h, c)| (h.to_string(), c.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Cell `column` of `row` as a number.
+fn num<T: std::str::FromStr>(row: &BTreeMap<String, String>, column: &str) -> Option<T> {
+    row.get(column)?.parse().ok()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -135,32 +161,16 @@ fn recorded_values(
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/bench/results")
         .join(file);
-    let mut out = BTreeMap::new();
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return out;
-    };
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name);
-    let (Some(fc), Some(sc), Some(tc), Some(mc)) =
-        (col("function"), col(column), col("trials"), col(value))
-    else {
-        return out;
-    };
-    for line in lines {
-        let cells: Vec<&str> = line.split(',').collect();
-        if cells.get(sc) != Some(&which) {
-            continue;
-        }
-        if let (Some(func), Some(t), Some(m)) = (
-            cells.get(fc),
-            cells.get(tc).and_then(|t| t.parse().ok()),
-            cells.get(mc).and_then(|m| m.parse().ok()),
-        ) {
-            out.insert((func.to_string(), t), m);
-        }
-    }
-    out
+    csv_rows(&path)
+        .iter()
+        .filter(|row| row.get(column).is_some_and(|c| c == which))
+        .filter_map(|row| {
+            Some((
+                (row.get("function")?.clone(), num(row, "trials")?),
+                num(row, value)?,
+            ))
+        })
+        .collect()
 }
 
 fn main() {
@@ -579,30 +589,17 @@ fn optuna_parallel(seeds: u64) -> BTreeMap<(String, usize, String, usize), f64> 
         );
         recorded
     };
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name);
-    let (Some(fc), Some(wc), Some(oc), Some(tc), Some(mc)) = (
-        col("function"),
-        col("workers"),
-        col("order"),
-        col("trials"),
-        col("median"),
-    ) else {
-        return BTreeMap::new();
-    };
-    lines
-        .filter_map(|line| {
-            let c: Vec<&str> = line.split(',').collect();
+    csv_rows(&path)
+        .iter()
+        .filter_map(|row| {
             Some((
                 (
-                    c.get(fc)?.to_string(),
-                    c.get(wc)?.parse().ok()?,
-                    c.get(oc)?.to_string(),
-                    c.get(tc)?.parse().ok()?,
+                    row.get("function")?.clone(),
+                    num(row, "workers")?,
+                    row.get("order")?.clone(),
+                    num(row, "trials")?,
                 ),
-                c.get(mc)?.parse().ok()?,
+                num(row, "median")?,
             ))
         })
         .collect()
@@ -612,17 +609,13 @@ fn optuna_parallel(seeds: u64) -> BTreeMap<(String, usize, String, usize), f64> 
 fn recorded_latency() -> BTreeMap<(u64, usize), f64> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/bench/results/optuna_baseline_latency.csv");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let c: Vec<&str> = line.split(',').collect();
-            if c.first() != Some(&"tpe_default") {
-                return None;
-            }
+    csv_rows(&path)
+        .iter()
+        .filter(|row| row.get("sampler").is_some_and(|s| s == "tpe_default"))
+        .filter_map(|row| {
             Some((
-                (c.get(1)?.parse().ok()?, c.get(2)?.parse().ok()?),
-                c.get(3)?.parse().ok()?,
+                (num(row, "seed")?, num(row, "trial")?),
+                num(row, "ask_ms_at_trial")?,
             ))
         })
         .collect()
