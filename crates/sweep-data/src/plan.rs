@@ -269,6 +269,36 @@ impl DataPlan {
         problems
     }
 
+    /// Every source file that cannot be read as named: missing, a directory, or its
+    /// metadata unreadable (the files are not opened). `sweep validate` and `sweep run`
+    /// report these before any run starts, beside [`DataPlan::problems`].
+    pub fn unreadable_files(&self) -> Vec<String> {
+        let mut sources: Vec<(String, &DataSource)> = vec![("train".to_owned(), &self.train)];
+        sources.extend(self.val.iter().map(|s| ("val".to_owned(), s)));
+        sources.extend(self.test.iter().map(|s| ("test".to_owned(), s)));
+        sources.extend(
+            self.eval
+                .iter()
+                .map(|(name, s)| (format!("eval.{name}"), s)),
+        );
+        sources
+            .into_iter()
+            .filter_map(|(key, source)| {
+                let path = source.path.display();
+                match std::fs::metadata(&source.path) {
+                    Ok(meta) if meta.is_dir() => {
+                        Some(format!("`{key}` is a directory, not a file: {path}"))
+                    }
+                    Ok(_) => None,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        Some(format!("`{key}` file not found: {path}"))
+                    }
+                    Err(e) => Some(format!("`{key}` file cannot be read: {path}: {e}")),
+                }
+            })
+            .collect()
+    }
+
     /// Loads every source, holds out val/test parts, makes the folds and the report.
     ///
     /// Steps: check the plan ([`DataPlan::problems`], all listed at once); load train,
@@ -518,6 +548,39 @@ mod tests {
         p.val_fraction = Some(0.5);
         p.test_fraction = Some(0.5);
         assert_eq!(p.problems().len(), 1);
+    }
+
+    #[test]
+    fn unreadable_files_are_named_with_their_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "train.jsonl", &corpus(10, 2, "train"));
+        std::fs::create_dir(dir.path().join("folder")).unwrap();
+        let plan: DataPlan = serde_json::from_str(
+            r#"{"train": "train.jsonl", "val": "missing-val.jsonl", "test": "folder",
+                "eval": {"ood": "missing-ood.jsonl"}}"#,
+        )
+        .unwrap();
+        let plan = plan.rebased(dir.path());
+        let found = plan.unreadable_files();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert!(
+            found[0].starts_with("`val` file not found: "),
+            "{}",
+            found[0]
+        );
+        assert!(found[0].ends_with("missing-val.jsonl"), "{}", found[0]);
+        assert!(
+            found[1].starts_with("`test` is a directory, not a file: "),
+            "{}",
+            found[1]
+        );
+        assert!(
+            found[2].starts_with("`eval.ood` file not found: "),
+            "{}",
+            found[2]
+        );
+        let fine = DataPlan::new(DataSource::new("train.jsonl")).rebased(dir.path());
+        assert!(fine.unreadable_files().is_empty());
     }
 
     #[test]

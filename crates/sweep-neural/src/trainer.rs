@@ -123,6 +123,7 @@ impl Trainer for NeuralTextClassifier {
             .data
             .problems()
             .into_iter()
+            .chain(cfg.data.unreadable_files())
             .map(|m| ConfigProblem::new("data", m))
             .collect();
         problems.extend(

@@ -101,6 +101,7 @@ impl Trainer for TextClassifier {
             .data
             .problems()
             .into_iter()
+            .chain(cfg.data.unreadable_files())
             .map(|m| ConfigProblem::new("data", m))
             .collect();
         problems.extend(cfg.model.problems().into_iter().map(|e| match e {

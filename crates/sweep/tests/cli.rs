@@ -1308,17 +1308,20 @@ fn the_prompt_classification_score_is_configuration_and_is_logged() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let example =
         std::fs::read_to_string(root.join("examples/prompt-classification/sweep.yaml")).unwrap();
-    // The shipped example validates and its score is the seed's custom_score.
+    // The example brings no data: validating names every file it lacks, by its key.
     env.write("spec.yaml", &example);
-    let out = env.ok(&["validate", "--json", "spec.yaml"]);
-    let filled: Value = serde_json::from_str(&out).unwrap();
-    let score: sweep_metrics::CostScore =
-        serde_json::from_value(filled["config"]["score"].clone()).unwrap();
-    assert_eq!(
-        score,
-        sweep_metrics::CostScore::prompt_classification_example()
-    );
-    // Run it on a small three-class dataset.
+    let out = env.run(&["validate", "spec.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let missing = stderr(&out);
+    for needle in [
+        "data: `train` file not found: ",
+        "data: `test` file not found: ",
+        "data: `eval.blind` file not found: ",
+    ] {
+        assert!(missing.contains(needle), "{needle:?} in {missing}");
+    }
+    // With a small three-class dataset it validates, its score is the seed's custom_score,
+    // and it runs.
     let mut rows = String::new();
     for i in 0..60 {
         let (label, text) = match i % 3 {
@@ -1336,6 +1339,14 @@ fn the_prompt_classification_score_is_configuration_and_is_logged() {
     for f in ["data/train.jsonl", "data/test.jsonl", "data/blind.jsonl"] {
         env.write(f, &rows);
     }
+    let out = env.ok(&["validate", "--json", "spec.yaml"]);
+    let filled: Value = serde_json::from_str(&out).unwrap();
+    let score: sweep_metrics::CostScore =
+        serde_json::from_value(filled["config"]["score"].clone()).unwrap();
+    assert_eq!(
+        score,
+        sweep_metrics::CostScore::prompt_classification_example()
+    );
     env.ok(&["run", "spec.yaml", "--count", "1"]);
     let run = &env.runs()[0];
     for key in [
