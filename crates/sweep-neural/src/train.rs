@@ -1360,6 +1360,74 @@ mod tests {
         assert!(change > 0.005 && change <= 0.0101, "{change}");
     }
 
+    /// SGD's momentum follows PyTorch's rule (dampening 0): the first step is plain SGD's
+    /// (`v = g`), Nesterov's first is `(1 + m)` times it, and the second with momentum is
+    /// plain SGD's second less `lr · m · g1`. One batch an epoch, no dropout, no validation
+    /// part (the last epoch is kept), so each epoch is one step on the same texts.
+    #[test]
+    fn sgd_momentum_and_nesterov_follow_the_update_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = 0.9;
+        let weights_after = |epochs: usize, momentum: f64, nesterov: bool| -> Vec<f64> {
+            let mut t = quick(epochs);
+            t.optimizer = OptimizerKind::Sgd;
+            t.momentum = Some(momentum);
+            t.nesterov = nesterov;
+            t.weight_decay = 0.0;
+            t.lr = 0.5;
+            t.batch_size = 64;
+            let cfg = config(toy(dir.path(), Some(0.0)), t);
+            let (out, _) = run(&cfg, &MemIo::default());
+            let network = out.unwrap().network;
+            safetensors_values(&crate::checkpoint::weights(&network).unwrap())
+                .into_iter()
+                .map(f64::from)
+                .collect()
+        };
+        let start = {
+            let mut t = quick(1);
+            t.batch_size = 64;
+            let cfg = config(toy(dir.path(), Some(0.0)), t);
+            let (out, _) = run(&cfg, &MemIo::default());
+            let head = out.unwrap().head;
+            let network = Network::new(
+                &cfg.model,
+                head.vocab.len(),
+                2,
+                head.vocab.max_length,
+                &Device::flex(),
+                &mut Generator::new(cfg.seed),
+            );
+            safetensors_values(&crate::checkpoint::weights(&network).unwrap())
+        };
+        let start: Vec<f64> = start.into_iter().map(f64::from).collect();
+        let close = |what: &str, got: &[f64], want: &[f64]| {
+            assert_eq!(got.len(), want.len());
+            let worst = got
+                .iter()
+                .zip(want)
+                .map(|(a, b)| (a - b).abs() / (1.0 + b.abs()))
+                .fold(0.0, f64::max);
+            assert!(worst < 1e-5, "{what}: off by {worst}");
+        };
+        let plain1 = weights_after(1, 0.0, false);
+        let step1: Vec<f64> = plain1.iter().zip(&start).map(|(a, b)| a - b).collect();
+        assert!(
+            step1.iter().any(|d| d.abs() > 1e-3),
+            "the first step moved nothing"
+        );
+        close("momentum, step 1", &weights_after(1, m, false), &plain1);
+        let nesterov1: Vec<f64> = start
+            .iter()
+            .zip(&step1)
+            .map(|(p, d)| p + (1.0 + m) * d)
+            .collect();
+        close("nesterov, step 1", &weights_after(1, m, true), &nesterov1);
+        let plain2 = weights_after(2, 0.0, false);
+        let momentum2: Vec<f64> = plain2.iter().zip(&step1).map(|(p, d)| p + m * d).collect();
+        close("momentum, step 2", &weights_after(2, m, false), &momentum2);
+    }
+
     /// Every f32 of a safetensors file, tensors in name order.
     fn safetensors_values(bytes: &[u8]) -> Vec<f32> {
         let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;

@@ -108,7 +108,7 @@ pub enum Command {
     },
     /// Predict labels and class probabilities for new texts with a trained run's model.
     Predict {
-        /// A run of the built-in text classifier (id or unique prefix).
+        /// A run of a built-in trainer, the text classifier or a neural one (id or unique prefix).
         run: String,
         /// Texts: JSONL, JSON, CSV or TSV (a label column is optional: when every row has
         /// one, the accuracy is printed too).

@@ -3378,11 +3378,13 @@ fn a_late_agent_is_fenced_off_its_retried_run() {
 }
 
 /// One neural sweep compares the fastText-style model (the text classifier's, taken as
-/// `model.kind: fasttext`) with a network on the same splits and metrics (the networks'
-/// `train` settings do not apply to it); `sweep predict` reads either; a fasttext setting
-/// out of range is refused with its key.
+/// `model.kind: fasttext`, with exact, hashed word or hashed character n-gram features) with
+/// a network of every kind on the same splits and metrics (the networks' `train` settings do
+/// not apply to fastText); each learns the task, and `sweep predict` on the test file gives
+/// back the predictions and probabilities the run saved, so it loads the very model trained;
+/// a fasttext setting out of range is refused with its key.
 #[test]
-fn one_neural_sweep_compares_fasttext_with_a_network() {
+fn one_neural_sweep_compares_fasttext_with_a_network_of_every_kind() {
     let env = Env::new();
     write_tickets(&env);
     env.write(
@@ -3393,21 +3395,60 @@ fn one_neural_sweep_compares_fasttext_with_a_network() {
          \x20 train: {epochs: 10, batch_size: 8, lr: 0.02}\n\
          parameters:\n  model:\n    values:\n\
          \x20     - {kind: fasttext, dim: 10, epochs: 20, lr: 0.5, features: {kind: count, ngram_max: 2}}\n\
-         \x20     - {kind: textcnn, embed_dim: 8, filters: 4, widths: [1, 2], dropout: 0.0}\n",
+         \x20     - {kind: fasttext, dim: 10, epochs: 20, lr: 0.5, features: {kind: hashing, ngram_max: 2, n_features: 4096}}\n\
+         \x20     - {kind: fasttext, dim: 10, epochs: 20, lr: 0.5, features: {kind: hashing, analyzer: char_wb, ngram_min: 3, ngram_max: 5, n_features: 4096}}\n\
+         \x20     - {kind: textcnn, embed_dim: 8, filters: 4, widths: [1, 2], dropout: 0.0}\n\
+         \x20     - {kind: lstm, embed_dim: 8, hidden: 8, dropout: 0.0}\n\
+         \x20     - {kind: bilstm, embed_dim: 8, hidden: 8, dropout: 0.0}\n\
+         \x20     - {kind: gru, embed_dim: 8, hidden: 8, dropout: 0.0}\n\
+         \x20     - {kind: transformer, embed_dim: 8, heads: 2, layers: 1, ff_dim: 16, dropout: 0.0}\n\
+         \x20     - {kind: cnn_lstm, embed_dim: 8, filters: 8, width: 3, hidden: 8, dropout: 0.0}\n",
     );
     env.ok(&["run", "spec.yaml"]);
     let runs = env.runs();
-    assert_eq!(status_counts(&runs)["completed"], 2, "{runs:?}");
+    assert_eq!(status_counts(&runs)["completed"], 9, "{runs:?}");
+    let jsonl = |text: &str| -> Vec<Value> {
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    };
     for run in &runs {
-        let kind = run["params"]["model"]["kind"].as_str().unwrap_or_default();
+        let model = &run["params"]["model"];
         let f1 = run["summary"]["test/macro_f1"]["last"]
             .as_f64()
             .unwrap_or(0.0);
-        assert!(f1 > 0.5, "{kind}: test macro-F1 {f1}");
+        assert!(f1 > 0.5, "{model}: test macro-F1 {f1}");
+        if model["features"]["kind"] == "hashing" {
+            // The n-grams went into the 4,096 buckets.
+            assert_eq!(
+                run["summary"]["features/n"]["last"].as_f64(),
+                Some(4096.0),
+                "{model}: {}",
+                run["summary"]
+            );
+        }
         let id = run["run"].as_str().unwrap_or_default();
-        env.write("new.jsonl", "{\"text\": \"my refund and invoice\"}\n");
-        let out = env.ok(&["predict", id, "new.jsonl"]);
-        assert!(out.starts_with("index,text,predicted"), "{kind}: {out}");
+        let saved = jsonl(
+            &std::fs::read_to_string(
+                env.path()
+                    .join("store/runs")
+                    .join(id)
+                    .join("predictions-test.jsonl"),
+            )
+            .unwrap(),
+        );
+        let predicted = jsonl(&env.ok(&["predict", id, "data/test.jsonl", "--format", "jsonl"]));
+        assert_eq!(predicted.len(), saved.len(), "{model}");
+        for (p, s) in predicted.iter().zip(&saved) {
+            assert_eq!(p["predicted"], s["predicted"], "{model}: {p} vs {s}");
+            let (pp, sp) = (p["proba"].as_object(), s["proba"].as_object());
+            let (pp, sp) = (pp.unwrap_or_else(|| panic!("{model}: {p}")), sp.unwrap());
+            assert_eq!(pp.len(), 3, "{model}: {p}");
+            for (class, v) in sp {
+                let (a, b) = (pp[class].as_f64().unwrap(), v.as_f64().unwrap());
+                assert!((a - b).abs() < 1e-6, "{model}: {class} {a} vs {b}");
+            }
+        }
     }
     env.write(
         "bad.yaml",
@@ -3470,6 +3511,84 @@ fn hyperband_and_asha_prune_a_neural_run_between_epochs() {
             "{name}: stopped after {epochs} epochs"
         );
     }
+}
+
+/// A neural run's `timeout` and Ctrl-C stop it inside an epoch (the stop flag is read
+/// before every batch): one epoch here is 4,000 batches of one text (14 s in the tests'
+/// debug build), and each run ends within two seconds of its stop without an epoch record.
+#[test]
+fn a_neural_run_stops_within_its_epoch_on_timeout_and_ctrl_c() {
+    let env = Env::new();
+    let mut rows = String::new();
+    for i in 0..4000 {
+        let (label, word) = if i % 2 == 0 {
+            ("a", "good")
+        } else {
+            ("b", "bad")
+        };
+        rows.push_str(&format!(
+            "{{\"text\": \"a {word} text of many words number {i} with more words after it\", \"label\": \"{label}\"}}\n"
+        ));
+    }
+    env.write("data/train.jsonl", &rows);
+    let spec = |timeout: &str| {
+        format!(
+            "name: nnstop\ntrainer: neural-text-classifier\nmethod: grid\n{timeout}\
+             config:\n  data: {{train: data/train.jsonl, val_fraction: 0}}\n\
+             \x20 model: {{kind: lstm, embed_dim: 32, hidden: 32, dropout: 0.0}}\n\
+             \x20 train: {{epochs: 5, batch_size: 1}}\n\
+             parameters:\n  seed: {{values: [0]}}\n"
+        )
+    };
+    env.write("timeout.yaml", &spec("timeout: 1s\n"));
+    env.ok(&["run", "timeout.yaml"]);
+    let runs = env.runs();
+    let run = &runs[0];
+    assert_eq!(run["status"], "failed", "{run}");
+    let reason = run["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("timed out after 1s") && reason.contains("the trainer was stopped"),
+        "{reason}"
+    );
+    let duration = run["duration_secs"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        (1.0..3.0).contains(&duration),
+        "the run ended {duration} s after it started (limit 1 s)"
+    );
+    assert!(run["summary"]["epoch"].is_null(), "{}", run["summary"]);
+
+    env.write("ctrl-c.yaml", &spec(""));
+    let child = env.spawn(&["run", "ctrl-c.yaml"]);
+    let running = || {
+        let out = env.run(&["ls", "--runs", "--status", "running", "--format", "json"]);
+        serde_json::from_slice::<Vec<Value>>(&out.stdout).is_ok_and(|runs| runs.len() == 1)
+    };
+    wait_for(running, "the second run to start");
+    std::thread::sleep(Duration::from_millis(500));
+    let signalled = Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let waited = signalled.elapsed();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        waited < Duration::from_secs(2),
+        "sweep ended {waited:?} after Ctrl-C"
+    );
+    let runs = env.runs();
+    let stopped = runs
+        .iter()
+        .find(|r| r["run"] != run["run"])
+        .unwrap_or_else(|| panic!("{runs:?}"));
+    assert_eq!(stopped["status"], "interrupted", "{stopped}");
+    assert!(
+        stopped["summary"]["epoch"].is_null(),
+        "{}",
+        stopped["summary"]
+    );
 }
 
 /// A neural run stopped by Ctrl-C keeps its last checkpoint; `sweep resume` retries it in
