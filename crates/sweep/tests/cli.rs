@@ -1617,6 +1617,22 @@ fn validate_and_run_agree_on_every_spec_fixture() {
     assert_eq!(refused, 7);
 }
 
+/// A trainer's run stopped by its `timeout: 1s`: failed, with the reason, soon after the
+/// limit.
+fn assert_stopped_by_a_timeout_of_1s(run: &Value) {
+    assert_eq!(run["status"], "failed", "{run}");
+    let reason = run["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("timed out after 1s") && reason.contains("the trainer was stopped"),
+        "{reason}"
+    );
+    let duration = run["duration_secs"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        (1.0..3.0).contains(&duration),
+        "the run ended {duration} s after it started (limit 1 s)"
+    );
+}
+
 /// A trainer run past its `timeout` is stopped inside its training iterations and recorded
 /// failed, with the reason, soon after the limit.
 #[test]
@@ -1635,17 +1651,7 @@ fn a_trainer_run_past_its_timeout_is_stopped_and_failed() {
     let runs = env.runs();
     assert_eq!(runs.len(), 1);
     let run = &runs[0];
-    assert_eq!(run["status"], "failed", "{run}");
-    let reason = run["reason"].as_str().unwrap_or_default();
-    assert!(
-        reason.contains("timed out after 1s") && reason.contains("the trainer was stopped"),
-        "{reason}"
-    );
-    let duration = run["duration_secs"].as_f64().unwrap_or(f64::NAN);
-    assert!(
-        (1.0..3.0).contains(&duration),
-        "the run ended {duration} s after it started (limit 1 s)"
-    );
+    assert_stopped_by_a_timeout_of_1s(run);
 }
 
 fn make_executable(path: &std::path::Path) {
@@ -3544,17 +3550,7 @@ fn a_neural_run_stops_within_its_epoch_on_timeout_and_ctrl_c() {
     env.ok(&["run", "timeout.yaml"]);
     let runs = env.runs();
     let run = &runs[0];
-    assert_eq!(run["status"], "failed", "{run}");
-    let reason = run["reason"].as_str().unwrap_or_default();
-    assert!(
-        reason.contains("timed out after 1s") && reason.contains("the trainer was stopped"),
-        "{reason}"
-    );
-    let duration = run["duration_secs"].as_f64().unwrap_or(f64::NAN);
-    assert!(
-        (1.0..3.0).contains(&duration),
-        "the run ended {duration} s after it started (limit 1 s)"
-    );
+    assert_stopped_by_a_timeout_of_1s(run);
     assert!(run["summary"]["epoch"].is_null(), "{}", run["summary"]);
 
     env.write("ctrl-c.yaml", &spec(""));
