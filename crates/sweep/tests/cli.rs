@@ -3521,7 +3521,7 @@ fn hyperband_and_asha_prune_a_neural_run_between_epochs() {
 
 /// A neural run's `timeout` and Ctrl-C stop it inside an epoch (the stop flag is read
 /// before every batch): one epoch here is 4,000 batches of one text (14 s in the tests'
-/// debug build), and each run ends within two seconds of its stop without an epoch record.
+/// debug build), and each run ends within seconds of its stop, without an epoch record.
 #[test]
 fn a_neural_run_stops_within_its_epoch_on_timeout_and_ctrl_c() {
     let env = Env::new();
@@ -3571,8 +3571,8 @@ fn a_neural_run_stops_within_its_epoch_on_timeout_and_ctrl_c() {
     let waited = signalled.elapsed();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(
-        waited < Duration::from_secs(2),
-        "sweep ended {waited:?} after Ctrl-C"
+        waited < Duration::from_secs(5),
+        "sweep ended {waited:?} after Ctrl-C (an epoch takes about 14 s)"
     );
     let runs = env.runs();
     let stopped = runs
