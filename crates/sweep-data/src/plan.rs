@@ -269,9 +269,16 @@ impl DataPlan {
         problems
     }
 
+    /// What a trainer reports before any run starts (`sweep validate`, `sweep run`): the
+    /// plan's own [`DataPlan::problems`], then its [`DataPlan::unreadable_files`].
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = self.problems();
+        problems.extend(self.unreadable_files());
+        problems
+    }
+
     /// Every source file that cannot be read as named: missing, a directory, or its
-    /// metadata unreadable (the files are not opened). `sweep validate` and `sweep run`
-    /// report these before any run starts, beside [`DataPlan::problems`].
+    /// metadata unreadable (the files are not opened).
     pub fn unreadable_files(&self) -> Vec<String> {
         let mut sources: Vec<(String, &DataSource)> = vec![("train".to_owned(), &self.train)];
         sources.extend(self.val.iter().map(|s| ("val".to_owned(), s)));
@@ -579,6 +586,7 @@ mod tests {
             "{}",
             found[2]
         );
+        assert_eq!(plan.check(), found, "no plan problems, only the files");
         let fine = DataPlan::new(DataSource::new("train.jsonl")).rebased(dir.path());
         assert!(fine.unreadable_files().is_empty());
     }

@@ -121,9 +121,8 @@ impl Trainer for NeuralTextClassifier {
         };
         let mut problems: Vec<ConfigProblem> = cfg
             .data
-            .problems()
+            .check()
             .into_iter()
-            .chain(cfg.data.unreadable_files())
             .map(|m| ConfigProblem::new("data", m))
             .collect();
         problems.extend(

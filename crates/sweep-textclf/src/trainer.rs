@@ -99,9 +99,8 @@ impl Trainer for TextClassifier {
         };
         let mut problems: Vec<ConfigProblem> = cfg
             .data
-            .problems()
+            .check()
             .into_iter()
-            .chain(cfg.data.unreadable_files())
             .map(|m| ConfigProblem::new("data", m))
             .collect();
         problems.extend(cfg.model.problems().into_iter().map(|e| match e {
