@@ -7,7 +7,8 @@
 //! failure. Every candidate is snapped onto a point the params can take before it is
 //! scored, and points already observed (finished, failed or pending) are never chosen.
 //! [`Acquisition::minimise_mean`] runs the same strategy on the posterior mean alone, for
-//! the exploitation step of a stalled search.
+//! the exploitation step of a stalled search; [`Acquisition::maximise_in`] runs the search
+//! inside a box, for the local search of another basin (`basin`).
 
 use super::Budget;
 use super::gp::Gp;
@@ -125,6 +126,31 @@ pub(crate) const ENUMERATE_LIMIT: usize = 4096;
 /// an unseen point.
 pub(crate) const EXHAUSTIVE_LIMIT: usize = 1 << 20;
 
+/// Uniform candidates, steps from the centre, and candidates refined by
+/// [`Acquisition::maximise_in`].
+const REGION_RANDOM: usize = 512;
+const REGION_STEPS: usize = 64;
+const REGION_REFINED: usize = 3;
+
+/// A box of the unit cube: `centre ± half` on every numeric coordinate, clipped to
+/// `[0, 1]` (categorical coordinates are free).
+pub(crate) struct Region<'c> {
+    pub centre: &'c [f64],
+    pub half: f64,
+}
+
+impl Region<'_> {
+    /// `y` moved into the box, then snapped.
+    fn clip(&self, space: &Space<'_>, y: &mut [f64]) {
+        for ((v, &c), dim) in y.iter_mut().zip(self.centre).zip(&space.dims) {
+            if !matches!(dim.kind, Kind::Categorical(_)) {
+                *v = v.clamp((c - self.half).max(0.0), (c + self.half).min(1.0));
+            }
+        }
+        space.snap(y);
+    }
+}
+
 pub(crate) struct Acquisition<'s, 'a> {
     pub space: &'s Space<'a>,
     pub gp: &'s Gp,
@@ -172,23 +198,11 @@ impl Acquisition<'_, '_> {
                 }
             }
         }
-        let scores = self.score(&candidates);
-        let mut scored: Vec<(f64, Vec<f64>)> = scores
-            .into_iter()
-            .zip(candidates)
-            .filter(|(s, _)| *s > f64::NEG_INFINITY)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let scored = self.ranked(candidates);
         if enumerated.is_some() {
             return scored.into_iter().next().map(|s| s.1);
         }
-        let mut best: Option<(f64, Vec<f64>)> = None;
-        for (s0, x0) in scored.into_iter().take(self.budget.refined) {
-            let (s, x) = self.refine(s0, x0, rng);
-            if best.as_ref().is_none_or(|b| s > b.0) {
-                best = Some((s, x));
-            }
-        }
+        let mut best = self.refine_best(scored, self.budget.refined, None, rng);
         if best.is_none()
             && let Some(size) = self.space.discrete_size(EXHAUSTIVE_LIMIT)
         {
@@ -205,6 +219,67 @@ impl Acquisition<'_, '_> {
             }
         }
         best.map(|b| b.1)
+    }
+
+    /// The unseen point with the highest log EI inside `region` that the search found, or
+    /// `None`: uniform candidates in the box and small steps from its centre, the best
+    /// three refined without leaving it. The local search of [`super::basin`].
+    pub fn maximise_in(&self, region: &Region<'_>, rng: &mut Rng) -> Option<Vec<f64>> {
+        let mut candidates: Vec<Vec<f64>> = Vec::with_capacity(REGION_RANDOM + REGION_STEPS);
+        for _ in 0..REGION_RANDOM {
+            let mut y: Vec<f64> = region
+                .centre
+                .iter()
+                .zip(&self.space.dims)
+                .map(|(&c, dim)| match dim.kind {
+                    Kind::Categorical(_) if rng.unit() < 0.5 => c,
+                    Kind::Categorical(n) => rng.below(n) as f64,
+                    _ => c + region.half * (2.0 * rng.unit() - 1.0),
+                })
+                .collect();
+            region.clip(self.space, &mut y);
+            candidates.push(y);
+        }
+        for _ in 0..REGION_STEPS {
+            let sd = [0.05, 0.01][rng.below(2)];
+            let mut y = self.perturb(region.centre, sd, rng);
+            region.clip(self.space, &mut y);
+            candidates.push(y);
+        }
+        let scored = self.ranked(candidates);
+        self.refine_best(scored, REGION_REFINED, Some(region), rng)
+            .map(|b| b.1)
+    }
+
+    /// The candidates that are not observed yet with their log EI, best first.
+    fn ranked(&self, candidates: Vec<Vec<f64>>) -> Vec<(f64, Vec<f64>)> {
+        let scores = self.score(&candidates);
+        let mut scored: Vec<(f64, Vec<f64>)> = scores
+            .into_iter()
+            .zip(candidates)
+            .filter(|(s, _)| *s > f64::NEG_INFINITY)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored
+    }
+
+    /// The best of the first `n` of `scored` after each is refined (inside `region`, if
+    /// any).
+    fn refine_best(
+        &self,
+        scored: Vec<(f64, Vec<f64>)>,
+        n: usize,
+        region: Option<&Region<'_>>,
+        rng: &mut Rng,
+    ) -> Option<(f64, Vec<f64>)> {
+        let mut best: Option<(f64, Vec<f64>)> = None;
+        for (s0, x0) in scored.into_iter().take(n) {
+            let (s, x) = self.refine(s0, x0, region, rng);
+            if best.as_ref().is_none_or(|b| s > b.0) {
+                best = Some((s, x));
+            }
+        }
+        best
     }
 
     /// The lowest posterior mean a (1+1) evolution strategy of `steps` steps finds from
@@ -261,10 +336,19 @@ impl Acquisition<'_, '_> {
         y
     }
 
-    fn refine(&self, mut s: f64, mut x: Vec<f64>, rng: &mut Rng) -> (f64, Vec<f64>) {
+    fn refine(
+        &self,
+        mut s: f64,
+        mut x: Vec<f64>,
+        region: Option<&Region<'_>>,
+        rng: &mut Rng,
+    ) -> (f64, Vec<f64>) {
         let mut sd = 0.05;
         for _ in 0..self.budget.refine_steps {
-            let y = self.perturb(&x, sd, rng);
+            let mut y = self.perturb(&x, sd, rng);
+            if let Some(region) = region {
+                region.clip(self.space, &mut y);
+            }
             let t = self.score(std::slice::from_ref(&y))[0];
             if t > s {
                 s = t;
