@@ -23,7 +23,7 @@
 //!    basin, such as Rosenbrock's valley), the incumbent's search again.
 //!
 //! On the protocol this took Hartmann6 from 6 to 1 of 20 seeds stuck (6 of the first 80
-//! seeds against 24), `BENCHMARKS.md`.
+//! seeds against 19), `BENCHMARKS.md`.
 
 use super::acq::{Acquisition, Region, Rng, Seen, random_point};
 use super::gp::Gp;

@@ -58,8 +58,8 @@
 //!    the lowest posterior mean found from the incumbent instead of the highest log EI (with
 //!    other workers' runs pending: any suggestion, while none of them is near that point):
 //!    EI keeps asking for points with some variance around a basin the model has already
-//!    pinned down, and refines its minimum slowly (Hartmann6 at 100 trials: median regret
-//!    1.4e-4 with EI alone, 6.6e-6 with this step; `BENCHMARKS.md`).
+//!    pinned down, and refines its minimum slowly (Hartmann6 at 100 trials, session 10:
+//!    median regret 1.4e-4 with EI alone, 6.6e-6 with this step; `BENCHMARKS.md`).
 //! 9. **Another basin.** From 25 finished runs, below 200, with no run pending, once the
 //!    best has also stalled by step 8's rule and the model expects less than 3e-4 of the
 //!    values' range below the incumbent near it, three of every four suggestions (by
