@@ -23,6 +23,10 @@ use std::time::Instant;
 use sweep_core::{Distribution, Goal, Method, MetricSpec, ParamSpec, Params, SweepSpec};
 use sweep_search::{Completion, Observation, Searcher, optimize, optimize_parallel};
 
+#[path = "common/hartmann6.rs"]
+mod hartmann6;
+use hartmann6::{HARTMANN6_MIN, hartmann6};
+
 fn spec(params: Vec<ParamSpec>) -> SweepSpec {
     let mut s = SweepSpec::new(Method::Bayes, params);
     s.metric = Some(MetricSpec::new("loss", Goal::Minimize));
@@ -186,18 +190,6 @@ fn main() {
     };
     let xs =
         |p: &Params, d: usize| -> Vec<f64> { (0..d).map(|i| f(p, &format!("x{i}"))).collect() };
-    let h6a = [
-        [10.0, 3.0, 17.0, 3.5, 1.7, 8.0],
-        [0.05, 10.0, 17.0, 0.1, 8.0, 14.0],
-        [3.0, 3.5, 1.7, 10.0, 17.0, 8.0],
-        [17.0, 8.0, 0.05, 10.0, 0.1, 14.0],
-    ];
-    let h6p = [
-        [1312.0, 1696.0, 5569.0, 124.0, 8283.0, 5886.0],
-        [2329.0, 4135.0, 8307.0, 3736.0, 1004.0, 9991.0],
-        [2348.0, 1451.0, 3522.0, 2883.0, 3047.0, 6650.0],
-        [4047.0, 8828.0, 8732.0, 5743.0, 1091.0, 381.0],
-    ];
     let problems: Vec<Problem> = vec![
         (
             "branin",
@@ -215,19 +207,8 @@ fn main() {
         (
             "hartmann6",
             boxed(6, 0.0, 1.0),
-            Box::new(move |p| {
-                let x = xs(p, 6);
-                let alpha = [1.0, 1.2, 3.0, 3.2];
-                -(0..4)
-                    .map(|i| {
-                        let inner: f64 = (0..6)
-                            .map(|j| h6a[i][j] * (x[j] - 1e-4 * h6p[i][j]).powi(2))
-                            .sum();
-                        alpha[i] * (-inner).exp()
-                    })
-                    .sum::<f64>()
-            }),
-            -3.322_368_011_415_515,
+            Box::new(move |p| hartmann6(&xs(p, 6))),
+            HARTMANN6_MIN,
         ),
         (
             "rosenbrock4",
