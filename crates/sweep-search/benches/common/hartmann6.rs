@@ -1,6 +1,6 @@
 //! Hartmann6 (`hpo_testfunctions.py`): six dimensions on the unit cube, four bumps, the
 //! global minimum -3.32237 near (0.20, 0.15, 0.48, 0.28, 0.31, 0.66) and a second, wider
-//! basin at -3.20316 near (0.40, 0.88, 0.85, 0.57, 0.14, 0.04). One copy, read by the search
+//! basin at -3.20316 near (0.40, 0.88, 0.87, 0.57, 0.14, 0.04), flat along x3 and x5. One copy, read by the search
 //! benchmark (`hpo.rs`) and by the sampler's tests (`src/bayes/tests.rs`), both through `#[path]`
 //! (a folder below `benches/`, so that Cargo does not take it for a benchmark of its own).
 

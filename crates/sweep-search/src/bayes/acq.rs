@@ -222,8 +222,10 @@ impl Acquisition<'_, '_> {
     }
 
     /// The unseen point with the highest log EI inside `region` that the search found, or
-    /// `None`: uniform candidates in the box and small steps from its centre, the best
-    /// three refined without leaving it. The local search of [`super::basin`].
+    /// `None`: uniform candidates in the box (clamped into the cube) and small steps from
+    /// its centre, the best three refined without leaving it (up to half a level beyond it
+    /// for an integer param, which snaps to its level). The local search of
+    /// [`super::basin`].
     pub fn maximise_in(&self, region: &Region<'_>, rng: &mut Rng) -> Option<Vec<f64>> {
         let mut candidates: Vec<Vec<f64>> = Vec::with_capacity(REGION_RANDOM + REGION_STEPS);
         for _ in 0..REGION_RANDOM {

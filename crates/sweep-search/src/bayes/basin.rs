@@ -12,20 +12,23 @@
 //!    to the worst value (a hill–valley test on the model).
 //! 2. **Local search.** The best run outside the incumbent's basin anchors a local search:
 //!    a Gaussian process of its own, fitted to the [`LOCAL_RUNS`] runs outside the basin
-//!    nearest to it (another basin has another shape: Hartmann6's local minimum is flat in
-//!    two coordinates where the global one is narrow), and log expected improvement over
-//!    that run within [`BOX`] of it on every coordinate.
-//! 3. **Done.** A local search whose best has not improved by [`LOCAL_TOLERANCE`] of its
-//!    values' range for [`LOCAL_STALL`] runs is done: the step goes back to the incumbent's
-//!    search, so that a search which found nothing better keeps refining its own optimum.
-//! 4. **Exploration.** With no run outside the incumbent's basin, a random point that the
-//!    test puts outside it (of [`EXPLORE_TRIES`]); when none is (a function with one
-//!    basin, such as Rosenbrock's valley), the incumbent's search again.
+//!    nearest to it (another basin has another shape: Hartmann6's local minimum is flat
+//!    along x3 and x5, the global one narrow along x4 and x5), and log expected
+//!    improvement over that run within [`BOX`] of it on every coordinate (after snapping,
+//!    an integer param may sit up to half a level beyond).
+//! 3. **Done.** When those runs, in the order they came, have not improved on their best
+//!    by [`LOCAL_TOLERANCE`] of their range for [`LOCAL_STALL`] runs, that basin's search
+//!    is done (only the best other basin is looked at): the step goes back to the
+//!    incumbent's search, so that a search which found nothing better keeps refining its
+//!    own optimum.
+//! 4. **Exploration.** With no run outside the incumbent's basin, an unseen random point
+//!    that the test puts outside it (of [`EXPLORE_TRIES`]); when none is (a function with
+//!    one basin, such as Rosenbrock's valley), the incumbent's search again.
 //!
 //! On the protocol this took Hartmann6 from 6 to 1 of 20 seeds stuck (6 of the first 80
 //! seeds against 19), `BENCHMARKS.md`.
 
-use super::acq::{Acquisition, Region, Rng, Seen, random_point};
+use super::acq::{Acquisition, Region, Rng, Seen, key, random_point};
 use super::gp::Gp;
 use super::space::{Kind, Space};
 use super::{Budget, FULL, runs_since_improvement, standardize, warp};
@@ -66,7 +69,8 @@ pub(crate) struct Basins<'s, 'a> {
 
 impl Basins<'_, '_> {
     /// A point of another basin to evaluate next, or `None` when the incumbent's search
-    /// should take this step (the other basins are done, or none is found).
+    /// should take this step (the best other basin's search is done, or no other basin is
+    /// found).
     pub fn suggest(&self, rng: &mut Rng) -> Option<Vec<f64>> {
         let incumbent = &self.x[*self.ranked.first()?];
         let worst = self.y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -82,8 +86,9 @@ impl Basins<'_, '_> {
             Some(anchor) => self.local_search(anchor, &outside, rng),
             None => (0..EXPLORE_TRIES).find_map(|_| {
                 let p = random_point(self.space, rng);
-                self.separated(&p, incumbent, at_incumbent, worst, &mut row)
-                    .then_some(p)
+                (!self.seen.contains(&key(&p))
+                    && self.separated(&p, incumbent, at_incumbent, worst, &mut row))
+                .then_some(p)
             }),
         }
     }
@@ -172,8 +177,8 @@ mod tests {
         ParamSpec::new(name, Distribution::Uniform { min: 0.0, max: 1.0 })
     }
 
-    /// Two wells on a line, the deeper at 0.8: with runs in both, the wells are told apart
-    /// and a point between them is in neither's basin alone.
+    /// Two wells on a line, the deeper at 0.8: with runs in both, the wells are told apart,
+    /// and points of the deeper well's slopes are in its basin.
     #[test]
     fn the_hill_valley_test_separates_two_wells() {
         let params = vec![unit("x")];

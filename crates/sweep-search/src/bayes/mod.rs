@@ -60,9 +60,9 @@
 //!    EI keeps asking for points with some variance around a basin the model has already
 //!    pinned down, and refines its minimum slowly (Hartmann6 at 100 trials, session 10:
 //!    median regret 1.4e-4 with EI alone, 6.6e-6 with this step; `BENCHMARKS.md`).
-//! 9. **Another basin.** From 25 finished runs, below 200, with no run pending, once the
-//!    best has also stalled by step 8's rule and the model expects less than 3e-4 of the
-//!    values' range below the incumbent near it, three of every four suggestions (by
+//! 9. **Another basin.** From 25 finished runs, below 200, with no run pending, in a space
+//!    too large to enumerate, once the best has also stalled by step 8's rule and the model
+//!    expects less than 3e-4 of the standardised values' range below the incumbent near it, three of every four suggestions (by
 //!    position) go to the best other basin (see `basin`): basins are told apart by the
 //!    posterior mean rising between two points, another basin is searched in a box around
 //!    its best run with a model of its own nearby runs, and the step goes back to the
@@ -131,7 +131,7 @@ pub fn near(spec: &SweepSpec, a: &Params, b: &Params, tol: f64) -> bool {
 /// mean found in [`EXPLOIT_STEPS`] steps from the incumbent (with runs pending, any
 /// suggestion while no pending run is near that point). On the benchmark protocol this
 /// took Hartmann6's median regret at 100 trials from 1.4e-4 to 6.6e-6 and Ackley5's from
-/// 2.5 to 1.3 (`BENCHMARKS.md`, issue 19).
+/// 2.5 to 1.3 in session 10 (`BENCHMARKS.md`, issue 19).
 const EXPLOIT_FROM: usize = 10;
 const EXPLOIT_STALL: usize = 5;
 const EXPLOIT_TOLERANCE: f64 = 1e-3;
@@ -145,10 +145,11 @@ const EXPLOIT_PENDING_SAME: f64 = 3e-4;
 const EXPLOIT_PENDING_NEAR: f64 = 0.1;
 
 /// The search for a better basin (`basin`): from [`SECOND_FROM`] finished runs, below
-/// [`LEAN_FROM`], with no runs pending, once the best has not improved by
-/// [`EXPLOIT_TOLERANCE`] of the values' range for [`EXPLOIT_STALL`] runs and the model
-/// expects less than [`SECOND_CONVERGED`] of the range near the incumbent, the suggestions
-/// at positions `SECOND_STEPS` of every `SECOND_CYCLE` go to it. Hartmann6, 20 seeds: 6
+/// [`LEAN_FROM`], with no runs pending, in a space too large to enumerate
+/// ([`acq::ENUMERATE_LIMIT`]), once the best has not improved by [`EXPLOIT_TOLERANCE`] of
+/// the values' range for [`EXPLOIT_STALL`] runs and the model expects less than
+/// [`SECOND_CONVERGED`] of the standardised (warped) values' range near the incumbent, the
+/// first `SECOND_STEPS` positions of every `SECOND_CYCLE` go to it. Hartmann6, 20 seeds: 6
 /// stuck at the local optimum without it, 1 with it (`BENCHMARKS.md`, issue 19).
 const SECOND_FROM: usize = 25;
 const SECOND_CYCLE: u64 = 4;
