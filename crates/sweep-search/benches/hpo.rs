@@ -10,7 +10,8 @@
 //! ([`optimize_parallel`], the oldest or a seeded random run finishing first) beside Optuna
 //! TPE driven by ask/tell on the same schedule (`benches/optuna_parallel.py`, run in the same
 //! process when `optuna` imports and `recorded` is not given, else its recorded
-//! `benches/results/optuna_tpe_parallel.csv`). `only=ackley5,branin` limits any part to the
+//! `benches/results/optuna_tpe_parallel.csv`), and the seeds of hartmann6 and mixed4 ending
+//! stuck per schedule. `only=ackley5,branin` limits any part to the
 //! named functions; `-- regret` skips the latency part; `trace=SEED` prints that seed's
 //! trials of the sequential table (value and params, one line each, to stderr). Below the
 //! sequential table, Optuna GPSampler's medians and stuck seeds over 20 seeds where
@@ -484,6 +485,7 @@ fn parallel(problems: &[Problem], seeds: u64) {
     println!("|---|---|---|---|---|---|---|---|");
     let mut misses = Vec::new();
     let mut slow = Vec::new();
+    let mut stuck = Vec::new();
     for (name, params, objective, fstar) in problems {
         let s = spec(params.clone());
         let mut sequential: BTreeMap<usize, f64> = BTreeMap::new();
@@ -496,6 +498,10 @@ fn parallel(problems: &[Problem], seeds: u64) {
                     .map(|t| t.1)
                     .collect()
             });
+            if ["hartmann6", "mixed4"].contains(name) {
+                let n = runs.iter().filter(|v| best(v) - fstar >= 0.1).count();
+                stuck.push(format!("{name} k={workers} {order}: {n}/{}", runs.len()));
+            }
             for k in [25usize, 50, 100] {
                 let ours = median(
                     runs.iter()
@@ -541,6 +547,10 @@ fn parallel(problems: &[Problem], seeds: u64) {
     println!(
         "rows with 4 workers more than 3x their sequential regret at 100 trials: {}",
         listed(&slow)
+    );
+    println!(
+        "seeds ending with regret >= 0.1 at 100 trials: {}",
+        listed(&stuck)
     );
 }
 
