@@ -245,4 +245,40 @@ mod tests {
         };
         assert_eq!(done.suggest(&mut rng), None);
     }
+
+    /// One well: every run is in the incumbent's basin, and no random point is outside it,
+    /// so the step goes back to the incumbent's search (Rosenbrock's valley is such a case).
+    #[test]
+    fn a_function_with_one_basin_hands_every_step_back() {
+        let params = vec![unit("x"), unit("y")];
+        let space = Space::new(&params);
+        let f = |x: f64, y: f64| (x - 0.6).powi(2) + 0.5 * (y - 0.3).powi(2);
+        let grid: Vec<f64> = (0..=5).map(|i| f64::from(i) / 5.0).collect();
+        let x: Vec<Vec<f64>> = grid
+            .iter()
+            .flat_map(|&a| grid.iter().map(move |&b| vec![a, b]))
+            .collect();
+        let values: Vec<f64> = x.iter().map(|p| f(p[0], p[1])).collect();
+        let y = standardize(&warp(&values));
+        let cat = [false, false];
+        let hyper = Gp::fit_hyper(&x, &y, &cat, 200).expect("fit");
+        let gp = Gp::condition(&hyper, &x, &y, &cat).expect("condition");
+        let mut ranked: Vec<usize> = (0..x.len()).collect();
+        ranked.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
+        let seen = HashSet::default();
+        let basins = Basins {
+            space: &space,
+            gp: &gp,
+            x: &x,
+            y: &y,
+            values: &values,
+            ranked: &ranked,
+            seen: &seen,
+            cat: &cat,
+            budget: FULL,
+        };
+        for position in 0..5 {
+            assert_eq!(basins.suggest(&mut Rng::new(3, position)), None);
+        }
+    }
 }
