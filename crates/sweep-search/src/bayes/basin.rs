@@ -177,6 +177,51 @@ mod tests {
         ParamSpec::new(name, Distribution::Uniform { min: 0.0, max: 1.0 })
     }
 
+    /// A model of runs at `x` (in the order they came) with `values`, numeric coordinates.
+    struct Fixture {
+        x: Vec<Vec<f64>>,
+        values: Vec<f64>,
+        y: Vec<f64>,
+        cat: Vec<bool>,
+        gp: Gp,
+        ranked: Vec<usize>,
+        seen: Seen,
+    }
+
+    fn fixture(x: Vec<Vec<f64>>, values: Vec<f64>) -> Fixture {
+        let y = standardize(&warp(&values));
+        let cat = vec![false; x[0].len()];
+        let hyper = Gp::fit_hyper(&x, &y, &cat, 200).expect("fit");
+        let gp = Gp::condition(&hyper, &x, &y, &cat).expect("condition");
+        let mut ranked: Vec<usize> = (0..x.len()).collect();
+        ranked.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
+        Fixture {
+            x,
+            values,
+            y,
+            cat,
+            gp,
+            ranked,
+            seen: HashSet::default(),
+        }
+    }
+
+    impl Fixture {
+        fn basins<'s, 'a>(&'s self, space: &'s Space<'a>) -> Basins<'s, 'a> {
+            Basins {
+                space,
+                gp: &self.gp,
+                x: &self.x,
+                y: &self.y,
+                values: &self.values,
+                ranked: &self.ranked,
+                seen: &self.seen,
+                cat: &self.cat,
+                budget: FULL,
+            }
+        }
+    }
+
     /// Two wells on a line, the deeper at 0.8: with runs in both, the wells are told apart,
     /// and points of the deeper well's slopes are in its basin.
     #[test]
@@ -192,30 +237,15 @@ mod tests {
             .map(|i| f64::from(i) / 20.0)
             .collect();
         xs.push(0.2);
-        let x: Vec<Vec<f64>> = xs.iter().map(|&v| vec![v]).collect();
-        let values: Vec<f64> = xs.iter().map(|&v| f(v)).collect();
-        let y = standardize(&warp(&values));
-        let cat = [false];
-        let hyper = Gp::fit_hyper(&x, &y, &cat, 200).expect("fit");
-        let gp = Gp::condition(&hyper, &x, &y, &cat).expect("condition");
-        let mut ranked: Vec<usize> = (0..x.len()).collect();
-        ranked.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
-        let seen = HashSet::default();
-        let basins = Basins {
-            space: &space,
-            gp: &gp,
-            x: &x,
-            y: &y,
-            values: &values,
-            ranked: &ranked,
-            seen: &seen,
-            cat: &cat,
-            budget: FULL,
-        };
-        let worst = y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let runs = fixture(
+            xs.iter().map(|&v| vec![v]).collect(),
+            xs.iter().map(|&v| f(v)).collect(),
+        );
+        let basins = runs.basins(&space);
+        let worst = runs.y.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let incumbent = [0.8];
         let mut row = Vec::new();
-        let at = gp.mean(&incumbent, &mut row);
+        let at = runs.gp.mean(&incumbent, &mut row);
         assert!(basins.separated(&[0.2], &incumbent, at, worst, &mut row));
         assert!(!basins.separated(&[0.75], &incumbent, at, worst, &mut row));
         assert!(!basins.separated(&[0.85], &incumbent, at, worst, &mut row));
@@ -227,23 +257,12 @@ mod tests {
         assert!((p[0] - 0.2).abs() <= BOX + 1e-12, "{p:?}");
         // The same runs with the other well's best first: its search has not improved for
         // the runs after it, so it is done and the step goes back to the incumbent's search.
-        let mut order: Vec<usize> = (0..x.len()).collect();
-        order.rotate_right(1);
-        let x2: Vec<Vec<f64>> = order.iter().map(|&i| x[i].clone()).collect();
-        let values2: Vec<f64> = order.iter().map(|&i| values[i]).collect();
-        let y2: Vec<f64> = order.iter().map(|&i| y[i]).collect();
-        let gp2 = Gp::condition(&hyper, &x2, &y2, &cat).expect("condition");
-        let mut ranked2: Vec<usize> = (0..x2.len()).collect();
-        ranked2.sort_by(|&a, &b| y2[a].total_cmp(&y2[b]));
-        let done = Basins {
-            gp: &gp2,
-            x: &x2,
-            y: &y2,
-            values: &values2,
-            ranked: &ranked2,
-            ..basins
-        };
-        assert_eq!(done.suggest(&mut rng), None);
+        xs.rotate_right(1);
+        let done = fixture(
+            xs.iter().map(|&v| vec![v]).collect(),
+            xs.iter().map(|&v| f(v)).collect(),
+        );
+        assert_eq!(done.basins(&space).suggest(&mut rng), None);
     }
 
     /// One well: every run is in the incumbent's basin, and no random point is outside it,
@@ -259,24 +278,8 @@ mod tests {
             .flat_map(|&a| grid.iter().map(move |&b| vec![a, b]))
             .collect();
         let values: Vec<f64> = x.iter().map(|p| f(p[0], p[1])).collect();
-        let y = standardize(&warp(&values));
-        let cat = [false, false];
-        let hyper = Gp::fit_hyper(&x, &y, &cat, 200).expect("fit");
-        let gp = Gp::condition(&hyper, &x, &y, &cat).expect("condition");
-        let mut ranked: Vec<usize> = (0..x.len()).collect();
-        ranked.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
-        let seen = HashSet::default();
-        let basins = Basins {
-            space: &space,
-            gp: &gp,
-            x: &x,
-            y: &y,
-            values: &values,
-            ranked: &ranked,
-            seen: &seen,
-            cat: &cat,
-            budget: FULL,
-        };
+        let runs = fixture(x, values);
+        let basins = runs.basins(&space);
         for position in 0..5 {
             assert_eq!(basins.suggest(&mut Rng::new(3, position)), None);
         }
